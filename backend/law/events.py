@@ -1,0 +1,306 @@
+"""Licence record events, exactly as in spec/record-format.md.
+
+Decoding is strict: unknown fields, wrong types, missing required fields, unknown types and
+impossible dates are errors naming the event id (or its index) and the field. Semantic
+checks that need only one event (dates in order, points range) are done here too, so that
+every consumer (engine, import, demo) gets the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+
+EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
+OffenceClass = Literal["C1", "C2", "C3", "C4", "C5", "DELIT"]
+
+_STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type", omit_defaults=True)
+
+
+class _Event(msgspec.Struct, **_STRUCT):
+    id: EventId
+    recorded_on: dt.date | None = None
+
+    @property
+    def effective_on(self) -> dt.date:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    @property
+    def known_on(self) -> dt.date:
+        """The day the register knew the event: `recorded_on`, by default its effective date."""
+        return self.recorded_on or self.effective_on
+
+
+class LicenceIssued(_Event, tag="licence_issued"):
+    issued_on: dt.date
+    kind: Literal["first", "after_invalidation", "after_annulment"] = "first"
+    training: Literal["traditional", "aac", "supervised"] = "traditional"
+    categories: tuple[str, ...] = ()
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.issued_on
+
+
+class Offence(_Event, tag="offence"):
+    committed_on: dt.date
+    established_on: dt.date
+    established_by: Literal["fixed_fine_paid", "increased_fine_order", "composition_penale", "final_conviction"]
+    points: int
+    offence_class: OffenceClass
+    label: Annotated[str, msgspec.Meta(min_length=1)]
+    natinf: Natinf | None = None
+    place: str | None = None
+    fixed_fine_eligible: bool | None = None
+    simultaneous_group: str | None = None
+    drugs_and_alcohol: bool = False
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.established_on
+
+    @property
+    def is_fixed_fine_eligible(self) -> bool:
+        """Default: classes C1–C4 are eligible for the ten-year re-credit, C5 and délits are not."""
+        if self.fixed_fine_eligible is not None:
+            return self.fixed_fine_eligible
+        return self.offence_class in ("C1", "C2", "C3", "C4")
+
+
+class Course(_Event, tag="course"):
+    first_day: dt.date
+    last_day: dt.date
+    kind: Literal["voluntary", "mandatory", "judicial"] = "voluntary"
+    organiser: str | None = None
+    place: str | None = None
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.last_day + dt.timedelta(days=1)
+
+
+class ComplementaryTraining(_Event, tag="complementary_training"):
+    completed_on: dt.date
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.completed_on
+
+
+class InvalidationNotified(_Event, tag="invalidation_notified"):
+    notified_on: dt.date
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.notified_on
+
+
+class LicenceSurrendered(_Event, tag="licence_surrendered"):
+    surrendered_on: dt.date
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.surrendered_on
+
+
+class Annulment(_Event, tag="annulment"):
+    decided_on: dt.date
+    new_licence_not_before: dt.date | None = None
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.decided_on
+
+
+class Suspension(_Event, tag="suspension"):
+    starts_on: dt.date
+    suspension_kind: Literal["administrative", "judicial"]
+    ends_on: dt.date | None = None
+    label: str | None = None
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.starts_on
+
+
+class MedicalVisit(_Event, tag="medical_visit"):
+    visited_on: dt.date
+    outcome: Literal["fit", "fit_with_restrictions", "fit_temporarily", "unfit"]
+    valid_until: dt.date | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.visited_on
+
+
+class CategoryObtained(_Event, tag="category_obtained"):
+    obtained_on: dt.date
+    category: Annotated[str, msgspec.Meta(min_length=1)]
+    valid_until: dt.date | None = None
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.obtained_on
+
+
+class Cancellation(_Event, tag="cancellation"):
+    cancels: EventId
+    cancelled_on: dt.date
+    reason: str | None = None
+
+    @property
+    def effective_on(self) -> dt.date:
+        return self.cancelled_on
+
+
+Event = Union[
+    LicenceIssued,
+    Offence,
+    Course,
+    ComplementaryTraining,
+    InvalidationNotified,
+    LicenceSurrendered,
+    Annulment,
+    Suspension,
+    MedicalVisit,
+    CategoryObtained,
+    Cancellation,
+]
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in (
+        LicenceIssued, Offence, Course, ComplementaryTraining, InvalidationNotified, LicenceSurrendered,
+        Annulment, Suspension, MedicalVisit, CategoryObtained, Cancellation,
+    )
+}
+
+MAX_POINTS = 6
+MAX_POINTS_DRUGS_AND_ALCOHOL = 9
+
+
+class EventError(ValueError):
+    """One problem with one event: names the event (id, else index) and the field."""
+
+    def __init__(self, ref: str, field: str | None, message: str) -> None:
+        self.ref, self.field, self.message = ref, field, message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.ref}: {self.message}"
+
+
+class InvalidRecord(ValueError):
+    """A licence file that cannot be computed; `problems` lists every error found."""
+
+    def __init__(self, problems: list[EventError]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def event_ref(raw: Any, index: int | None) -> str:
+    """`event "o-3"` when the id is a usable string, else `event #4` (1-based index)."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
+        return f'event "{raw["id"]}"'
+    return f"event #{index + 1}" if index is not None else "event"
+
+
+_PATH_FIELD = re.compile(r"`\$\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _reword(exc: msgspec.ValidationError, raw: dict[str, Any]) -> tuple[str | None, str]:
+    """Turn msgspec's message into `field: reason` with the field first, as users read it."""
+    text = str(exc)
+    match = _PATH_FIELD.search(text)
+    field = match.group(1) if match else None
+    reason = re.sub(r"\s*-\s*at `\$[^`]*`", "", text)
+    if text.startswith("Object missing required field"):
+        field = text.split("`")[1]
+        return field, f"{field} is required"
+    if text.startswith("Object contains unknown field"):
+        field = text.split("`")[1]
+        return field, f"unknown field {field}"
+    if "Invalid value" in text and "type" == field:
+        return field, "unknown type " + text.split("Invalid value ")[-1].split(" -")[0]
+    if field and "date" in text and "Invalid" in text:
+        return field, f"{field} {raw.get(field)!r} is not an existing date in the form YYYY-MM-DD"
+    if field:
+        return field, f"{field}: {reason}"
+    return None, reason
+
+
+def _check(event: _Event, ref: str) -> list[EventError]:
+    """Checks within one event that the schema cannot express (spec/record-format.md)."""
+    problems: list[EventError] = []
+    if event.recorded_on is not None and event.recorded_on < event.effective_on:
+        problems.append(EventError(ref, "recorded_on",
+                                   f"recorded_on {event.recorded_on} is before the effective date {event.effective_on}"))
+    if isinstance(event, Offence):
+        if event.established_on < event.committed_on:
+            problems.append(EventError(ref, "established_on",
+                                       f"established_on {event.established_on} is before committed_on {event.committed_on}"))
+        ceiling = MAX_POINTS_DRUGS_AND_ALCOHOL if event.drugs_and_alcohol else MAX_POINTS
+        if not (0 <= event.points <= ceiling) or (MAX_POINTS < event.points < MAX_POINTS_DRUGS_AND_ALCOHOL):
+            allowed = "0–6, or 9 with drugs_and_alcohol" if not event.drugs_and_alcohol else "0–6 or 9"
+            problems.append(EventError(ref, "points", f"points {event.points} is outside {allowed}"))
+    elif isinstance(event, Course) and event.last_day < event.first_day:
+        problems.append(EventError(ref, "last_day", f"last_day {event.last_day} is before first_day {event.first_day}"))
+    elif isinstance(event, Suspension) and event.ends_on is not None and event.ends_on < event.starts_on:
+        problems.append(EventError(ref, "ends_on", f"ends_on {event.ends_on} is before starts_on {event.starts_on}"))
+    elif isinstance(event, Cancellation) and event.cancels == event.id:
+        problems.append(EventError(ref, "cancels", "an event cannot cancel itself"))
+    return problems
+
+
+def decode_event(raw: Any, index: int | None = None) -> Event:
+    """Validate one already-parsed JSON value as an event; raise InvalidRecord on any problem."""
+    ref = event_ref(raw, index)
+    if not isinstance(raw, dict):
+        raise InvalidRecord([EventError(ref, None, f"expected a JSON object, got {type(raw).__name__}")])
+    kind = raw.get("type")
+    if kind is None:
+        raise InvalidRecord([EventError(ref, "type", "type is required")])
+    if kind not in EVENT_TYPES:
+        raise InvalidRecord([EventError(ref, "type", f"unknown type {kind!r} (expected one of: {', '.join(EVENT_TYPES)})")])
+    try:
+        event = msgspec.convert(raw, EVENT_TYPES[kind], strict=True)
+    except msgspec.ValidationError as exc:
+        field, message = _reword(exc, raw)
+        raise InvalidRecord([EventError(ref, field, message)]) from None
+    problems = _check(event, ref)
+    if problems:
+        raise InvalidRecord(problems)
+    return event  # type: ignore[return-value]
+
+
+def decode_events(raws: Any) -> list[Event]:
+    """Validate a whole list of events, collecting every problem (also duplicate ids)."""
+    if not isinstance(raws, list):
+        raise InvalidRecord([EventError("events", None, "events must be a JSON array")])
+    events: list[Event] = []
+    problems: list[EventError] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raws):
+        try:
+            event = decode_event(raw, index)
+        except InvalidRecord as exc:
+            problems.extend(exc.problems)
+            continue
+        if event.id in seen:
+            problems.append(EventError(event_ref(raw, index), "id", f"id {event.id!r} appears more than once"))
+            continue
+        seen.add(event.id)
+        events.append(event)
+    if problems:
+        raise InvalidRecord(problems)
+    return events
+
+
+def encode_event(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict, in the record format (dates as ISO strings)."""
+    return msgspec.to_builtins(event)

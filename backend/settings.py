@@ -1,0 +1,96 @@
+"""Settings, read once from ``POINTSPERMIS_*`` environment variables.
+
+Every field is documented here and nowhere else. ``POINTSPERMIS_DB`` sets ``db``,
+``POINTSPERMIS_SMTP_PORT`` sets ``smtp_port``, and so on. Secrets come only from the
+environment (or a file it points to), never from the repository.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Literal
+
+import msgspec
+
+PREFIX = "POINTSPERMIS_"
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    environment: Literal["development", "test", "production"] = "production"
+    """`production` refuses every development-only switch (demo viewing, insecure cookies)."""
+
+    db: str = "var/pointspermis.sqlite3"
+    """Path of the SQLite database file (the register, accounts, sessions)."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    """Public base URL of the service, used in e-mail links and OpenID redirect URIs."""
+
+    secret_key: str = ""
+    """Secret for signing CSRF tokens and mail links. Required in production."""
+
+    # --- mail (verification and reset links) ---
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "pointspermis <ne-pas-repondre@pointspermis.localhost>"
+
+    # --- FranceConnect (OpenID Connect) ---
+    fc_discovery_url: str = ""
+    """Issuer discovery URL (``…/.well-known/openid-configuration``). Empty: FranceConnect is off."""
+    fc_client_id: str = ""
+    fc_client_secret: str = ""
+    fc_redirect_uri: str = ""
+    """Defaults to ``{base_url}/auth/franceconnect/callback`` when empty."""
+    fc_post_logout_redirect_uri: str = ""
+    """Defaults to ``{base_url}/`` when empty."""
+
+    # --- statement seal ---
+    seal_private_key: str = ""
+    """Current Ed25519 signing key: ``KEYID:base64url(raw 32 bytes)``."""
+    seal_public_keys: str = ""
+    """Older public keys still accepted, comma-separated ``KEYID:base64url(raw 32 bytes)``."""
+
+    # --- access log ---
+    access_log_retention_days: int = 365
+    """How long the log of who viewed which file is kept."""
+
+    # --- development ---
+    dev_holder_view: bool = False
+    """Development only: allow viewing a demo holder's pages by NEPH. Refused in production."""
+
+    def __post_init__(self) -> None:
+        if self.environment == "production":
+            if self.dev_holder_view:
+                raise ValueError("POINTSPERMIS_DEV_HOLDER_VIEW ne peut pas être activé en production")
+            if len(self.secret_key) < 32:
+                raise ValueError("POINTSPERMIS_SECRET_KEY doit contenir au moins 32 caractères en production")
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment != "production"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment; unknown ``POINTSPERMIS_*`` names are an error."""
+    environ = dict(os.environ if environ is None else environ)
+    fields = {f.name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, str] = {}
+    for key, value in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX):].lower()
+        if name not in fields:
+            raise ValueError(f"variable d'environnement inconnue : {key}")
+        raw[name] = value
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"réglage invalide : {exc}") from exc
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load_settings()
