@@ -1,0 +1,206 @@
+"""The SQLite database: connections, PRAGMAs, migrations. Contains no business logic.
+
+- Schema versions live in ``PRAGMA user_version``. Each ``migrations/NNNN_name.sql`` file brings
+  the database to version NNNN; missing ones are applied in order, each in its own
+  ``BEGIN IMMEDIATE … COMMIT`` with ``PRAGMA foreign_key_check`` before the commit, so a failed
+  step leaves the database at the previous version. Other areas add 0002+ files in the same folder.
+- A database newer than the code, a database of another program (``PRAGMA application_id``) or
+  a versionless database that already has tables is refused with a clear message, never touched.
+- One writer connection behind an ``asyncio.Lock`` (``BEGIN IMMEDIATE``: a write transaction
+  takes the write lock up front, so it can never fail half-way on lock upgrade) and a few
+  reader connections; in WAL mode readers never block the writer nor each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# "PPMS" — marks the file as a pointspermis database (`sqlite3 file 'PRAGMA application_id'`).
+APPLICATION_ID = 0x50504D53
+# Writers wait this long for the lock (another process, e.g. an import) before failing.
+BUSY_TIMEOUT_MS = 30_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used by this version of the code (message says why and what to do)."""
+
+
+def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+    """The migration files, sorted by target version; numbers must be unique and start at 1."""
+    found: list[tuple[int, Path]] = []
+    for path in directory.iterdir():
+        if path.suffix != ".sql":
+            continue
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise DatabaseError(f"{path}: a migration file must be named NNNN_name.sql (lower case)")
+        found.append((int(match.group(1)), path))
+    found.sort()
+    versions = [version for version, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise DatabaseError(f"{directory}: migration numbers must be 1, 2, 3… without gaps or duplicates, got {versions}")
+    return found
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """PRAGMAs every connection needs (they are per connection, except journal_mode)."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # NORMAL is durable across application crashes in WAL mode; only a power loss may lose the
+    # last transactions, never corrupt the file.
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A synchronous read-write connection in autocommit mode (transactions are explicit)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    configure(conn)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[int]:
+    """Apply the missing migrations; return the versions applied (empty when up to date)."""
+    available = migrations(directory)
+    latest = available[-1][0] if available else 0
+    current = schema_version(conn)
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID):
+        raise DatabaseError(f"this file is not a pointspermis database (application_id {app_id:#x}); "
+                            "check POINTSPERMIS_DB or --db")
+    if current > latest:
+        raise DatabaseError(f"the database is at schema version {current}, newer than this code ({latest}); "
+                            "upgrade pointspermis, or use a copy of the database made by this version")
+    if current == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables:
+            raise DatabaseError("the database has tables but no schema version: it was not created by "
+                                "pointspermis; check POINTSPERMIS_DB or --db")
+        # WAL is persistent: set once, when the file is created (it cannot change inside a transaction).
+        conn.execute("PRAGMA journal_mode = WAL")
+    applied: list[int] = []
+    # A migration may rebuild tables; foreign keys are checked explicitly before each commit instead.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version, path in available:
+            if version <= current:
+                continue
+            sql = path.read_text(encoding="utf-8")
+            try:
+                # executescript runs the whole file inside our transaction (it has no COMMIT of its own).
+                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n")
+                problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise DatabaseError(f"migration {path.name} breaks foreign keys: {[tuple(p) for p in problems][:5]}")
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise DatabaseError(f"migration {path.name} failed ({exc}); the database stays at version "
+                                        f"{schema_version(conn)}") from exc
+                raise
+            applied.append(version)
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return applied
+
+
+def open_migrated(path: str | Path) -> sqlite3.Connection:
+    """A synchronous connection to a database brought up to date (the parent folder is created)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    try:
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class Database:
+    """The async handle the application uses: one writer, a few readers, opened once at startup."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
+        self.path = path
+        self._writer = writer
+        self._write_lock = asyncio.Lock()
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
+
+    @classmethod
+    async def open(cls, path: str | Path, readers: int = 4) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        path = Path(path)
+        await asyncio.to_thread(lambda: open_migrated(path).close())
+        writer = await _open_connection(path, read_only=False)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(readers):
+                opened.append(await _open_connection(path, read_only=True))
+        except BaseException:
+            for conn in [writer, *opened]:
+                await conn.close()
+            raise
+        return cls(path, writer, opened)
+
+    async def close(self) -> None:
+        for conn in [self._writer, *self._readers]:
+            await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection inside one read transaction (a consistent snapshot)."""
+        conn = await self._idle.get()
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                await conn.execute("COMMIT")
+        finally:
+            self._idle.put_nowait(conn)
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer connection inside ``BEGIN IMMEDIATE``: commit on success, rollback on error."""
+        async with self._write_lock:
+            conn = self._writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+
+async def _open_connection(path: Path, read_only: bool) -> aiosqlite.Connection:
+    if read_only:
+        # mode=ro: a reader can never write by mistake (least privilege).
+        conn = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, check_same_thread=False)
+    else:
+        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in (f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys = ON",
+                   "PRAGMA synchronous = NORMAL"):
+        await conn.execute(pragma)
+    return conn

@@ -1,0 +1,156 @@
+"""Reading the register: holders, their events, the latest extract. Explicit SQL, Structs out.
+
+`Register` is the protocol the records service, the accounts and the statement depend on;
+`SqliteRegister` implements it over `Database`. Writes happen only through the feed import
+(`importer.py`) and, in tests, `SqliteRegister.add_*`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from collections.abc import Iterable
+from typing import Protocol
+
+import msgspec
+
+from backend.law.events import Cancellation, Event, encode_event
+from backend.register.db import Database
+from backend.register.feed import Extract, Holder, normalise_name
+
+_EVENT_DECODER = msgspec.json.Decoder(Event)
+
+_HOLDER_COLUMNS = "neph, family_name, given_names, birth_date, birth_place, birth_country, gender"
+
+
+class Register(Protocol):
+    async def get_holder(self, neph: str) -> Holder | None: ...
+
+    async def get_events(self, neph: str) -> list[Event]: ...
+
+    async def latest_extract(self) -> Extract | None: ...
+
+    async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
+                                    birth_place: str, birth_country: str, gender: str) -> list[Holder]: ...
+
+    async def find_holder_for_link(self, neph: str, birth_date: dt.date, family_name: str) -> Holder | None: ...
+
+    async def random_nephs(self, n: int, seed: int | None = None) -> list[str]: ...
+
+
+def holder_from_row(row: sqlite3.Row) -> Holder:
+    return Holder(neph=row["neph"], family_name=row["family_name"], given_names=row["given_names"],
+                  birth_date=dt.date.fromisoformat(row["birth_date"]), birth_place=row["birth_place"],
+                  birth_country=row["birth_country"], gender=row["gender"])
+
+
+def extract_from_row(row: sqlite3.Row) -> Extract:
+    return Extract(extract_id=row["extract_id"], extracted_at=dt.datetime.fromisoformat(row["extracted_at"]),
+                   imported_at=dt.datetime.fromisoformat(row["imported_at"]), file_name=row["file_name"],
+                   file_sha256=row["file_sha256"], lines=row["lines"], holders=row["holders"],
+                   events_new=row["events_new"], events_unchanged=row["events_unchanged"], rejected=row["rejected"])
+
+
+def event_row(event: Event, neph: str, extract_id: str) -> tuple:
+    """The `events` columns for a validated event (the importer builds the same tuples)."""
+    return (event.id, neph, type(event).__struct_config__.tag, event.effective_on.isoformat(),
+            event.recorded_on.isoformat() if event.recorded_on else None, event.known_on.isoformat(),
+            event.cancels if isinstance(event, Cancellation) else None, extract_id,
+            msgspec.json.encode(event).decode())
+
+
+INSERT_EVENT = ("INSERT INTO events (id, neph, type, effective_on, recorded_on, known_on, cancels, extract_id, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (neph) DO UPDATE SET family_name = excluded.family_name, "
+                 "given_names = excluded.given_names, birth_date = excluded.birth_date, "
+                 "birth_place = excluded.birth_place, birth_country = excluded.birth_country, "
+                 "gender = excluded.gender, extract_id = excluded.extract_id")
+
+
+class SqliteRegister:
+    """The register stored in SQLite (see migrations/0001_register.sql)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get_holder(self, neph: str) -> Holder | None:
+        async with self.db.read() as conn:
+            cursor = await conn.execute(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+            row = await cursor.fetchone()
+        return holder_from_row(row) if row else None
+
+    async def get_events(self, neph: str) -> list[Event]:
+        """Every event of the file, cancellations included, by effective date then feed order."""
+        async with self.db.read() as conn:
+            cursor = await conn.execute(
+                "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
+            rows = await cursor.fetchall()
+        return [_EVENT_DECODER.decode(row[0]) for row in rows]
+
+    async def latest_extract(self) -> Extract | None:
+        """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
+        async with self.db.read() as conn:
+            cursor = await conn.execute("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
+            row = await cursor.fetchone()
+        return extract_from_row(row) if row else None
+
+    async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
+                                    birth_place: str, birth_country: str, gender: str) -> list[Holder]:
+        """Holders whose identity matches a FranceConnect identité pivot (names compared normalised)."""
+        async with self.db.read() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE birth_date = ? AND birth_country = ? AND gender = ? "
+                "ORDER BY neph", (birth_date.isoformat(), birth_country, gender))
+            rows = await cursor.fetchall()
+        family, given = normalise_name(family_name), normalise_name(given_names)
+        return [holder_from_row(row) for row in rows
+                if row["birth_place"] == birth_place and normalise_name(row["family_name"]) == family
+                and normalise_name(row["given_names"]) == given]
+
+    async def find_holder_for_link(self, neph: str, birth_date: dt.date, family_name: str) -> Holder | None:
+        """The holder of `neph` if the birth date and family name given match it, else None."""
+        holder = await self.get_holder(neph)
+        if holder is None or holder.birth_date != birth_date:
+            return None
+        if normalise_name(holder.family_name) != normalise_name(family_name):
+            return None
+        return holder
+
+    async def random_nephs(self, n: int, seed: int | None = None) -> list[str]:
+        """Up to `n` distinct NEPHs of holders that have events (for benchmarks), reproducible with `seed`."""
+        async with self.db.read() as conn:
+            cursor = await conn.execute("SELECT DISTINCT neph FROM events ORDER BY neph")
+            nephs = [row[0] for row in await cursor.fetchall()]
+        return random.Random(seed).sample(nephs, min(n, len(nephs)))
+
+    # --- writes (tests and tools; the feed import is the production path) ---
+
+    async def add_holder(self, holder: Holder, extract_id: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(UPSERT_HOLDER, (*holder_values(holder), extract_id))
+
+    async def add_extract(self, extract_id: str, extracted_at: dt.datetime, file_name: str = "-") -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+                "VALUES (?, ?, ?, '', ?)",
+                (extract_id, utc_iso(extracted_at), file_name, utc_iso(dt.datetime.now(dt.timezone.utc))))
+
+    async def add_events(self, neph: str, events: Iterable[Event], extract_id: str) -> None:
+        async with self.db.write() as conn:
+            await conn.executemany(INSERT_EVENT, [event_row(e, neph, extract_id) for e in events])
+
+
+def holder_values(holder: Holder) -> tuple:
+    return (holder.neph, holder.family_name, holder.given_names, holder.birth_date.isoformat(),
+            holder.birth_place, holder.birth_country, holder.gender)
+
+
+def utc_iso(moment: dt.datetime) -> str:
+    """Stored timestamps are UTC, so that text order is time order."""
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["Register", "SqliteRegister", "Holder", "Extract", "encode_event"]
