@@ -55,7 +55,8 @@ class ExtractHeader(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
     """The first line of a feed file."""
 
     extract_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-    extracted_at: dt.datetime
+    extracted_at: Annotated[dt.datetime, msgspec.Meta(tz=True)]
+    """With its UTC offset, e.g. 2026-11-25T22:00:00+00:00."""
 
 
 class Extract(msgspec.Struct, kw_only=True, frozen=True):

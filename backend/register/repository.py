@@ -29,6 +29,8 @@ class Register(Protocol):
 
     async def get_events(self, neph: str) -> list[Event]: ...
 
+    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
+
     async def latest_extract(self) -> Extract | None: ...
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
@@ -88,6 +90,18 @@ class SqliteRegister:
                 "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
             rows = await cursor.fetchall()
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
+
+    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
+        """Holder and events in one read transaction (one reader, one consistent snapshot)."""
+        async with self.db.read() as conn:
+            cursor = await conn.execute(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+            row = await cursor.fetchone()
+            if row is None:
+                return None, []
+            cursor = await conn.execute(
+                "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
+            rows = await cursor.fetchall()
+        return holder_from_row(row), [_EVENT_DECODER.decode(r[0]) for r in rows]
 
     async def latest_extract(self) -> Extract | None:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""

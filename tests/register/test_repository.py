@@ -101,3 +101,16 @@ async def test_find_holder_for_link_needs_birth_date_and_family_name(tmp_path: P
         assert await register.find_holder_for_link("999999999999", dt.date(1990, 4, 12), "MARTIN-DUBOIS") is None
     finally:
         await register.db.close()
+
+
+async def test_get_file_reads_holder_and_events_together(tmp_path: Path) -> None:
+    register = await open_register(tmp_path)
+    try:
+        assert await register.get_file(CAMILLE.neph) == (None, [])
+        await register.add_extract("x1", dt.datetime(2026, 11, 25, tzinfo=UTC))
+        await register.add_holder(CAMILLE, "x1")
+        licence = decode_event({"type": "licence_issued", "id": "l-1", "issued_on": "2010-06-01"})
+        await register.add_events(CAMILLE.neph, [licence], "x1")
+        assert await register.get_file(CAMILLE.neph) == (CAMILLE, [licence])
+    finally:
+        await register.db.close()
