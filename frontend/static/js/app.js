@@ -1,0 +1,72 @@
+/* pointspermis — small progressive enhancement on top of htmx. Nothing here is needed for a
+   page to work: without JavaScript every link and form is a full page request.
+
+   After htmx swaps content into the page:
+   - move focus to the new content's heading (made focusable with tabindex="-1"), so keyboard and
+     screen-reader users continue from the new content rather than from a removed element;
+   - announce that heading (or the swapped root's data-announce) in the polite live region
+     #annonces, which is in the page from the start (regions created by a swap are not read);
+   - set document.title from the swapped root's data-title (fragments carry no <title>).
+   An error summary in the new content wins: it gets the focus, as on a full page load. */
+(function () {
+  "use strict";
+
+  var REGION_ID = "annonces";
+
+  function announce(text) {
+    var region = document.getElementById(REGION_ID);
+    if (!region || !text) return;
+    // Empty first, then fill on the next tick: screen readers notice a change even if the
+    // same text is announced twice in a row.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function focusElement(el) {
+    if (!el) return;
+    if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: false });
+  }
+
+  function headingIn(root) {
+    if (!root) return null;
+    if (/^H[1-6]$/.test(root.tagName)) return root;
+    return root.querySelector("[data-focus-heading], h1, h2, h3");
+  }
+
+  function text(el) {
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  function afterSwap(event) {
+    var detail = event.detail || {};
+    var target = detail.elt || event.target;
+    // A boosted navigation or a swap of the whole main content behaves like a new page.
+    var wholePage = detail.boosted || target === document.body || (target && target.id === "contenu");
+    var root = wholePage ? document.getElementById("contenu") : target;
+    if (!root || !document.contains(root)) return;
+
+    var titled = root.closest("[data-title]") || root.querySelector("[data-title]");
+    if (titled) document.title = titled.getAttribute("data-title");
+
+    var summary = root.querySelector("[data-error-summary]");
+    if (summary) {
+      focusElement(summary);
+      return;  // role="alert" inside the summary announces it
+    }
+    var heading = wholePage ? root.querySelector("h1") : headingIn(root);
+    focusElement(heading);
+    var said = root.getAttribute("data-announce") ||
+      (root.querySelector("[data-announce]") || {}).getAttribute && root.querySelector("[data-announce]").getAttribute("data-announce");
+    announce(said || (wholePage ? document.title : text(heading)));
+  }
+
+  document.addEventListener("htmx:afterSettle", afterSwap);
+
+  // On a full page load with errors, make sure the summary has focus even where autofocus
+  // is ignored (e.g. the page was restored from the back/forward cache).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && document.activeElement !== summary) focusElement(summary);
+  });
+})();
