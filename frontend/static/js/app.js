@@ -38,9 +38,15 @@
     return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
+  var handled = null;  // one request can settle several elements (out-of-band swaps): act once
+
   function afterSwap(event) {
     var detail = event.detail || {};
-    var target = detail.elt || event.target;
+    if (detail.xhr && detail.xhr === handled) return;
+    handled = detail.xhr || null;
+    var target = detail.target || event.target;
+    // With hx-swap="outerHTML" the target was replaced: find its successor by id.
+    if (target && !document.contains(target) && target.id) target = document.getElementById(target.id);
     // A boosted navigation or a swap of the whole main content behaves like a new page.
     var wholePage = detail.boosted || target === document.body || (target && target.id === "contenu");
     var root = wholePage ? document.getElementById("contenu") : target;
@@ -56,12 +62,21 @@
     }
     var heading = wholePage ? root.querySelector("h1") : headingIn(root);
     focusElement(heading);
-    var said = root.getAttribute("data-announce") ||
-      (root.querySelector("[data-announce]") || {}).getAttribute && root.querySelector("[data-announce]").getAttribute("data-announce");
+    var announcer = root.hasAttribute("data-announce") ? root : root.querySelector("[data-announce]");
+    var said = announcer ? announcer.getAttribute("data-announce") : "";
     announce(said || (wholePage ? document.title : text(heading)));
   }
 
   document.addEventListener("htmx:afterSettle", afterSwap);
+
+  // CSRF: htmx requests that change state carry the token as a header (forms also carry it as
+  // the hidden field _csrf_token, which is what works without JavaScript).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && event.detail && event.detail.headers) {
+      event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+    }
+  });
 
   // On a full page load with errors, make sure the summary has focus even where autofocus
   // is ignored (e.g. the page was restored from the back/forward cache).
