@@ -1,0 +1,1 @@
+"""The relevé d'information intégral (full information statement): content, seal, PDF, routes."""

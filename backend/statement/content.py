@@ -1,0 +1,325 @@
+"""What a statement says: every line of the licence file, in the words the driver reads.
+
+`build_content(file)` turns the records service's `LicenceFile` (holder, events, engine result,
+extract) into `StatementContent`, a plain tree of values and French labels. The page and the
+PDF render exactly this tree, and the seal signs a digest of its canonical serialisation
+(`canonical(content)`), so what is signed is what is shown — no more, no less.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from backend.law import events as ev
+from backend.records import labels
+from backend.records.views import licence_view
+
+_STRUCT = dict(frozen=True, kw_only=True)
+
+RESTORATION_KINDS = ("single_point_restoration", "full_restoration", "ten_year_restoration",
+                     "course_credit", "probation_increment")
+
+
+class Identity(msgspec.Struct, **_STRUCT):
+    family_name: str
+    given_names: str
+    birth_date: dt.date
+    birth_place: str  # as printed: "commune INSEE 69123", or "né(e) à l'étranger"
+    birth_country: str  # "France" or "pays INSEE 99134"
+
+
+class Probation(msgspec.Struct, **_STRUCT):
+    started_on: dt.date
+    ends_on: dt.date
+    training: str
+    note: str | None
+
+
+class Category(msgspec.Struct, **_STRUCT):
+    category: str
+    obtained_on: dt.date
+    valid_until: dt.date | None
+    validity: str
+
+
+class Licence(msgspec.Struct, **_STRUCT):
+    event_id: str
+    issued_on: dt.date
+    kind: str
+    training: str
+    categories: list[Category]
+
+
+class Offence(msgspec.Struct, **_STRUCT):
+    event_id: str
+    label: str
+    natinf: str | None
+    offence_class: str
+    committed_on: dt.date
+    place: str | None
+    established_on: dt.date
+    established_by: str
+    points: int  # what the offence withdraws before any cap
+    withdrawn: int  # what was actually withdrawn (engine)
+    cap: str | None  # why fewer points were withdrawn, if so
+    cancelled: str | None  # "Annulée le … : motif" when the register cancelled it
+
+
+class Restoration(msgspec.Struct, **_STRUCT):
+    date: dt.date
+    kind: str
+    change: int
+    balance: int
+    maximum: int
+    rule: str
+    explanation: str
+
+
+class Course(msgspec.Struct, **_STRUCT):
+    event_id: str
+    first_day: dt.date
+    last_day: dt.date
+    kind: str
+    organiser: str | None
+    place: str | None
+    points: int  # credited by the engine
+    cancelled: str | None
+
+
+class MedicalVisit(msgspec.Struct, **_STRUCT):
+    visited_on: dt.date
+    outcome: str
+    valid_until: dt.date | None
+    categories: list[str]
+
+
+class Suspension(msgspec.Struct, **_STRUCT):
+    starts_on: dt.date
+    ends_on: dt.date | None
+    kind: str
+    label: str | None
+
+
+class Decision(msgspec.Struct, **_STRUCT):
+    """Invalidation, surrender of the licence, annulment, complementary training."""
+
+    date: dt.date
+    label: str
+    detail: str | None
+
+
+class Cancellation(msgspec.Struct, **_STRUCT):
+    event_id: str
+    cancelled_on: dt.date
+    what: str
+    reason: str | None
+
+
+class StatementContent(msgspec.Struct, **_STRUCT):
+    neph: str
+    as_of: dt.date
+    extracted_at: dt.datetime | None
+    identity: Identity
+    status: str
+    balance: int | None
+    maximum: int | None
+    problem: str | None
+    probation: Probation | None
+    warnings: list[str]
+    licences: list[Licence]
+    restrictions: list[str]
+    offences: list[Offence]
+    restorations: list[Restoration]
+    courses: list[Course]
+    medical_visits: list[MedicalVisit]
+    suspensions: list[Suspension]
+    decisions: list[Decision]
+    cancellations: list[Cancellation]
+
+
+_ENCODER = msgspec.json.Encoder(order="deterministic")
+
+
+def canonical(content: StatementContent) -> bytes:
+    """The canonical serialisation the seal's digest is computed over (compact JSON, fixed key order)."""
+    return _ENCODER.encode(content)
+
+
+def _d(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _identity(holder: Any) -> Identity:
+    place = f"commune INSEE {holder.birth_place}" if holder.birth_place else "à l'étranger"
+    country = "France" if holder.birth_country == "99100" else f"pays INSEE {holder.birth_country}"
+    return Identity(family_name=holder.family_name, given_names=holder.given_names, birth_date=holder.birth_date,
+                    birth_place=place, birth_country=country)
+
+
+def _describe(event: ev.Event) -> str:
+    """One line naming an event, for the list of cancellations."""
+    if isinstance(event, ev.Offence):
+        return f"Infraction du {_d(event.committed_on)} : {event.label}"
+    if isinstance(event, ev.Course):
+        return f"{labels.COURSE_KIND[event.kind]} du {_d(event.first_day)} au {_d(event.last_day)}"
+    tag = type(event).__struct_config__.tag
+    return f"{_EVENT_NAMES.get(tag, tag)} du {_d(event.effective_on)}"
+
+
+_EVENT_NAMES = {
+    "licence_issued": "Délivrance du permis", "complementary_training": "Formation complémentaire",
+    "invalidation_notified": "Notification d'invalidation (lettre 48SI)",
+    "licence_surrendered": "Restitution du permis", "annulment": "Annulation judiciaire du permis",
+    "suspension": "Suspension du permis", "medical_visit": "Visite médicale",
+    "category_obtained": "Obtention d'une catégorie", "cancellation": "Annulation d'une décision",
+}
+
+
+def _withdrawals(result: Any) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for entry in result.history if result is not None else ():
+        if entry.kind == "withdrawal" and entry.event_id:
+            totals[entry.event_id] = totals.get(entry.event_id, 0) - entry.change
+    return totals
+
+
+def _credits(result: Any) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for entry in result.history if result is not None else ():
+        if entry.kind == "course_credit" and entry.event_id:
+            totals[entry.event_id] = totals.get(entry.event_id, 0) + entry.change
+    return totals
+
+
+def _cap(offence: ev.Offence, withdrawn: int, computed: bool, cancelled: bool) -> str | None:
+    if cancelled or not computed or withdrawn >= offence.points:
+        return None
+    if offence.simultaneous_group:
+        return (f"Retrait limité à {withdrawn} point(s) au lieu de {offence.points} : infractions commises "
+                "simultanément, dont le retrait total est plafonné (Code de la route, art. L223-2).")
+    return (f"Retrait limité à {withdrawn} point(s) au lieu de {offence.points} : le solde ne peut pas "
+            "devenir négatif ou le permis n'avait plus de points (Code de la route, art. L223-1).")
+
+
+def _licences(file: Any, events: list[ev.Event]) -> tuple[list[Licence], list[str]]:
+    """Every licence of the file with its categories; the current one's validity and restrictions
+    are the licence page's (records.views.licence_view), so both pages say the same thing."""
+    view = licence_view(file)
+    issued = sorted((e for e in events if isinstance(e, ev.LicenceIssued)), key=lambda e: e.issued_on)
+    added = sorted((e for e in events if isinstance(e, ev.CategoryObtained)), key=lambda e: e.obtained_on)
+    licences = []
+    for index, licence in enumerate(issued):
+        if index + 1 == len(issued):
+            categories = [Category(category=c.name, obtained_on=c.obtained_on, valid_until=c.valid_until,
+                                   validity=c.validity) for c in view.categories]
+        else:
+            ends = issued[index + 1].issued_on
+            replaced = f"non valide (permis remplacé le {_d(ends)})"
+            categories = [Category(category=c, obtained_on=licence.issued_on, valid_until=None, validity=replaced)
+                          for c in licence.categories]
+            categories += [Category(category=c.category, obtained_on=c.obtained_on, valid_until=c.valid_until,
+                                    validity=replaced)
+                           for c in added if licence.issued_on <= c.obtained_on < ends]
+        licences.append(Licence(event_id=licence.id, issued_on=licence.issued_on, kind=labels.LICENCE_KIND[licence.kind],
+                                training=labels.TRAINING[licence.training], categories=categories))
+    return licences, list(view.restrictions)
+
+
+def _probation(result: Any) -> Probation | None:
+    probation = getattr(result, "probation", None)
+    if probation is None:
+        return None
+    notes = []
+    if probation.reduced_by_training:
+        notes.append("durée réduite par la formation suivie")
+    if probation.increments_blocked:
+        notes.append("majorations annuelles suspendues à la suite d'une infraction ayant entraîné un retrait")
+    return Probation(started_on=probation.started_on, ends_on=probation.ends_on,
+                     training=labels.TRAINING.get(probation.training, probation.training),
+                     note="; ".join(notes).capitalize() or None)
+
+
+def build_content(file: Any) -> StatementContent:
+    """The statement of a `backend.records.service.LicenceFile`."""
+    # What the register knew on `as_of`, as on every other page (records.views.licence_view).
+    events: list[ev.Event] = [e for e in file.events if e.known_on <= file.as_of and e.effective_on <= file.as_of]
+    result = file.result
+    computed = result is not None
+    by_id = {e.id: e for e in events}
+    cancellations = [e for e in events if isinstance(e, ev.Cancellation)]
+    cancelled = {c.cancels: c for c in cancellations}
+
+    def cancel_note(event_id: str) -> str | None:
+        c = cancelled.get(event_id)
+        if c is None:
+            return None
+        return f"Annulé(e) le {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
+
+    withdrawn, credited = _withdrawals(result), _credits(result)
+    offences = [
+        Offence(event_id=o.id, label=o.label, natinf=o.natinf, offence_class=labels.offence_class(o.offence_class),
+                committed_on=o.committed_on, place=o.place, established_on=o.established_on,
+                established_by=labels.ESTABLISHED_BY[o.established_by], points=o.points,
+                withdrawn=withdrawn.get(o.id, 0), cap=_cap(o, withdrawn.get(o.id, 0), computed, o.id in cancelled),
+                cancelled=cancel_note(o.id))
+        for o in sorted((e for e in events if isinstance(e, ev.Offence)), key=lambda o: (o.committed_on, o.id))
+    ]
+    restorations = [
+        Restoration(date=entry.date, kind=labels.ENTRY_KIND[entry.kind], change=entry.change, balance=entry.balance,
+                    maximum=entry.maximum, rule=entry.rule, explanation=entry.explanation)
+        for entry in (result.history if computed else ()) if entry.kind in RESTORATION_KINDS and entry.change
+    ]
+    courses = [
+        Course(event_id=c.id, first_day=c.first_day, last_day=c.last_day, kind=labels.COURSE_KIND[c.kind],
+               organiser=c.organiser, place=c.place, points=credited.get(c.id, 0), cancelled=cancel_note(c.id))
+        for c in sorted((e for e in events if isinstance(e, ev.Course)), key=lambda c: c.first_day)
+    ]
+    licences, restrictions = _licences(file, [e for e in events if e.id not in cancelled])
+    visits = sorted((e for e in events if isinstance(e, ev.MedicalVisit) and e.id not in cancelled),
+                    key=lambda v: v.visited_on)
+    decisions = []
+    for e in sorted(events, key=lambda e: e.effective_on):
+        note = cancel_note(e.id)
+        if isinstance(e, ev.InvalidationNotified):
+            decisions.append(Decision(date=e.notified_on, label="Invalidation du permis notifiée (lettre 48SI)",
+                                      detail=note))
+        elif isinstance(e, ev.LicenceSurrendered):
+            decisions.append(Decision(date=e.surrendered_on, label="Permis restitué à la préfecture", detail=note))
+        elif isinstance(e, ev.Annulment):
+            until = (f"Nouveau permis interdit avant le {_d(e.new_licence_not_before)}"
+                     if e.new_licence_not_before else None)
+            decisions.append(Decision(date=e.decided_on, label="Annulation judiciaire du permis",
+                                      detail="; ".join(filter(None, (until, note))) or None))
+        elif isinstance(e, ev.ComplementaryTraining):
+            decisions.append(Decision(date=e.completed_on, label="Formation complémentaire suivie", detail=note))
+    status = labels.STATUS[result.status] if computed else "Non calculé"
+    return StatementContent(
+        neph=file.neph,
+        as_of=file.as_of,
+        extracted_at=file.extracted_at,
+        identity=_identity(file.holder),
+        status=status,
+        balance=result.balance if computed else None,
+        maximum=result.maximum if computed else None,
+        problem=file.problem,
+        probation=_probation(result),
+        warnings=list(result.warnings) if computed else [],
+        licences=licences,
+        restrictions=restrictions,
+        offences=offences,
+        restorations=restorations,
+        courses=courses,
+        medical_visits=[MedicalVisit(visited_on=v.visited_on, outcome=labels.MEDICAL_OUTCOME[v.outcome],
+                                     valid_until=v.valid_until, categories=list(v.categories)) for v in visits],
+        suspensions=[Suspension(starts_on=s.starts_on, ends_on=s.ends_on, kind=labels.SUSPENSION_KIND[s.suspension_kind],
+                                label=s.label)
+                     for s in sorted((e for e in events if isinstance(e, ev.Suspension) and e.id not in cancelled),
+                                     key=lambda s: s.starts_on)],
+        decisions=decisions,
+        cancellations=[Cancellation(event_id=c.cancels, cancelled_on=c.cancelled_on, reason=c.reason,
+                                    what=_describe(by_id[c.cancels]) if c.cancels in by_id else f"Événement {c.cancels}")
+                       for c in sorted(cancellations, key=lambda c: c.cancelled_on)],
+    )

@@ -1,0 +1,87 @@
+"""A sealed statement, and its rendering as a page block and as a PDF.
+
+`issue(file, now, keyring, base_url)` builds the content from the records service's licence
+file, signs it and draws the QR code; `context(statement)` is what the template reads;
+`pdf_document(env, statement)` renders the template's `statement` block — the very block the
+page shows — into a whole document for WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+import msgspec
+import segno
+from jinja2_fragments import render_block
+from markupsafe import escape
+
+from backend.statement.content import StatementContent, build_content, canonical
+from backend.statement.pdf import document_html
+from backend.statement.seal import Keyring, Seal, content_digest, sign
+
+PARIS = ZoneInfo("Europe/Paris")
+TEMPLATE = "pages/statement.html"
+VERIFY_PATH = "/verifier"
+
+
+class Statement(msgspec.Struct, frozen=True, kw_only=True):
+    content: StatementContent
+    issued_at: dt.datetime
+    seal: Seal
+    verify_base: str  # "https://…/verifier", printed for people who type the code
+    verify_url: str  # the same with ?code=…, carried by the QR code
+    qr: str  # data: URI of the QR code (SVG)
+
+
+def paris_today(now: dt.datetime) -> dt.date:
+    """The statement's `as_of`: today's date in France, where the register's dates are."""
+    return now.astimezone(PARIS).date()
+
+
+def issue(file: Any, now: dt.datetime, keyring: Keyring, base_url: str) -> Statement:
+    """Seal the statement of a `LicenceFile` issued at `now` (timezone-aware)."""
+    content = build_content(file)
+    seal = sign(keyring, neph=content.neph, issued_at=now, digest=content_digest(canonical(content)))
+    verify_base = base_url.rstrip("/") + VERIFY_PATH
+    verify_url = f"{verify_base}?code={seal.compact_code}"
+    qr = segno.make(verify_url, error="m", micro=False).svg_data_uri(scale=4, border=4, dark="#000", light="#fff")
+    return Statement(content=content, issued_at=seal.issued_at, seal=seal, verify_base=verify_base,
+                     verify_url=verify_url, qr=qr)
+
+
+def context(statement: Statement) -> dict[str, Any]:
+    s = statement.content
+    return {
+        "s": s,
+        "seal": statement.seal,
+        "issued_at": statement.issued_at,
+        "qr": statement.qr,
+        "verify_url": statement.verify_url,
+        "verify_base": statement.verify_base,
+        "extracted_at": s.extracted_at,
+        "page_title": "Relevé d'information intégral",
+        "restoration_entries": [
+            {"date": r.date, "date_label": "Le", "kind": "restoration", "kind_label": None, "title": r.kind,
+             "body": r.explanation, "change": r.change, "balance": r.balance, "rule": r.rule,
+             "rule_links": None, "annulled": False, "id": None}
+            for r in s.restorations
+        ],
+    }
+
+
+def title(statement: Statement) -> str:
+    s = statement.content
+    return f"Relevé d'information intégral – NEPH {s.neph} – {statement.issued_at.astimezone(PARIS):%d/%m/%Y}"
+
+
+def pdf_document(env: jinja2.Environment, statement: Statement, extra: dict[str, Any] | None = None) -> str:
+    """The whole HTML document WeasyPrint renders: the page's `statement` block, nothing else."""
+    body = render_block(env, TEMPLATE, "statement", {**(extra or {}), **context(statement)})
+    return document_html(body, str(escape(title(statement))))
+
+
+def pdf_filename(statement: Statement) -> str:
+    return f"releve-{statement.content.neph}-{statement.issued_at.astimezone(PARIS):%Y-%m-%d}.pdf"
