@@ -51,7 +51,8 @@ class SealError(ValueError):
 
 
 def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # validate=True: a stray character is an error, not silently dropped
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def _b64encode(raw: bytes) -> str:
@@ -64,7 +65,7 @@ def _split_key(spec: str, what: str) -> tuple[str, bytes]:
         raise SealError(f"{what} : attendu KEYID:base64url(32 octets), KEYID de 1 à 8 caractères [A-Za-z0-9_-]")
     try:
         raw = _b64decode(data)
-    except ValueError:
+    except ValueError:  # binascii.Error is a ValueError
         raise SealError(f"{what} ({key_id}) : base64url illisible") from None
     if len(raw) != 32:
         raise SealError(f"{what} ({key_id}) : la clé doit faire 32 octets, pas {len(raw)}")
