@@ -47,6 +47,8 @@ class LocalFetcher(URLFetcher):
         raise RefusedResource(f"ressource refusée dans le relevé PDF : {url}")
 
 
+# After the site's app.css and print.css: page size, numbers and running footer, and the
+# few things a PDF needs that a printed web page does not.
 PDF_STYLE = """
 @page {
   size: A4;
@@ -54,24 +56,14 @@ PDF_STYLE = """
   @bottom-left { content: "Relevé d'information intégral — NEPH " string(neph); font-size: 8pt; }
   @bottom-right { content: "Page " counter(page) " sur " counter(pages); font-size: 8pt; }
 }
-html { font-family: "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.35; color: #111; }
+html { font-size: 9.5pt; }
 .statement-neph { string-set: neph content(); }
-h1 { font-size: 16pt; margin: 0 0 4mm; }
-h2 { font-size: 12pt; margin: 6mm 0 2mm; break-after: avoid; }
-h3 { font-size: 10.5pt; margin: 4mm 0 1mm; break-after: avoid; }
-table { border-collapse: collapse; width: 100%; margin: 0 0 3mm; }
-caption { text-align: left; font-weight: bold; padding: 1mm 0; }
-th, td { border: 0.5pt solid #777; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 thead { display: table-header-group; }
-tr { break-inside: avoid; }
-dl { margin: 0 0 3mm; }
-dt { font-weight: bold; float: left; clear: left; width: 55mm; }
-dd { margin: 0 0 1mm 57mm; }
-.statement-seal { break-inside: avoid; border: 0.8pt solid #111; padding: 3mm; margin-top: 5mm; }
-.statement-seal img { width: 38mm; height: 38mm; float: right; margin-left: 4mm; }
-.statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-spacing: 0.2em; }
-.statement-actions, .visually-hidden-pdf { display: none; }
-a { color: inherit; text-decoration: none; }
+tr, .statement-item, .summary-list__row { break-inside: avoid; }
+.statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 5mm; }
+.statement-qr { width: 38mm; height: 38mm; float: right; margin: 0 0 2mm 4mm; }
+.statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+.statement-actions { display: none; }
 """
 
 DOCUMENT = """<!DOCTYPE html>

@@ -25,6 +25,8 @@ from backend.statement.seal import Keyring, Seal, content_digest, sign
 PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE = "pages/statement.html"
 VERIFY_PATH = "/verifier"
+# The PDF looks like the printed page: the site's CSS, then its print rules (read from disk).
+PDF_STYLESHEETS = ("/static/css/app.css", "/static/css/print.css")
 
 
 class Statement(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,7 +82,7 @@ def title(statement: Statement) -> str:
 def pdf_document(env: jinja2.Environment, statement: Statement, extra: dict[str, Any] | None = None) -> str:
     """The whole HTML document WeasyPrint renders: the page's `statement` block, nothing else."""
     body = render_block(env, TEMPLATE, "statement", {**(extra or {}), **context(statement)})
-    return document_html(body, str(escape(title(statement))))
+    return document_html(body, str(escape(title(statement))), stylesheets=PDF_STYLESHEETS)
 
 
 def pdf_filename(statement: Statement) -> str:
