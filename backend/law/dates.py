@@ -1,0 +1,46 @@
+"""Calendar arithmetic of the points law, with its one rounding choice made explicit.
+
+The Code de la route counts delays in months and years ("six mois", "deux ans", "dix ans")
+from a date such as the payment of a fine. Adding months to a day that does not exist in
+the target month (31 August + 6 months, 29 February + 1 year) has no single answer; the
+project's rule (points-rules.md §1) is: use the last day of the target month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        return 29
+    return _DAYS[month - 1]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` + `months` calendar months; a missing day becomes the month's last day."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = _month_length(year, month)
+    return dt.date(year, month, day.day if day.day <= last else last)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """`day` + `years` calendar years (29 February → 28 February in a common year)."""
+    return add_months(day, 12 * years)
+
+
+def fr(day: dt.date) -> str:
+    """A date as French readers write it: 20/03/2025."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def duration_fr(months: int) -> str:
+    """"6 mois", "1 an", "18 mois", "3 ans" — how the law and drivers name these delays."""
+    if months % 12 == 0:
+        years = months // 12
+        return f"{years} an" if years == 1 else f"{years} ans"
+    return f"{months} mois"

@@ -1,0 +1,119 @@
+"""Plain-French explanations of ledger entries, each naming the dates it was computed from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .dates import duration_fr, fr
+from .events import Course, LicenceIssued, Offence
+
+_ESTABLISHED = {
+    "fixed_fine_paid": "le paiement de l'amende",
+    "increased_fine_order": "le titre exécutoire de l'amende forfaitaire majorée",
+    "composition_penale": "l'exécution de la composition pénale",
+    "final_conviction": "la condamnation définitive",
+}
+_HOW = {
+    "fixed_fine_paid": "paiement de l'amende forfaitaire",
+    "increased_fine_order": "émission du titre exécutoire de l'amende forfaitaire majorée",
+    "composition_penale": "exécution de la composition pénale",
+    "final_conviction": "condamnation définitive",
+}
+_TRAINING = {"traditional": "formation traditionnelle", "aac": "apprentissage anticipé de la conduite",
+             "supervised": "conduite supervisée"}
+
+
+def points(n: int) -> str:
+    return f"{n} point" if abs(n) <= 1 else f"{n} points"
+
+
+def established(offence: Offence) -> str:
+    """« le paiement de l'amende du 20/03/2025 » — what made the offence definitive, and when."""
+    return f"{_ESTABLISHED[offence.established_by]} du {fr(offence.established_on)}"
+
+
+def licence_issued(licence: LicenceIssued, capital: int, probation_end: dt.date | None,
+                   months: int | None) -> str:
+    again = "Nouveau permis délivré" if licence.kind != "first" else "Permis délivré"
+    if probation_end is None:
+        return (f"{again} le {fr(licence.issued_on)}, avant le 01/03/2004 : capital de "
+                f"{points(capital)}, sans période probatoire.")
+    return (f"{again} le {fr(licence.issued_on)} ({_TRAINING[licence.training]}) : capital de départ de "
+            f"{points(capital)} pendant une période probatoire de {duration_fr(months or 0)}, "
+            f"jusqu'au {fr(probation_end)}.")
+
+
+def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, balance: int) -> str:
+    text = (f"Retrait de {points(withdrawn)} pour « {offence.label} », infraction commise le "
+            f"{fr(offence.committed_on)} et devenue définitive le {fr(offence.established_on)} "
+            f"({_HOW[offence.established_by]}).")
+    if capped_by_group is not None:
+        text += f" Infractions commises simultanément : retrait limité à {capped_by_group} points au total."
+    elif withdrawn < offence.points:
+        text += f" Le barème prévoit {points(offence.points)}, mais le solde ne peut pas descendre sous 0."
+    if balance == 0:
+        text += " Le solde atteint 0 : le permis sera invalidé à la présentation de la lettre 48SI."
+    return text
+
+
+def single_point(offence: Offence, months: int) -> str:
+    return (f"Point restitué {duration_fr(months)} après {established(offence)}, aucune infraction "
+            f"entraînant retrait de points n'ayant été commise depuis.")
+
+
+def full_restoration(offence: Offence, months: int, maximum: int, reason: str) -> str:
+    return (f"Capital reconstitué à {points(maximum)} {duration_fr(months)} après {established(offence)} "
+            f"(« {offence.label} »), aucune nouvelle infraction entraînant retrait de points n'ayant été "
+            f"commise ni n'étant devenue définitive depuis. {reason}")
+
+
+def delay_reason(months: int, before_2011: bool, probation_end: dt.date | None,
+                 serious: Offence | None, since: dt.date) -> str:
+    if before_2011:
+        return f"Délai de {duration_fr(months)} : infraction devenue définitive avant le 01/01/2011."
+    if probation_end is not None:
+        return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire "
+                f"(qui se termine le {fr(probation_end)}).")
+    if serious is not None:
+        kind = "un délit" if serious.offence_class == "DELIT" else \
+            f"une contravention de {serious.offence_class[1]}e classe"
+        return (f"Délai de {duration_fr(months)} : le dossier comporte depuis le {fr(since)} {kind} "
+                f"(« {serious.label} », devenue définitive le {fr(serious.established_on)}).")
+    return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe "
+            f"dans le dossier depuis le {fr(since)}.")
+
+
+def deferred_to_probation_end(text: str, probation_end: dt.date) -> str:
+    return text + f" La reconstitution ne peut intervenir qu'à la fin de la période probatoire, le {fr(probation_end)}."
+
+
+def ten_year(offence: Offence, restored: int) -> str:
+    return (f"{points(restored).capitalize()} réattribué{'s' if restored > 1 else ''} 10 ans après "
+            f"{established(offence)} (« {offence.label} »), même si d'autres infractions ont été commises depuis.")
+
+
+def course_credit(course: Course, credited: int, full_credit: int, maximum: int) -> str:
+    text = (f"Stage de sensibilisation à la sécurité routière suivi du {fr(course.first_day)} au "
+            f"{fr(course.last_day)} : {points(credited)} crédité{'s' if credited > 1 else ''} le lendemain du stage")
+    if credited < full_credit:
+        text += f", dans la limite du nombre maximal de {points(maximum)}"
+    return text + "."
+
+
+def probation_increment(issued_on: dt.date, year: int, amount: int) -> str:
+    ordinal = "1re" if year == 1 else f"{year}e"
+    return (f"Majoration de {points(amount)} : {ordinal} année de période probatoire (permis du "
+            f"{fr(issued_on)}) sans infraction entraînant retrait de points.")
+
+
+def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: int, maximum: int) -> str:
+    start = f"Fin de la période probatoire du permis délivré le {fr(issued_on)}"
+    if first_offence is None:
+        return f"{start} : aucune infraction entraînant retrait de points, le solde passe à {points(maximum)}."
+    return (f"{start} : le nombre maximal passe à {points(maximum)} ; une infraction ayant été commise "
+            f"pendant cette période (le {fr(first_offence.committed_on)}), le solde reste à {points(balance)}.")
+
+
+def invalidation(notified_on: dt.date) -> str:
+    return (f"Lettre 48SI présentée le {fr(notified_on)} alors que le solde était nul : le permis est "
+            f"invalidé et doit être remis à la préfecture.")

@@ -1,0 +1,135 @@
+"""The licence file as the engine sees it on `as_of`: checked, cut off, cancellations applied.
+
+points-rules.md §1: only events known on `as_of` (their `recorded_on`, by default their
+effective date) count; §11: what the engine refuses; record-format.md: a cancelled event
+is removed from every computation, as if it never existed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+from . import tables
+from .events import (Annulment, Cancellation, ComplementaryTraining, Course, Event, EventError,
+                     InvalidationNotified, InvalidRecord, LicenceIssued, LicenceSurrendered, Offence,
+                     Suspension, _check)
+from .result import Cancelled
+
+
+class Record:
+    """Known, non-cancelled events grouped by what the rules need, with indexes for windows."""
+
+    __slots__ = ("events", "offences", "courses", "trainings", "notifications", "surrenders", "annulments",
+                 "suspensions", "licences", "cancelled", "committed_keys", "by_committed", "established_keys",
+                 "serious_keys", "serious")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, Event]] = []
+        self.offences: list[Offence] = []          # point-withdrawing only
+        self.courses: list[Course] = []
+        self.trainings: list[ComplementaryTraining] = []
+        self.notifications: list[InvalidationNotified] = []
+        self.surrenders: list[LicenceSurrendered] = []
+        self.annulments: list[Annulment] = []
+        self.suspensions: list[Suspension] = []
+        self.licences: list[LicenceIssued] = []
+        self.cancelled: list[Cancelled] = []
+
+
+def _ref(event: Event) -> str:
+    return f'event "{event.id}"'
+
+
+def _problems(events: Sequence[Event]) -> tuple[list[EventError], list[EventError]]:
+    """(invalid, outside covered period) problems of the whole file, whatever `as_of`."""
+    invalid: list[EventError] = []
+    outside: list[EventError] = []
+    ids: set[str] = set()
+    first_licence: dt.date | None = None
+    for event in events:
+        if isinstance(event, LicenceIssued) and (first_licence is None or event.issued_on < first_licence):
+            first_licence = event.issued_on
+    for event in events:
+        ref = _ref(event)
+        if event.id in ids:
+            invalid.append(EventError(ref, "id", f"id {event.id!r} appears more than once"))
+        ids.add(event.id)
+        invalid.extend(_check(event, ref))
+        if isinstance(event, Offence):
+            if first_licence is None or event.established_on < first_licence:
+                invalid.append(EventError(ref, "established_on", f"offence established on {event.established_on} "
+                                          "without a licence_issued on or before that date"))
+            if event.points > 0:
+                try:
+                    tables.value_on("offence_withdraws_points", event.committed_on, ref, "committed_on")
+                    tables.value_on("full_restoration_delay", event.established_on, ref, "established_on")
+                except tables.OutsideCoveredPeriod as exc:
+                    outside.extend(exc.problems)
+        elif isinstance(event, Course) and event.kind != "judicial":
+            try:
+                tables.value_on("course_interval", event.last_day, ref, "last_day")
+            except tables.OutsideCoveredPeriod as exc:
+                outside.extend(exc.problems)
+    for event in events:
+        if isinstance(event, Cancellation) and event.cancels not in ids:
+            invalid.append(EventError(_ref(event), "cancels", f"cancels {event.cancels!r}, which is not an event "
+                                      "of this file"))
+    return invalid, outside
+
+
+def prepare(events: Sequence[Event], as_of: dt.date) -> Record:
+    """Check the file (raise InvalidRecord / OutsideCoveredPeriod), then keep what counts on `as_of`."""
+    invalid, outside = _problems(events)
+    if invalid:
+        raise InvalidRecord(invalid + outside)
+    if outside:
+        raise tables.OutsideCoveredPeriod(outside)
+    known = [(i, e) for i, e in enumerate(events) if (e.recorded_on or e.effective_on) <= as_of]
+    cancellations = [e for _, e in known if isinstance(e, Cancellation)]
+    removed: dict[str, Cancellation] = {}
+    if cancellations:
+        # A cancelled cancellation has no effect (one level; the register never chains more).
+        targeted = {c.cancels for c in cancellations}
+        for c in cancellations:
+            if c.id not in targeted:
+                removed[c.cancels] = c
+    record = Record()
+    for index, event in known:
+        if event.id in removed or isinstance(event, Cancellation):
+            continue
+        record.events.append((index, event))
+        if isinstance(event, Offence):
+            if event.points > 0:
+                record.offences.append(event)
+        elif isinstance(event, Course):
+            record.courses.append(event)
+        elif isinstance(event, LicenceIssued):
+            record.licences.append(event)
+        elif isinstance(event, ComplementaryTraining):
+            record.trainings.append(event)
+        elif isinstance(event, InvalidationNotified):
+            record.notifications.append(event)
+        elif isinstance(event, LicenceSurrendered):
+            record.surrenders.append(event)
+        elif isinstance(event, Annulment):
+            record.annulments.append(event)
+        elif isinstance(event, Suspension):
+            record.suspensions.append(event)
+    for target, c in removed.items():
+        record.cancelled.append(Cancelled(target, c.cancelled_on, c.reason))
+    record.cancelled.sort(key=lambda c: (c.cancelled_on, c.event_id))
+    by_committed = sorted(record.offences, key=lambda o: o.committed_on)
+    record.by_committed = by_committed
+    record.committed_keys = [o.committed_on for o in by_committed]
+    record.established_keys = sorted(o.established_on for o in record.offences)
+    index_serious(record)
+    return record
+
+
+def index_serious(record: Record) -> None:
+    """Offences of the classes that lengthen the full-restoration delay, by established_on."""
+    classes = tables.value_on("serious_classes", tables.LOPPSI_DELAYS).split()
+    serious = sorted((o for o in record.offences if o.offence_class in classes), key=lambda o: o.established_on)
+    record.serious = serious
+    record.serious_keys = [o.established_on for o in serious]
