@@ -1,0 +1,101 @@
+"""The one call every driver page and the statement make: `licence_file(register, neph, as_of)`.
+
+It reads the holder and the events (one read) and the latest extract (cached) from the register, and applies the
+points engine to the events *as known on* `as_of`. When the engine refuses a file (points-rules
+§11: outside the covered period, inconsistent record), the file is still returned, with the
+engine's reason in `problem`: the driver sees their record and an honest explanation instead of
+an error page or a made-up balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import weakref
+from zoneinfo import ZoneInfo
+from typing import Any, Protocol
+
+import msgspec
+
+from backend.law import compute
+from backend.law.events import Event, InvalidRecord
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class RegisterReader(Protocol):
+    """The part of `backend.register.repository.Register` this service uses."""
+
+    async def get_file(self, neph: str) -> tuple[Any, list[Event]]: ...
+    async def latest_extract(self) -> Any: ...
+
+
+class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything known about one licence file on `as_of`."""
+
+    neph: str
+    as_of: dt.date
+    holder: Any
+    """`backend.register.feed.Holder` (neph, family_name, given_names, birth_date, …)."""
+    events: list[Event]
+    """Every event of the file, cancellations included, in register order."""
+    result: Any | None
+    """`backend.law.Result`, or None when the engine refused the file (see `problem`)."""
+    problem: str | None = None
+    """Why the engine could not compute the file, in French, for the driver."""
+    extracted_at: dt.datetime | None = None
+    """When the register produced the latest imported extract ("données à jour au …")."""
+
+    @property
+    def events_by_id(self) -> dict[str, Event]:
+        return {event.id: event for event in self.events}
+
+
+class HolderNotFound(LookupError):
+    """No holder with this NEPH in the register."""
+
+
+async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> LicenceFile:
+    """Load and compute one file; raise `HolderNotFound` when the NEPH is unknown."""
+    (holder, events), extracted_at = await asyncio.gather(register.get_file(neph), extract_time(register))
+    if holder is None:
+        raise HolderNotFound(neph)
+    result, problem = None, None
+    try:
+        result = compute(events, as_of)
+    except InvalidRecord as exc:
+        problem = (
+            "Le solde de ce dossier ne peut pas être calculé automatiquement : "
+            + "; ".join(p.message for p in exc.problems)
+            + ". Le relevé ci-dessous reprend les informations du fichier national telles quelles."
+        )
+    return LicenceFile(
+        neph=neph,
+        as_of=as_of,
+        holder=holder,
+        events=list(events),
+        result=result,
+        problem=problem,
+        extracted_at=extracted_at,
+    )
+
+
+# The latest extract changes only when a feed is imported (a few times a day): remembering it
+# for a short while saves a database read on every page without showing a stale date for long.
+EXTRACT_TTL_SECONDS = 30.0
+_extract_cache: weakref.WeakKeyDictionary[Any, tuple[float, dt.datetime | None]] = weakref.WeakKeyDictionary()
+
+
+async def extract_time(register: RegisterReader) -> dt.datetime | None:
+    """When the register produced the latest imported extract, or None before any import."""
+    now = time.monotonic()
+    cached = _extract_cache.get(register)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    extract = await register.latest_extract()
+    # Shown to drivers in France: in Paris time, so that the date written is the local date.
+    value = extract.extracted_at.astimezone(PARIS) if extract is not None else None
+    _extract_cache[register] = (now + EXTRACT_TTL_SECONDS, value)
+    return value

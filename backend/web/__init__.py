@@ -1,0 +1,1 @@
+"""The HTTP layer: parse, call one service, render (see app.py for the wiring)."""

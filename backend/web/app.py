@@ -1,0 +1,101 @@
+"""`create_app(settings)`: the one place that wires the web application.
+
+Routes, middleware, dependencies and exception handlers are assembled in plain lists below, so
+that another area adds its router or middleware with a one-line edit. Order of middleware
+matters: the first in the list is the outermost (security headers wrap everything, including
+error responses and static files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
+
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from backend.accounts.plugin import AccountsPlugin
+from backend.register.db import Database
+from backend.register.repository import SqliteRegister
+from backend.records.service import HolderNotFound
+from backend.settings import Settings, get_settings
+from backend.statement.routes import ROUTES as STATEMENT_ROUTES
+from backend.web import errors, pages
+from backend.web.security import security_middleware
+from backend.web.templating import STATIC_DIR, StaticFiles, create_environment
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_today() -> dt.date:
+    """The legal date for a driver in France (a page viewed at 00:30 in Paris is already "today")."""
+    return dt.datetime.now(PARIS).date()
+
+
+def provide_register(request: Request) -> SqliteRegister:
+    return request.app.state.register
+
+
+def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date] = paris_today) -> Litestar:
+    """Build the application; `today` gives the `as_of` date of driver pages (tests fix it)."""
+    settings = settings or get_settings()
+    templates = create_environment(static=StaticFiles())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = await Database.open(settings.db)
+        app.state.db = db
+        app.state.register = SqliteRegister(db)
+        try:
+            yield
+        finally:
+            await db.close()
+
+    route_handlers: list = [
+        *pages.ROUTES,
+        *STATEMENT_ROUTES,
+        create_static_files_router(
+            path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False,
+            # URLs carry a content hash (templating.StaticFiles): a file never changes under its URL.
+            cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
+        ),
+    ]
+    middleware: list = [security_middleware(settings)]
+
+    # `viewer` (the signed-in driver, whose `.neph` is the only file pages show) comes from AccountsPlugin.
+    dependencies = {
+        "register": Provide(provide_register, sync_to_thread=False),
+    }
+
+    exception_handlers: dict = {
+        NotFoundException: errors.not_found,
+        HolderNotFound: errors.not_found,
+        HTTPException: errors.http_error,
+        Exception: errors.server_error,
+    }
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        middleware=middleware,
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        plugins=[HTMXPlugin(), AccountsPlugin(settings)],
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=500),
+        debug=False,
+        openapi_config=None,
+    )
+    app.state.settings = settings
+    app.state.templates = templates
+    app.state.today = today
+    return app

@@ -1,0 +1,14 @@
+"""One module per page; ROUTES is what create_app mounts."""
+
+from backend.web.pages import balance, calendar, health, history, home, info, licence
+
+ROUTES = [
+    home.home,
+    health.health,
+    balance.balance,
+    history.history,
+    calendar.calendar,
+    calendar.calendar_ics,
+    licence.licence,
+    *info.ROUTES,  # design: /aide /accessibilite /mentions-legales /donnees-personnelles
+]

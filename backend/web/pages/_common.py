@@ -1,0 +1,22 @@
+"""What every driver page does first: load the signed-in driver's own file for today."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from backend.records.service import LicenceFile, licence_file
+
+# Personal data: never stored by a browser cache or a proxy (a shared computer, a back button).
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+async def driver_file(request: Request, register: Any, viewer: Any) -> LicenceFile:
+    """The file of `viewer.neph` only: a driver never chooses which file to see."""
+    return await licence_file(register, viewer.neph, request.app.state.today())
+
+
+def page_context(view: Any, viewer: Any, **extra: Any) -> dict[str, Any]:
+    """What base.html needs besides the view: who is signed in (driver navigation) and freshness."""
+    return {"view": view, "viewer": viewer, "extracted_at": view.extracted_at, **extra}

@@ -1,0 +1,20 @@
+"""`/historique`: the licence file as a timeline; `?type=` filters, `?tout=1` shows every year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from backend.records.history import history_view
+from backend.web.htmx import render
+from backend.web.pages._common import PRIVATE, driver_file, page_context
+
+
+@get("/historique", include_in_schema=False)
+async def history(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any], type: FromQuery[str] = "tout", tout: FromQuery[str] = "") -> Response:
+    file = await driver_file(request, register, viewer)
+    view = history_view(file, kind=type, show_all=tout == "1")
+    return render(request, "pages/history.html", page_context(view, viewer, page_title=view.title), block="history_results", headers=PRIVATE)

@@ -1,0 +1,69 @@
+"""Security headers on every response, including static files, errors and redirects.
+
+A plain ASGI middleware (not an after-request hook) so that nothing escapes it: exception
+responses and the static-files router get the same headers as pages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.settings import Settings
+
+
+def content_security_policy(settings: Settings) -> str:
+    # A sign-in form posts to our own route, which redirects to FranceConnect: browsers apply
+    # form-action to that redirect, so FranceConnect's origin must be allowed there.
+    form_action = "'self'"
+    if settings.fc_discovery_url:
+        parts = urlsplit(settings.fc_discovery_url)
+        form_action += f" {parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}"
+    )
+
+
+def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    headers = {
+        "content-security-policy": content_security_policy(settings),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "cross-origin-opener-policy": "same-origin",
+        "x-frame-options": "DENY",
+    }
+    if not settings.is_development:
+        headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+    return [(name.encode(), value.encode()) for name, value in headers.items()]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app, self.headers = app, headers
+        self.names = {name for name, _ in headers}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [h for h in message.get("headers", []) if h[0].lower() not in self.names]
+                message["headers"] = kept + self.headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def security_middleware(settings: Settings):
+    """A middleware factory for Litestar's `middleware=[…]` list."""
+    headers = security_headers(settings)
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        return SecurityHeadersMiddleware(app, headers)
+
+    return factory

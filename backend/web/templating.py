@@ -1,0 +1,89 @@
+"""The Jinja environment: French dates, points, versioned static URLs, autoescape.
+
+Every template (pages, components, errors, info pages) is rendered by this one environment,
+so a filter defined here is available everywhere and behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import jinja2
+
+from backend.records.labels import as_date, date_fr
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+TEMPLATES_DIR = FRONTEND / "templates"
+STATIC_DIR = FRONTEND / "static"
+STATIC_PREFIX = "/static"
+
+MINUS = "\u2212"  # typographic minus: screen readers say "moins", and it does not wrap like "-"
+
+
+def datetime_fr(value: dt.datetime | str | None) -> str:
+    """An extract time in Paris local time: "25 novembre 2026 à 23 h 00"."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        from zoneinfo import ZoneInfo  # imported lazily: only the freshness line needs it
+
+        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+    return f"{date_fr(moment.date())} à {moment.hour} h {moment.minute:02d}"
+
+
+def points(value: int) -> str:
+    """3 -> "3 points"; French puts 0 and 1 in the singular."""
+    return f"{value} point" if abs(value) <= 1 else f"{value} points"
+
+
+def signed_points(value: int) -> str:
+    """-2 -> "−2 points", 1 -> "+1 point", 0 -> "0 point"."""
+    if value > 0:
+        return "+" + points(value)
+    if value < 0:
+        return MINUS + points(-value)
+    return points(0)
+
+
+def iso(value: dt.date | str | None) -> str:
+    """For `<time datetime="…">`."""
+    day = as_date(value)
+    return day.isoformat() if day else ""
+
+
+class StaticFiles:
+    """Versioned URLs for static files: the query string is a hash of the file's content,
+    so a file can be cached for a year and a new version is fetched as soon as it changes."""
+
+    def __init__(self, directory: Path = STATIC_DIR, prefix: str = STATIC_PREFIX) -> None:
+        self.directory, self.prefix = directory, prefix
+        self._cache: dict[str, str] = {}
+
+    def url(self, name: str) -> str:
+        url = self._cache.get(name)
+        if url is None:
+            path = (self.directory / name).resolve()
+            if self.directory.resolve() not in path.parents or not path.is_file():
+                raise FileNotFoundError(f"fichier statique introuvable : {name} (dans {self.directory})")
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            url = self._cache[name] = f"{self.prefix}/{name}?v={digest}"
+        return url
+
+
+def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles | None = None) -> jinja2.Environment:
+    """The environment shared by Litestar's template engine and `backend.web.htmx.render`."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,  # every template is HTML, whatever its extension
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,  # templates do not change under a running server; saves a stat per render
+        enable_async=False,
+    )
+    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, points=points,
+                       signed_points=signed_points, iso=iso)
+    env.globals["static_url"] = (static or StaticFiles()).url
+    return env
