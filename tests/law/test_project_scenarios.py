@@ -1,0 +1,72 @@
+"""The project's own worked cases (tests/scenarios/*.json), run like the shared ones.
+
+Each file has the engine's input shape (`events`, `as_of`) plus `name`, `source`, a hand
+`derivation` from spec/points-rules.md, `expect` and, rarely, `policies` (non-default policy
+values, points-rules.md §6). Every key of `expect` is compared with
+the engine's JSON output; `history` and `calendar` are compared as `[date, kind, change]` for
+the entries whose change is not 0, summed per date and kind (spec/engine-contract.md,
+"Scenario files"), so that a capped simultaneous group may be one entry or several.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from backend.law.events import decode_events
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.json"))
+
+
+def summarise(entries: list[dict[str, Any]]) -> list[list[Any]]:
+    """`[date, kind, change]` for entries whose change is not 0, summed per (date, kind)."""
+    totals: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        if entry["change"] != 0:
+            key = (entry["date"], entry["kind"])
+            totals[key] = totals.get(key, 0) + entry["change"]
+    return [[date, kind, change] for (date, kind), change in totals.items()]
+
+
+def run_scenario(scenario: dict[str, Any]) -> dict[str, Any]:
+    """The engine's JSON output for a scenario (with its optional `policies`, default otherwise)."""
+    from backend.law import Policies, compute
+
+    events = decode_events(scenario["events"])
+    policies = Policies(**scenario.get("policies", {}))
+    result = compute(events, dt.date.fromisoformat(scenario["as_of"]), policies)
+    return json.loads(msgspec.json.encode(result))
+
+
+def test_there_are_project_scenarios() -> None:
+    assert len(SCENARIOS) >= 40, f"expected the project's scenario files in {SCENARIO_DIR}"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_file_is_documented(path: Path) -> None:
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("name", "source", "derivation", "as_of", "events", "expect"):
+        assert scenario.get(key), f"{path.name}: missing or empty {key!r}"
+    dt.date.fromisoformat(scenario["as_of"])
+    decode_events(scenario["events"])  # the input itself is a valid record
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_project_scenario(path: Path) -> None:
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    output = run_scenario(scenario)
+    mismatches = []
+    for key, expected in scenario["expect"].items():
+        actual = output[key]
+        if key in ("history", "calendar"):
+            actual = summarise(actual)
+        if actual != expected:
+            mismatches.append(f"{key}:\n  expected {json.dumps(expected, ensure_ascii=False)}"
+                              f"\n  engine   {json.dumps(actual, ensure_ascii=False)}")
+    assert not mismatches, f"{path.name} ({scenario['name']}):\n" + "\n".join(mismatches)
