@@ -1,0 +1,224 @@
+"""`pointspermis import`: validation with line numbers, all-or-nothing files, --skip-invalid, re-imports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from backend.cli import main
+from backend.register.db import open_migrated
+from tests.fixtures.register import copy_db
+
+HEADER = {"type": "extract", "extract_id": "x-2026-11-25", "extracted_at": "2026-11-25T22:00:00+00:00"}
+HOLDER = {"type": "holder", "neph": "190575100123", "family_name": "MARTIN", "given_names": "Camille",
+          "birth_date": "1990-04-12", "birth_place": "69123", "birth_country": "99100", "gender": "female"}
+NEPH = HOLDER["neph"]
+LICENCE = {"neph": NEPH, "type": "licence_issued", "id": "l-1", "issued_on": "2010-06-01"}
+OFFENCE = {"neph": NEPH, "type": "offence", "id": "o-1", "committed_on": "2024-03-02", "established_on": "2024-04-10",
+           "established_by": "fixed_fine_paid", "points": 4, "offence_class": "C4",
+           "label": "Franchissement d'un feu rouge"}
+
+
+def write(path: Path, *lines: dict | str) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def run_import(capsys: pytest.CaptureFixture[str], db: Path, *args: str | Path) -> tuple[int, str, str]:
+    status = main(["import", *map(str, args), "--db", str(db)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def count(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_imports_a_demo_feed(demo_feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    status, out, err = run_import(capsys, db, demo_feed)
+    lines = [json.loads(line) for line in demo_feed.read_text().splitlines()]
+    holders = sum(1 for line in lines if line["type"] == "holder")
+    events = len(lines) - holders - 1
+    assert status == 0, err
+    assert out.strip() == (f"{demo_feed}: imported — {len(lines)} lines, {holders} holders, {events} events new, "
+                           f"0 unchanged, 0 rejected, " + out.split(", ")[-1].strip())
+    assert count(db, "holders") == holders and count(db, "events") == events
+    conn = open_migrated(db)
+    row = conn.execute("SELECT * FROM extracts").fetchone()
+    assert (row["extract_id"], row["extracted_at"], row["events_new"]) == ("demo-2026-11-25", "2026-11-25T22:00:00+00:00",
+                                                                            events)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_reimporting_the_same_file_is_a_no_op(demo_feed: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    assert run_import(capsys, db, demo_feed)[0] == 0
+    before = dump(db)
+    status, out, _ = run_import(capsys, db, demo_feed)
+    assert status == 0 and "already imported" in out
+    assert dump(db) == before
+
+
+def test_already_imported_events_in_a_new_extract_are_unchanged(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE))[0] == 0
+    later = {**HEADER, "extract_id": "x-2026-11-26", "extracted_at": "2026-11-26T22:00:00+00:00"}
+    # same event with its defaults spelled out: same content
+    status, out, err = run_import(capsys, db, write(tmp_path / "b.jsonl", later, {**LICENCE, "kind": "first"}, OFFENCE))
+    assert status == 0, err
+    assert "1 events new, 1 unchanged, 0 rejected" in out
+    assert count(db, "events") == 2 and count(db, "extracts") == 2
+
+
+BAD_LINES = [  # (line, expected message after FILE:LINE:)
+    ({**OFFENCE, "id": "o-2", "points": 7}, 'event "o-2": points 7 is outside 0–6, or 9 with drugs_and_alcohol'),
+    ({**OFFENCE, "id": "o-3", "established_on": "2025-02-30"},
+     "event \"o-3\": established_on '2025-02-30' is not an existing date in the form YYYY-MM-DD"),
+    ({**OFFENCE, "id": "o-4", "colour": "red"}, 'event "o-4": unknown field colour'),
+    ({**OFFENCE, "id": "o-5", "neph": "999999999999"},
+     "event \"o-5\": neph '999999999999' has no holder line earlier in this file nor in the register"),
+    ({k: v for k, v in OFFENCE.items() if k != "neph"} | {"id": "o-6"}, 'event "o-6": neph is required'),
+    ({**OFFENCE, "id": "o-7", "neph": "12"}, "event \"o-7\": neph '12' is not a 12-character licence-file number"),
+    ({**OFFENCE, "points": 2}, 'event "o-1": id already used with different content on line 3'),
+    ({"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "nope", "cancelled_on": "2024-05-01"},
+     "event \"c-1\": cancels 'nope', which is not in the register nor in this file"),
+    ({"neph": NEPH, "type": "parking", "id": "p-1"}, 'event "p-1": unknown type'),
+    ("{not json", "line "),
+    ({**HOLDER, "neph": "190575100124", "gender": "x"}, 'holder "190575100124": gender'),
+    ({**HEADER}, "header: a second extract header"),
+]
+
+
+def test_every_bad_line_is_reported_and_the_file_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    assert run_import(capsys, db, write(tmp_path / "first.jsonl", {**HEADER, "extract_id": "x0"}, HOLDER))[0] == 0
+    before = dump(db)
+    feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, OFFENCE, *(line for line, _ in BAD_LINES))
+    status, out, err = run_import(capsys, db, feed)
+    assert status == 1
+    messages = [line for line in err.splitlines() if line.startswith(f"{feed}:")]
+    for number, (_, expected) in enumerate(BAD_LINES, start=4):
+        assert any(m.startswith(f"{feed}:{number}: {expected}") for m in messages), (number, expected, messages)
+    assert "rejected, nothing imported" in err and "--skip-invalid" in err
+    assert dump(db) == before  # not even the valid lines
+
+
+def test_holder_must_come_before_its_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, HOLDER)
+    status, _, err = run_import(capsys, db, feed)
+    assert status == 1
+    assert f"{feed}:2: event \"l-1\": neph '{NEPH}' has no holder line earlier" in err
+
+
+def test_cancellation_may_name_an_event_later_in_the_file_or_already_imported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-1", "cancelled_on": "2024-05-01"}
+    assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, cancel, OFFENCE))[0] == 0
+    other = {**HOLDER, "neph": "190575100124"}
+    cancel_other = {**cancel, "id": "c-2", "neph": other["neph"]}
+    later = {**HEADER, "extract_id": "x2"}
+    status, _, err = run_import(capsys, db, write(tmp_path / "b.jsonl", later, other, cancel_other))
+    assert status == 1 and "cancels 'o-1', which belongs to another holder" in err
+    cancel_again = {**cancel, "id": "c-3", "cancels": "l-1"}
+    assert run_import(capsys, db, write(tmp_path / "c.jsonl", later, cancel_again))[0] == 0
+
+
+def test_same_id_twice_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    status, out, _ = run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, LICENCE))
+    assert status == 0 and "1 events new, 1 unchanged" in out
+    status, _, err = run_import(capsys, db, write(tmp_path / "b.jsonl", {**HEADER, "extract_id": "b"}, HOLDER,
+                                                  OFFENCE, {**OFFENCE, "points": 3}))
+    assert status == 1 and f"{tmp_path / 'b.jsonl'}:4: event \"o-1\": id already used with different content on line 3" in err
+    status, _, err = run_import(capsys, db, write(tmp_path / "c.jsonl", {**HEADER, "extract_id": "c"},
+                                                  {**LICENCE, "issued_on": "2011-06-01"}))
+    assert status == 1 and ('c.jsonl:2: event "l-1": id already in the register or earlier in this file with '
+                            'different content') in err
+    status, _, err = run_import(capsys, db, write(tmp_path / "d.jsonl", {**HEADER, "extract_id": "d"},
+                                                  {**HOLDER, "neph": "190575100999"},
+                                                  {**LICENCE, "neph": "190575100999"}))
+    assert status == 1 and 'd.jsonl:3: event "l-1": id already in the register or earlier in this file for another' in err
+
+
+def test_a_bad_or_missing_header_rejects_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    feed = write(tmp_path / "feed.jsonl", HOLDER, LICENCE)
+    status, _, err = run_import(capsys, db, feed)
+    assert status == 1 and f"{feed}:1: header: the first line must be the extract header" in err
+    naive = write(tmp_path / "naive.jsonl", {**HEADER, "extracted_at": "2026-11-25T22:00:00"}, HOLDER)
+    status, _, err = run_import(capsys, db, naive)
+    assert status == 1 and f"{naive}:1: header:" in err
+    assert count(db, "holders") == 0
+
+
+def test_skip_invalid_imports_the_rest_and_keeps_the_bad_lines(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    bad_offence = {**OFFENCE, "id": "o-2", "points": 7}
+    orphan_cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-2", "cancelled_on": "2024-05-01"}
+    feed = write(tmp_path / "feed.jsonl", HEADER, HOLDER, LICENCE, bad_offence, OFFENCE, "{oops", orphan_cancel)
+    status, out, err = run_import(capsys, db, feed, "--skip-invalid")
+    assert status == 0, err
+    assert "2 events new, 0 unchanged, 3 rejected" in out
+    rejected = feed.with_name("feed.jsonl.rejected.jsonl")
+    assert str(rejected) in err
+    kept = [json.loads(line) for line in rejected.read_text().splitlines()]
+    assert [k["line"] for k in kept] == [4, 6, 7]
+    assert json.loads(kept[0]["text"]) == bad_offence and kept[1]["text"] == "{oops"
+    assert json.loads(kept[2]["text"]) == orphan_cancel
+    assert kept[0]["reason"].startswith('event "o-2": points 7')
+    assert "which is not in the register nor in this file" in kept[2]["reason"]
+    assert count(db, "events") == 2
+    # fixed lines can be imported later; a clean import removes the stale rejected-lines file
+    status, _, _ = run_import(capsys, db, write(tmp_path / "feed.jsonl", {**HEADER, "extract_id": "fix"},
+                                                {**bad_offence, "points": 6}, orphan_cancel), "--skip-invalid")
+    assert status == 0 and not rejected.exists() and count(db, "events") == 4
+
+
+def test_a_newer_database_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], demo_feed: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    open_migrated(db).execute("PRAGMA user_version = 999")
+    status, _, err = run_import(capsys, db, demo_feed)
+    assert status == 1 and "newer than this code" in err
+
+
+def test_migrate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "env.sqlite3"
+    monkeypatch.setenv("POINTSPERMIS_DB", str(db))
+    from backend.settings import get_settings
+    get_settings.cache_clear()
+    try:
+        assert main(["migrate"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert f"{db}: schema version" in capsys.readouterr().out
+
+
+def test_copy_of_demo_db_is_independent(demo_db_path: Path, tmp_path: Path) -> None:
+    copy = copy_db(demo_db_path, tmp_path / "copy.sqlite3")
+    conn = sqlite3.connect(copy)
+    conn.execute("DELETE FROM events")
+    conn.commit()
+    conn.close()
+    assert count(demo_db_path, "events") > 0
