@@ -1,0 +1,57 @@
+"""Who viewed which licence file, when, on which page — and nothing else.
+
+A row is (viewed_at, account_id, neph, page) where `page` is the route template
+(`/historique`), never the concrete URL or query string, so no other personal data lands
+here. Rows older than `access_log_retention_days` are purged (checked at most hourly, and by
+`purge()` at start-up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.accounts.clock import Clock
+
+DAY = 86_400
+PURGE_EVERY = 3_600
+
+
+class AccessLog:
+    def __init__(self, db: Any, clock: Clock, retention_days: int) -> None:
+        self.db = db
+        self.clock = clock
+        self.retention_days = retention_days
+        self._last_purge = 0
+
+    async def record(self, account_id: int, neph: str, page: str) -> None:
+        now = self.clock()
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO access_log (viewed_at, account_id, neph, page) VALUES (?, ?, ?, ?)",
+                (now, account_id, neph, page),
+            )
+            if now - self._last_purge >= PURGE_EVERY:
+                await self._purge(conn, now)
+
+    async def purge(self) -> None:
+        async with self.db.write() as conn:
+            await self._purge(conn, self.clock())
+
+    async def _purge(self, conn: Any, now: int) -> None:
+        await conn.execute("DELETE FROM access_log WHERE viewed_at < ?", (now - self.retention_days * DAY,))
+        self._last_purge = now
+
+    async def entries(self, *, neph: str | None = None, account_id: int | None = None) -> list[dict[str, Any]]:
+        """Log rows, oldest first (for audits and tests)."""
+        sql = "SELECT viewed_at, account_id, neph, page FROM access_log WHERE 1 = 1"
+        params: list[Any] = []
+        if neph is not None:
+            sql += " AND neph = ?"
+            params.append(neph)
+        if account_id is not None:
+            sql += " AND account_id = ?"
+            params.append(account_id)
+        async with self.db.read() as conn:
+            cursor = await conn.execute(sql + " ORDER BY id", params)
+            rows = await cursor.fetchall()
+        return [dict(zip(("viewed_at", "account_id", "neph", "page"), tuple(row))) for row in rows]

@@ -1,0 +1,140 @@
+"""Every route requires a session unless it is listed here; file pages also need a linked file.
+
+The guard is one app-wide middleware (`GuardMiddleware`), so a route someone forgets to mark
+is protected, not exposed. It runs after routing, on the route's *path template*
+(`/releve/{year:int}`, not the concrete path), so a parameter can never sneak a path into
+the public list. For each request it:
+
+1. reads the session cookie and puts the `Viewer` (or None) in `request.state.viewer`;
+2. lets PUBLIC_ROUTES through;
+3. without a session: sends GET/HEAD to `/connexion?retour=<this path>` (htmx: `HX-Redirect`),
+   anything else to the sign-in page as well, with 303 (a POST is never replayed);
+4. ACCOUNT_ROUTES need only a session; every other route (the driver's file pages) also needs
+   a linked licence file, else the account is sent to the linking page `/compte/lier`;
+5. records each successful view of a file page in the access log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+PUBLIC_ROUTES: frozenset[str] = frozenset({
+    # information pages (web, design)
+    "/", "/sante", "/aide", "/accessibilite", "/mentions-legales", "/donnees-personnelles",
+    "/plan-du-site", "/robots.txt", "/favicon.ico",
+    # statement seal check (statement)
+    "/verifier", "/verifier/{code:str}",
+    # signing in and everything reached from a mail before signing in (accounts)
+    "/connexion", "/inscription", "/deconnexion", "/mot-de-passe-oublie", "/mot-de-passe/nouveau",
+    "/compte/confirmer-email",
+    "/auth/franceconnect/connexion", "/auth/franceconnect/callback", "/auth/franceconnect/deconnexion",
+})
+# Static files: one mounted router, whatever its path-parameter spelling.
+PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
+
+# Need a session but no linked file: the account's own pages.
+ACCOUNT_ROUTES: frozenset[str] = frozenset({
+    "/compte", "/compte/lier", "/compte/mot-de-passe", "/compte/email", "/compte/supprimer",
+})
+
+SIGN_IN_PATH = "/connexion"
+LINK_PATH = "/compte/lier"
+
+
+def is_public(path_template: str) -> bool:
+    return path_template in PUBLIC_ROUTES or path_template.startswith(PUBLIC_PREFIXES)
+
+
+def safe_return_path(value: str | None) -> str | None:
+    """`value` if it is a path on this site (never another host: no open redirect), else None."""
+    if not value or len(value) > 1000 or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return None
+    if any(ord(char) < 0x20 or char == "\\" for char in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def sign_in_url(return_to: str | None) -> str:
+    path = safe_return_path(return_to)
+    if path is None or path == "/":
+        return SIGN_IN_PATH
+    return f"{SIGN_IN_PATH}?retour={quote(path, safe='/')}"
+
+
+async def _redirect(scope: Scope, send: Send, location: str) -> None:
+    headers = [(b"cache-control", b"no-store")]
+    status = 303
+    if any(name == b"hx-request" for name, _ in scope.get("headers", ())):
+        # htmx follows a 303 inside the XHR and would swap the sign-in page into a fragment;
+        # HX-Redirect makes it navigate the whole page instead.
+        status = 401
+        headers.append((b"hx-redirect", location.encode()))
+    else:
+        headers.append((b"location", location.encode()))
+    headers.append((b"content-length", b"0"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+class GuardMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path_template: str = scope.get("path_template", scope["path"])
+        if path_template.startswith(PUBLIC_PREFIXES):
+            await next_app(scope, receive, send)  # static files: no session lookup at all
+            return
+        accounts = scope["litestar_app"].state.accounts
+        session_id = _cookie(scope, accounts.sessions.cookie_name)
+        loaded = await accounts.sessions.load(session_id)
+        viewer = loaded[0] if loaded else None
+        state = scope.setdefault("state", {})  # type: ignore[typeddict-unknown-key]
+        state["viewer"] = viewer
+        state["session_id"] = session_id if loaded else None
+        state["fc_id_token"] = loaded[1] if loaded else None
+
+        if is_public(path_template):
+            await next_app(scope, receive, send)
+            return
+        if viewer is None:
+            query = scope.get("query_string", b"").decode("latin-1")
+            here = scope["path"] + (f"?{query}" if query else "")
+            method = scope.get("method", "GET")
+            await _redirect(scope, send, sign_in_url(here if method in ("GET", "HEAD") else None))
+            return
+        if path_template in ACCOUNT_ROUTES:
+            await next_app(scope, receive, send)
+            return
+        if viewer.neph is None:
+            await _redirect(scope, send, LINK_PATH)
+            return
+
+        status: dict[str, int] = {}
+
+        async def send_and_watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await next_app(scope, receive, send_and_watch)
+        if status.get("code") == 200 and scope.get("method") in ("GET", "HEAD"):
+            await accounts.access_log.record(viewer.account_id, viewer.neph, path_template)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    wanted = name.encode()
+    for header, value in scope.get("headers", ()):
+        if header == b"cookie":
+            for part in value.split(b";"):
+                key, _, val = part.strip().partition(b"=")
+                if key == wanted:
+                    return val.decode("latin-1")
+    return None

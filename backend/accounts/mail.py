@@ -1,0 +1,91 @@
+"""Mail over SMTP (aiosmtplib): address verification, password reset, account notices.
+
+Messages are plain text in French. Sending happens after the response is sent (a
+background task), so a page answers in the same time whether or not a mail went out — the
+timing does not reveal whether an address has an account. A failed send is logged without
+the recipient or the link.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+SIGNATURE = "\n\n— pointspermis\nCe message est automatique : n'y répondez pas."
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.host = settings.smtp_host
+        self.port = settings.smtp_port
+        self.username = settings.smtp_username or None
+        self.password = settings.smtp_password or None
+        self.starttls = settings.smtp_starttls
+        self.sender = settings.mail_from
+
+    async def send(self, to: str, subject: str, body: str) -> bool:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body + SIGNATURE)
+        try:
+            await aiosmtplib.send(
+                message, hostname=self.host, port=self.port, username=self.username,
+                password=self.password, start_tls=self.starttls, timeout=15,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.error("envoi de courriel impossible (%s) : %s", subject, type(exc).__name__)
+            return False
+        return True
+
+
+def verify_mail(link: str) -> tuple[str, str]:
+    return (
+        "Confirmez votre adresse électronique",
+        "Bonjour,\n\nPour confirmer votre adresse et activer votre compte pointspermis, ouvrez ce lien :\n\n"
+        f"{link}\n\nCe lien ne sert qu'une fois et expire dans 12 heures. Si vous n'avez pas demandé "
+        "à créer un compte, ignorez ce message : aucun compte ne sera activé.",
+    )
+
+
+def already_registered_mail(sign_in_link: str, reset_link: str) -> tuple[str, str]:
+    return (
+        "Vous avez déjà un compte",
+        "Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à créer un compte pointspermis avec cette "
+        f"adresse, qui a déjà un compte.\n\nPour vous connecter : {sign_in_link}\n"
+        f"Mot de passe oublié : {reset_link}\n\nSi ce n'était pas vous, ignorez ce message.",
+    )
+
+
+def reset_mail(link: str) -> tuple[str, str]:
+    return (
+        "Choisir un nouveau mot de passe",
+        "Bonjour,\n\nPour choisir un nouveau mot de passe pour votre compte pointspermis, ouvrez ce lien :\n\n"
+        f"{link}\n\nCe lien ne sert qu'une fois et expire dans 1 heure. Si vous n'avez rien demandé, "
+        "ignorez ce message : votre mot de passe reste le même.",
+    )
+
+
+def email_changed_mail(new_email: str) -> tuple[str, str]:
+    masked = new_email[:2] + "…@" + new_email.partition("@")[2]
+    return (
+        "Changement d'adresse demandé",
+        "Bonjour,\n\nUn changement de l'adresse de votre compte pointspermis a été demandé vers "
+        f"{masked}. Il prendra effet quand la nouvelle adresse sera confirmée.\n\nSi ce n'était pas "
+        "vous, connectez-vous et changez votre mot de passe.",
+    )
+
+
+def password_changed_mail() -> tuple[str, str]:
+    return (
+        "Votre mot de passe a été changé",
+        "Bonjour,\n\nLe mot de passe de votre compte pointspermis vient d'être changé ; vos autres "
+        "sessions ont été fermées.\n\nSi ce n'était pas vous, utilisez « Mot de passe oublié » "
+        "sur la page de connexion pour en choisir un nouveau.",
+    )

@@ -1,0 +1,106 @@
+"""`AccountsPlugin`: wires accounts into the app with one line in `create_app`.
+
+It adds the account routes, the app-wide guard middleware, CSRF protection (Litestar's
+double-submit cookie, HMAC-signed with the service secret; form field `_csrf_token` or header
+`X-CSRFToken`), the `viewer` dependency, and a lifespan step that builds `app.state.accounts`
+once the web area's lifespan has opened the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.plugins import InitPlugin
+
+from backend.accounts import routes
+from backend.accounts.access_log import AccessLog
+from backend.accounts.clock import Clock, system_clock
+from backend.accounts.guards import GuardMiddleware
+from backend.accounts.linking import Linker
+from backend.accounts.mail import Mailer
+from backend.accounts.ratelimit import RateLimiter
+from backend.accounts.service import AccountService
+from backend.accounts.session import Sessions, provide_viewer
+from backend.settings import Settings, get_settings
+
+
+_PROCESS_SECRET = secrets.token_urlsafe(32)
+
+
+def secure_cookies(settings: Settings) -> bool:
+    return settings.environment == "production"
+
+
+def secret_key(settings: Settings) -> str:
+    """The signing secret; development without one gets a per-process random secret (production
+    refuses to start without one: backend/settings.py)."""
+    return settings.secret_key or _PROCESS_SECRET
+
+
+class Accounts:
+    """Everything the accounts area needs at run time, in `app.state.accounts`.
+
+    `clock` is read through `now()`, so tests swap the time source of a running app
+    (`app.state.accounts.clock = ManualClock(...)`) and every lifetime follows.
+    """
+
+    def __init__(self, db: Any, register: Any, settings: Settings, clock: Clock = system_clock) -> None:
+        self.clock = clock
+        self.settings = settings
+        self.sessions = Sessions(db, self.now, secure=secure_cookies(settings))
+        self.limiter = RateLimiter(db, self.now)
+        self.access_log = AccessLog(db, self.now, settings.access_log_retention_days)
+        self.service = AccountService(db, self.now, self.sessions, self.limiter,
+                                      secret=secret_key(settings), base_url=settings.base_url)
+        self.linker = Linker(db, register, self.limiter, self.now)
+        self.mailer = Mailer(settings)
+        self.fc: Any = None
+        if settings.fc_discovery_url:
+            from backend.accounts.franceconnect import FranceConnect
+
+            self.fc = FranceConnect(db, register, settings, self.now, self.sessions, self.linker)
+
+    def now(self) -> int:
+        return self.clock()
+
+
+@contextlib.asynccontextmanager
+async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
+    settings: Settings = getattr(app.state, "settings", None) or get_settings()
+    accounts = Accounts(app.state.db, app.state.register, settings)
+    app.state.accounts = accounts
+    await accounts.access_log.purge()
+    try:
+        yield
+    finally:
+        if accounts.fc is not None:
+            await accounts.fc.close()
+
+
+class AccountsPlugin(InitPlugin):
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        from backend.accounts import routes_franceconnect
+
+        secure = secure_cookies(self.settings)
+        app_config.route_handlers.extend([*routes.ROUTES, *routes_franceconnect.ROUTES])
+        app_config.middleware.append(GuardMiddleware())
+        app_config.csrf_config = CSRFConfig(
+            secret=secret_key(self.settings),
+            cookie_name="__Host-pp_csrf" if secure else "pp_csrf",
+            cookie_secure=secure,
+            cookie_httponly=True,  # the token reaches pages through the template, not document.cookie
+            cookie_samesite="lax",
+        )
+        app_config.dependencies["viewer"] = Provide(provide_viewer)
+        app_config.lifespan.append(accounts_lifespan)
+        return app_config

@@ -1,0 +1,301 @@
+"""Pages of personal accounts: parse the form -> one service call -> render or redirect.
+
+Forms are plain POSTs (no JavaScript needed). Errors re-render the page with an error
+summary (400, or 429 when a rate limit is reached); mails go out after the response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Redirect
+
+from backend.accounts.guards import LINK_PATH, safe_return_path
+from backend.accounts.linking import parse_birth_date
+from backend.accounts.ratelimit import too_many_message  # noqa: F401  (message source for tests)
+from backend.accounts.service import AccountError, Mail
+from backend.accounts.session import current_viewer, template_context
+
+HOME_AFTER_SIGN_IN = "/solde"
+
+
+def accounts(request: Request) -> Any:
+    return request.app.state.accounts
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "inconnu"
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    from backend.web.htmx import render  # the web area's renderer (Vary, fragments)
+
+    context.setdefault("errors", [])
+    context.setdefault("field_errors", {})
+    if context["errors"]:
+        context["has_errors"] = True
+    response = render(request, f"pages/accounts/{template}", {**template_context(request), **context},
+                      status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(request: Request, template: str, error: AccountError, **context: Any) -> Response:
+    status = 429 if "Trop de tentatives" in error.message else 400
+    field = error.field or ""
+    return page(request, template, status, errors=[(field, error.message)],
+                field_errors={field: error.message} if field else {}, **context)
+
+
+def mail_task(request: Request, mails: list[Mail]) -> BackgroundTask | None:
+    if not mails:
+        return None
+    mailer = accounts(request).mailer
+
+    async def send_all() -> None:
+        for item in mails:
+            await mailer.send(item.to, item.subject, item.body)
+
+    return BackgroundTask(send_all)
+
+
+def sent_page(request: Request, mails: list[Mail], heading: str, *paragraphs: str) -> Response:
+    response = page(request, "message.html", heading=heading, paragraphs=list(paragraphs))
+    response.background = mail_task(request, mails)
+    return response
+
+
+def signed_in_redirect(request: Request, session_id: str, return_to: str | None) -> Redirect:
+    response = Redirect(safe_return_path(return_to) or HOME_AFTER_SIGN_IN, status_code=303)
+    response.set_cookie(accounts(request).sessions.cookie(session_id))
+    return response
+
+
+# --- sign-in / sign-out -----------------------------------------------------------------
+SIGN_IN_INFO = {
+    "confirme": "Votre adresse est confirmée. Vous pouvez vous connecter.",
+    "mot-de-passe": "Votre nouveau mot de passe est enregistré. Vous pouvez vous connecter.",
+    "deconnecte": "Vous êtes déconnecté.",
+    "supprime": "Votre compte a été supprimé.",
+    "expire": "Votre session a expiré. Connectez-vous à nouveau.",
+}
+
+
+@get("/connexion", include_in_schema=False)
+async def sign_in_page(request: Request, retour: str | None = None, info: str | None = None) -> Response:
+    return page(request, "sign_in.html", retour=safe_return_path(retour), email="",
+                info=SIGN_IN_INFO.get(info or ""), fc_enabled=accounts(request).fc is not None)
+
+
+@post("/connexion", include_in_schema=False)
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    email, return_to = form.get("email", ""), safe_return_path(form.get("retour"))
+    state = request.scope["state"]
+    try:
+        session_id = await accounts(request).service.sign_in(email, form.get("password", ""),
+                                                             client_address(request), state.get("session_id"))
+    except AccountError as error:
+        return error_page(request, "sign_in.html", error, retour=return_to, email=email,
+                          fc_enabled=accounts(request).fc is not None)
+    return signed_in_redirect(request, session_id, return_to)
+
+
+@post("/deconnexion", include_in_schema=False)
+async def sign_out(request: Request) -> Response:
+    state = request.scope["state"]
+    await accounts(request).service.sign_out(state.get("session_id"))
+    fc, id_token = accounts(request).fc, state.get("fc_id_token")
+    if fc is not None and id_token:
+        response: Response = await fc.logout_redirect(id_token)
+    else:
+        response = Redirect("/connexion?info=deconnecte", status_code=303)
+    response.set_cookie(accounts(request).sessions.cookie("", clear=True))
+    return response
+
+
+# --- sign-up and address confirmation -----------------------------------------------------
+@get("/inscription", include_in_schema=False)
+async def sign_up_page(request: Request) -> Response:
+    return page(request, "sign_up.html", email="")
+
+
+@post("/inscription", include_in_schema=False)
+async def sign_up(request: Request) -> Response:
+    form = await request.form()
+    email = form.get("email", "")
+    try:
+        mails = await accounts(request).service.sign_up(email, form.get("password", ""), client_address(request))
+    except AccountError as error:
+        return error_page(request, "sign_up.html", error, email=email)
+    return sent_page(request, mails, "Consultez votre messagerie",
+                     f"Si l'adresse {email.strip()} peut être utilisée, un courriel vient d'y être envoyé. "
+                     "Ouvrez le lien qu'il contient pour confirmer votre adresse et activer votre compte.",
+                     "Le lien est valable 12 heures. Pensez à regarder dans les courriels indésirables.")
+
+
+@get("/compte/confirmer-email", include_in_schema=False)
+async def confirm_email_page(request: Request, jeton: str = "") -> Response:
+    try:
+        _, email = await accounts(request).service.check_link("verify", jeton)
+    except AccountError as error:
+        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                    link=("/inscription", "Recevoir un nouveau lien"))
+    return page(request, "confirm_email.html", email=email, token=jeton)
+
+
+@post("/compte/confirmer-email", include_in_schema=False)
+async def confirm_email(request: Request) -> Response:
+    form = await request.form()
+    try:
+        await accounts(request).service.confirm_email(form.get("jeton", ""))
+    except AccountError as error:
+        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                    link=("/inscription", "Recevoir un nouveau lien"))
+    if current_viewer(request) is not None:
+        return Redirect("/compte?info=email", status_code=303)
+    return Redirect("/connexion?info=confirme", status_code=303)
+
+
+# --- password reset -----------------------------------------------------------------------
+@get("/mot-de-passe-oublie", include_in_schema=False)
+async def forgot_password_page(request: Request) -> Response:
+    return page(request, "forgot_password.html", email="")
+
+
+@post("/mot-de-passe-oublie", include_in_schema=False)
+async def forgot_password(request: Request) -> Response:
+    form = await request.form()
+    email = form.get("email", "")
+    try:
+        mails = await accounts(request).service.request_reset(email, client_address(request))
+    except AccountError as error:
+        return error_page(request, "forgot_password.html", error, email=email)
+    return sent_page(request, mails, "Consultez votre messagerie",
+                     "Si cette adresse correspond à un compte, un courriel vient d'y être envoyé avec un lien "
+                     "pour choisir un nouveau mot de passe. Le lien est valable 1 heure.")
+
+
+@get("/mot-de-passe/nouveau", include_in_schema=False)
+async def reset_password_page(request: Request, jeton: str = "") -> Response:
+    try:
+        await accounts(request).service.check_link("reset", jeton)
+    except AccountError as error:
+        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                    link=("/mot-de-passe-oublie", "Recevoir un nouveau lien"))
+    return page(request, "reset_password.html", token=jeton)
+
+
+@post("/mot-de-passe/nouveau", include_in_schema=False)
+async def reset_password(request: Request) -> Response:
+    form = await request.form()
+    token = form.get("jeton", "")
+    try:
+        await accounts(request).service.reset_password(token, form.get("password", ""))
+    except AccountError as error:
+        if error.field is None:
+            return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                        link=("/mot-de-passe-oublie", "Recevoir un nouveau lien"))
+        return error_page(request, "reset_password.html", error, token=token)
+    return Redirect("/connexion?info=mot-de-passe", status_code=303)
+
+
+# --- the signed-in account ----------------------------------------------------------------
+INFO = {
+    "email": "Votre nouvelle adresse est confirmée.",
+    "mot-de-passe": "Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
+    "lien": "Un lien de confirmation a été envoyé à la nouvelle adresse.",
+    "relie": "Votre dossier est relié à votre compte.",
+}
+
+
+@get("/compte", include_in_schema=False)
+async def account_page(request: Request, info: str | None = None) -> Response:
+    viewer = current_viewer(request)
+    account = await accounts(request).service.account(viewer.account_id)
+    return page(request, "account.html", account=account, info=INFO.get(info or ""))
+
+
+@get(LINK_PATH, include_in_schema=False)
+async def link_page(request: Request, raison: str | None = None) -> Response:
+    return page(request, "link.html", form={}, reason=raison)
+
+
+@post(LINK_PATH, include_in_schema=False)
+async def link(request: Request) -> Response:
+    form = dict(await request.form())
+    viewer = current_viewer(request)
+    birth_date = parse_birth_date(form.get("birth_day", ""), form.get("birth_month", ""), form.get("birth_year", ""))
+    try:
+        await accounts(request).linker.link(viewer.account_id, form.get("neph", ""), birth_date,
+                                           form.get("family_name", ""), client_address(request))
+    except AccountError as error:
+        return error_page(request, "link.html", AccountError(error.message, "neph"), form=form, reason=None)
+    return Redirect(HOME_AFTER_SIGN_IN, status_code=303)
+
+
+@get("/compte/mot-de-passe", include_in_schema=False)
+async def change_password_page(request: Request) -> Response:
+    return page(request, "change_password.html")
+
+
+@post("/compte/mot-de-passe", include_in_schema=False)
+async def change_password(request: Request) -> Response:
+    form = await request.form()
+    viewer, state = current_viewer(request), request.scope["state"]
+    try:
+        mails = await accounts(request).service.change_password(
+            viewer.account_id, form.get("current_password", ""), form.get("password", ""), state.get("session_id"))
+    except AccountError as error:
+        return error_page(request, "change_password.html", error)
+    response = Redirect("/compte?info=mot-de-passe", status_code=303)
+    response.background = mail_task(request, mails)
+    return response
+
+
+@get("/compte/email", include_in_schema=False)
+async def change_email_page(request: Request) -> Response:
+    return page(request, "change_email.html", email="")
+
+
+@post("/compte/email", include_in_schema=False)
+async def change_email(request: Request) -> Response:
+    form = await request.form()
+    viewer = current_viewer(request)
+    try:
+        mails = await accounts(request).service.change_email(viewer.account_id, form.get("current_password", ""),
+                                                             form.get("email", ""))
+    except AccountError as error:
+        return error_page(request, "change_email.html", error, email=form.get("email", ""))
+    response = Redirect("/compte?info=lien", status_code=303)
+    response.background = mail_task(request, mails)
+    return response
+
+
+@get("/compte/supprimer", include_in_schema=False)
+async def delete_account_page(request: Request) -> Response:
+    account = await accounts(request).service.account(current_viewer(request).account_id)
+    return page(request, "delete_account.html", has_password=bool(account and account["has_password"]))
+
+
+@post("/compte/supprimer", include_in_schema=False)
+async def delete_account(request: Request) -> Response:
+    form = await request.form()
+    viewer = current_viewer(request)
+    try:
+        await accounts(request).service.delete_account(viewer.account_id, form.get("current_password"))
+    except AccountError as error:
+        return error_page(request, "delete_account.html", error, has_password=True)
+    response = Redirect("/connexion?info=supprime", status_code=303)
+    response.set_cookie(accounts(request).sessions.cookie("", clear=True))
+    return response
+
+
+ROUTES = [
+    sign_in_page, sign_in, sign_out, sign_up_page, sign_up, confirm_email_page, confirm_email,
+    forgot_password_page, forgot_password, reset_password_page, reset_password,
+    account_page, link_page, link, change_password_page, change_password,
+    change_email_page, change_email, delete_account_page, delete_account,
+]

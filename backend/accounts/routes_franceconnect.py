@@ -1,0 +1,2 @@
+"""FranceConnect routes (filled in below)."""
+ROUTES: list = []

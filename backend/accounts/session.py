@@ -1,0 +1,145 @@
+"""Server-side sessions and the `Viewer` every page handler receives.
+
+The cookie carries only a random id (HttpOnly, SameSite=Lax, Secure and `__Host-` prefixed
+outside development/test); the database row (keyed by the id's hash) says which account it
+is, when it started and when it was last used. A session ends after 30 minutes without a
+request (idle) or 12 hours after sign-in (absolute), whichever comes first, and a new id is
+issued at every sign-in (no fixation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
+
+from backend.accounts.clock import Clock
+from backend.accounts.tokens import digest, random_token
+
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 12 * 60 * 60
+# Refresh `last_seen_at` at most once a minute: one write per minute per session, not per request.
+TOUCH_EVERY_SECONDS = 60
+
+
+class Viewer(msgspec.Struct, frozen=True):
+    """Who is signed in: the account and the licence file it is linked to (None: not linked)."""
+
+    account_id: int
+    neph: str | None
+    email: str | None = None
+    via_franceconnect: bool = False
+
+
+def cookie_name(secure: bool) -> str:
+    # `__Host-` makes the browser refuse the cookie unless Secure, path=/ and no Domain:
+    # a sibling subdomain cannot plant a session. Browsers refuse it over plain http.
+    return "__Host-pp_session" if secure else "pp_session"
+
+
+class Sessions:
+    """Create, read, refresh and end sessions in the `sessions` table."""
+
+    def __init__(self, db: Any, clock: Clock, *, secure: bool) -> None:
+        self.db = db
+        self.clock = clock
+        self.secure = secure
+        self.cookie_name = cookie_name(secure)
+
+    def cookie(self, value: str, *, clear: bool = False) -> Cookie:
+        return Cookie(
+            key=self.cookie_name,
+            value="" if clear else value,
+            path="/",
+            httponly=True,
+            secure=self.secure,
+            samesite="lax",
+            max_age=0 if clear else ABSOLUTE_SECONDS,
+        )
+
+    async def create(self, conn: Any, account_id: int, *, fc_id_token: str | None = None) -> str:
+        """A new session for `account_id` inside the caller's write transaction; returns the cookie value."""
+        session_id = random_token()
+        now = self.clock()
+        await conn.execute(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, fc_id_token) VALUES (?, ?, ?, ?, ?)",
+            (digest(session_id), account_id, now, now, fc_id_token),
+        )
+        return session_id
+
+    async def load(self, session_id: str | None) -> tuple[Viewer, str | None] | None:
+        """The viewer of a live session (and its FranceConnect ID token), refreshing its idle time."""
+        if not session_id or len(session_id) > 100:
+            return None
+        id_hash = digest(session_id)
+        now = self.clock()
+        async with self.db.read() as conn:
+            cursor = await conn.execute(
+                "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, a.fc_sub"
+                " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
+                (id_hash,),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_sub = tuple(row)
+        if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
+            async with self.db.write() as conn:
+                await conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+            return None
+        if now - last_seen_at >= TOUCH_EVERY_SECONDS:
+            async with self.db.write() as conn:
+                await conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
+        viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None)
+        return viewer, fc_id_token
+
+    async def end(self, conn: Any, session_id: str | None) -> None:
+        if session_id:
+            await conn.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
+
+    async def end_all(self, conn: Any, account_id: int, *, keep: str | None = None) -> None:
+        """End every session of an account (password change/reset, deletion), except `keep`."""
+        await conn.execute(
+            "DELETE FROM sessions WHERE account_id = ? AND id_hash != ?",
+            (account_id, digest(keep) if keep else ""),
+        )
+
+    async def purge_expired(self, conn: Any) -> None:
+        now = self.clock()
+        await conn.execute(
+            "DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?",
+            (now - IDLE_SECONDS, now - ABSOLUTE_SECONDS),
+        )
+
+
+def current_viewer(request: Request) -> Viewer | None:
+    """The viewer the guard middleware found for this request (None on public pages when signed out)."""
+    return request.scope.get("state", {}).get("viewer")
+
+
+async def provide_viewer(request: Request) -> Viewer:
+    """Litestar dependency `viewer`: the signed-in person, whose `.neph` is their linked file.
+
+    The guard middleware has already redirected requests without a session (or, for file
+    pages, without a linked file); this refusal is a second line of defence.
+    """
+    viewer = current_viewer(request)
+    if viewer is None:
+        raise NotAuthorizedException("Connexion requise")
+    return viewer
+
+
+def csrf_token_for(request: Request) -> str:
+    """The CSRF token for forms on this page (Litestar's CSRF middleware put it in the scope)."""
+    from litestar.utils.empty import value_or_default
+    from litestar.utils.scope.state import ScopeState
+
+    return value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+
+
+def template_context(request: Request) -> dict[str, Any]:
+    """What every page template needs from accounts: `viewer` (or None) and `csrf_token`."""
+    return {"viewer": current_viewer(request), "csrf_token": csrf_token_for(request)}

@@ -1,0 +1,38 @@
+"""Ready-made accounts for tests, browser tests and `make run` (never used by a request).
+
+`create_linked_account` makes a verified account with a known password, already linked to a
+licence file, so a test or a person can sign in through the real `/connexion` form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from backend.accounts.clock import Clock, system_clock
+from backend.accounts.passwords import hash_password
+from backend.accounts.session import Sessions
+
+
+async def create_linked_account(db: Any, email: str, password: str, neph: str | None,
+                                clock: Clock = system_clock) -> int:
+    """A verified account (`email`, `password`) linked to `neph`; an existing one is updated."""
+    password_hash = await asyncio.to_thread(hash_password, password)
+    now = clock()
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO accounts (email, password_hash, email_verified_at, neph, linked_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash,"
+            " email_verified_at = excluded.email_verified_at, neph = excluded.neph, linked_at = excluded.linked_at"
+            " RETURNING id",
+            (email, password_hash, now, neph, now if neph else None, now),
+        )
+        (account_id,) = tuple(await cursor.fetchone())
+    return account_id
+
+
+async def create_session(db: Any, account_id: int, *, clock: Clock = system_clock, secure: bool = False) -> str:
+    """A live session for `account_id`; returns the cookie value."""
+    sessions = Sessions(db, clock, secure=secure)
+    async with db.write() as conn:
+        return await sessions.create(conn, account_id)

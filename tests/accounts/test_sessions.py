@@ -1,0 +1,90 @@
+"""Sessions, the guard and CSRF, seen from a browser's side (real app, real SQLite file)."""
+
+from __future__ import annotations
+
+from backend.accounts.session import ABSOLUTE_SECONDS, IDLE_SECONDS
+from tests.fixtures.accounts import HOLDERS, TEST_PASSWORD
+
+NEPH = HOLDERS[0].neph
+
+
+async def sign_in(harness, client, email, password=TEST_PASSWORD, retour=None):
+    token = await harness.csrf(client)
+    data = {"email": email, "password": password, "_csrf_token": token}
+    if retour is not None:
+        data["retour"] = retour
+    return await client.post("/connexion", data=data)
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in_with_a_return_path(accounts_harness):
+    client = await accounts_harness.client()
+    response = await client.get("/historique?page=2")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/connexion?retour=/historique%3Fpage%3D2"
+    htmx = await client.get("/solde", headers={"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/connexion?retour=/solde"
+
+
+async def test_sign_in_sets_a_fresh_httponly_lax_cookie_and_returns_to_the_page(accounts_harness):
+    owner = await accounts_harness.signed_in(NEPH)
+    client = await accounts_harness.client()
+    # A session cookie planted before sign-in (fixation attempt) must not survive sign-in.
+    planted = owner.cookies.get("pp_session")
+    client.cookies.set("pp_session", planted, domain="testserver.local")
+    response = await sign_in(accounts_harness, client, owner.email, retour="/historique")
+    assert response.status_code == 303 and response.headers["location"] == "/historique"
+    set_cookie = response.headers["set-cookie"]
+    assert "pp_session=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie
+    assert "Secure" not in set_cookie  # test environment: plain http
+    new_id = client.cookies.get("pp_session")
+    assert new_id and new_id != planted
+    assert (await client.get("/solde")).status_code == 200
+    # The planted id was the owner's session: signing in through it ended it.
+    assert (await owner.get("/solde")).status_code == 303
+
+
+async def test_sessions_expire_when_idle_and_absolutely(accounts_harness):
+    client = await accounts_harness.signed_in(NEPH)
+    clock = accounts_harness.clock
+    clock.advance(IDLE_SECONDS - 60)
+    assert (await client.get("/solde")).status_code == 200  # activity refreshes the idle time
+    clock.advance(IDLE_SECONDS - 60)
+    assert (await client.get("/solde")).status_code == 200
+    clock.advance(IDLE_SECONDS)
+    assert (await client.get("/solde")).status_code == 303  # 30 minutes without a request
+
+    client = await accounts_harness.signed_in(NEPH)
+    step, elapsed = IDLE_SECONDS - 60, 0
+    while elapsed + step < ABSOLUTE_SECONDS:  # active all day long: never idle
+        clock.advance(step)
+        elapsed += step
+        assert (await client.get("/compte")).status_code == 200, f"ended after {elapsed} s"
+    clock.advance(ABSOLUTE_SECONDS - elapsed)
+    response = await client.get("/compte")
+    assert response.status_code == 303 and response.headers["location"].startswith("/connexion")
+
+
+async def test_post_without_csrf_token_is_refused(accounts_harness):
+    client = await accounts_harness.signed_in(None)
+    refused = await client.post("/compte/lier", data={"neph": NEPH})
+    assert refused.status_code == 403
+    forged = await client.post("/compte/lier", data={"neph": NEPH, "_csrf_token": "x" * 40})
+    assert forged.status_code == 403
+    accepted = await client.post("/compte/lier", data={"neph": NEPH, "_csrf_token": client.csrf_token})
+    assert accepted.status_code == 400  # reached the handler: wrong details, generic message
+    header = await client.post("/compte/lier", data={"neph": NEPH}, headers={"X-CSRFToken": client.csrf_token})
+    assert header.status_code == 400
+
+
+async def test_account_without_linked_file_is_sent_to_the_linking_page(accounts_harness):
+    client = await accounts_harness.signed_in(None)
+    response = await client.get("/solde")
+    assert response.status_code == 303 and response.headers["location"] == "/compte/lier"
+    assert (await client.get("/compte")).status_code == 200
+
+
+async def test_sign_out_ends_the_session(accounts_harness):
+    client = await accounts_harness.signed_in(NEPH)
+    response = await client.post("/deconnexion", data={"_csrf_token": client.csrf_token})
+    assert response.status_code == 303
+    assert (await client.get("/solde")).status_code == 303
