@@ -13,7 +13,8 @@ import sys
 import msgspec
 
 from .engine import compute
-from .events import InvalidRecord, decode_events
+from .events import InvalidRecord, decode_event, decode_events
+from .record import problems as file_problems
 from .policies import parse_policies
 from .result import to_json
 
@@ -52,6 +53,23 @@ def _fail(lines: list[str]) -> int:
     return EXIT_INVALID
 
 
+def _file_problems(raws: object) -> list[str]:
+    """Problems across events (e.g. a cancellation of an unknown id) among those that decoded,
+    so that one run reports everything wrong with the file."""
+    if not isinstance(raws, list):
+        return []
+    decoded, failed_ids = [], set()
+    for index, raw in enumerate(raws):
+        try:
+            decoded.append(decode_event(raw, index))
+        except InvalidRecord:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                failed_ids.add(raw["id"])
+    invalid, outside = file_problems(decoded, frozenset(failed_ids))
+    # Only what decoding cannot have reported and that does not depend on a failed event.
+    return [str(p) for p in invalid if p.field == "cancels"] + [str(p) for p in outside]
+
+
 def run(args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
     try:
@@ -80,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return _fail(problems)
     try:
-        result = compute(decode_events(data["events"]), as_of, policies)
+        events = decode_events(data["events"])
+    except InvalidRecord as exc:
+        return _fail([str(p) for p in exc.problems] + _file_problems(data["events"]))
+    try:
+        result = compute(events, as_of, policies)
     except InvalidRecord as exc:
         return _fail([str(p) for p in exc.problems])
     sys.stdout.buffer.write(to_json(result) + b"\n")

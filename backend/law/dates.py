@@ -19,8 +19,24 @@ def _month_length(year: int, month: int) -> int:
     return _DAYS[month - 1]
 
 
+# Memo tables: a licence file uses few distinct dates, and a service computes many files.
+_ADDED: dict[tuple[dt.date, int], dt.date] = {}
+_FR: dict[dt.date, str] = {}
+_MEMO_LIMIT = 200_000
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """`day` + `months` calendar months; a missing day becomes the month's last day."""
+    key = (day, months)
+    found = _ADDED.get(key)
+    if found is None:
+        if len(_ADDED) > _MEMO_LIMIT:
+            _ADDED.clear()
+        found = _ADDED[key] = _add_months(day, months)
+    return found
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
@@ -35,7 +51,12 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def fr(day: dt.date) -> str:
     """A date as French readers write it: 20/03/2025."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    text = _FR.get(day)
+    if text is None:
+        if len(_FR) > _MEMO_LIMIT:
+            _FR.clear()
+        text = _FR[day] = f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return text
 
 
 def duration_fr(months: int) -> str:

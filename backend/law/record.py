@@ -41,8 +41,13 @@ def _ref(event: Event) -> str:
     return f'event "{event.id}"'
 
 
-def _problems(events: Sequence[Event]) -> tuple[list[EventError], list[EventError]]:
-    """(invalid, outside covered period) problems of the whole file, whatever `as_of`."""
+def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
+             ) -> tuple[list[EventError], list[EventError]]:
+    """(invalid, outside covered period) problems of the whole file, whatever `as_of`.
+
+    `other_ids`: ids of events that failed to decode, so that a cancellation of one of them
+    is not also reported as a cancellation of an unknown event.
+    """
     invalid: list[EventError] = []
     outside: list[EventError] = []
     ids: set[str] = set()
@@ -72,7 +77,7 @@ def _problems(events: Sequence[Event]) -> tuple[list[EventError], list[EventErro
             except tables.OutsideCoveredPeriod as exc:
                 outside.extend(exc.problems)
     for event in events:
-        if isinstance(event, Cancellation) and event.cancels not in ids:
+        if isinstance(event, Cancellation) and event.cancels not in ids and event.cancels not in other_ids:
             invalid.append(EventError(_ref(event), "cancels", f"cancels {event.cancels!r}, which is not an event "
                                       "of this file"))
     return invalid, outside
@@ -80,7 +85,7 @@ def _problems(events: Sequence[Event]) -> tuple[list[EventError], list[EventErro
 
 def prepare(events: Sequence[Event], as_of: dt.date) -> Record:
     """Check the file (raise InvalidRecord / OutsideCoveredPeriod), then keep what counts on `as_of`."""
-    invalid, outside = _problems(events)
+    invalid, outside = problems(events)
     if invalid:
         raise InvalidRecord(invalid + outside)
     if outside:

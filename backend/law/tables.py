@@ -160,6 +160,11 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+# name -> ((first day, last day, value), ...) for the engine's hot path.
+_RANGES: dict[str, tuple[tuple[dt.date, dt.date, int | str | None], ...]] = {
+    p.name: tuple((v.effective_from or dt.date.min, v.effective_until or dt.date.max, v.value) for v in p.versions)
+    for p in PARAMETERS
+}
 
 
 def parameter(name: str) -> Parameter:
@@ -168,4 +173,7 @@ def parameter(name: str) -> Parameter:
 
 def value_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int | str | None:
     """Shortcut: `value_on("single_point_delay", established_on, 'event "o-1"', "established_on")`."""
-    return BY_NAME[name].value_on(day, ref, field)
+    for first, last, value in _RANGES[name]:
+        if first <= day <= last:
+            return value
+    return BY_NAME[name].value_on(day, ref, field)  # raises OutsideCoveredPeriod
