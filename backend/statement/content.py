@@ -128,6 +128,8 @@ class StatementContent(msgspec.Struct, **_STRUCT):
     maximum: int | None
     problem: str | None
     probation: Probation | None
+    mandatory_course_due_by: dt.date | None  # stage obligatoire (lettre 48N) to follow by this date
+    new_licence_not_before: dt.date | None
     warnings: list[str]
     licences: list[Licence]
     restrictions: list[str]
@@ -306,6 +308,8 @@ def build_content(file: Any) -> StatementContent:
         maximum=result.maximum if computed else None,
         problem=file.problem,
         probation=_probation(result),
+        mandatory_course_due_by=result.mandatory_course.due_by if computed and result.mandatory_course else None,
+        new_licence_not_before=result.new_licence_not_before if computed else None,
         warnings=list(result.warnings) if computed else [],
         licences=licences,
         restrictions=restrictions,

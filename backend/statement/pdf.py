@@ -47,22 +47,43 @@ class LocalFetcher(URLFetcher):
         raise RefusedResource(f"ressource refusée dans le relevé PDF : {url}")
 
 
-# After the site's app.css and print.css: page size, numbers and running footer, and the
-# few things a PDF needs that a printed web page does not.
+# With print.css (the site's print rules), the whole look of the PDF. The screen stylesheet is
+# left out on purpose: its cascade and flex layouts doubled WeasyPrint's time for nothing a
+# printed statement needs. Two-column key/value tables keep a long record to a few pages.
 PDF_STYLE = """
 @page {
   size: A4;
-  margin: 18mm 16mm 20mm 16mm;
-  @bottom-left { content: "Relevé d'information intégral — NEPH " string(neph); font-size: 8pt; }
-  @bottom-right { content: "Page " counter(page) " sur " counter(pages); font-size: 8pt; }
+  margin: 16mm 15mm 18mm 15mm;
+  @bottom-left { content: "Relevé d'information intégral — NEPH " string(neph); font-size: 7.5pt; }
+  @bottom-right { content: "Page " counter(page) " sur " counter(pages); font-size: 7.5pt; }
 }
-html { font-size: 9.5pt; }
+html { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; line-height: 1.3; }
+h1 { font-size: 15pt; } h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm; } h3 { font-size: 9.5pt; margin: 2.5mm 0 1mm; }
+p { margin: 0 0 1.5mm; }
+ul, ol { margin: 0 0 2mm; padding-left: 5mm; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 .statement-neph { string-set: neph content(); }
+.notice { border: 0.8pt solid #000; padding: 2mm 3mm; margin: 0 0 3mm; }
+.notice__heading { font-size: 9.5pt; margin: 0 0 1mm; }
+table, .summary-list { border-collapse: collapse; width: 100%; margin: 0 0 2mm; }
+caption { text-align: left; font-weight: bold; padding: 0 0 1mm; }
+th, td { border-bottom: 0.5pt solid #999; padding: 0.8mm 2mm 0.8mm 0; text-align: left; vertical-align: top; }
 thead { display: table-header-group; }
-tr, .statement-item, .summary-list__row { break-inside: avoid; }
-.statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 5mm; }
-.statement-qr { width: 38mm; height: 38mm; float: right; margin: 0 0 2mm 4mm; }
-.statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+.summary-list { display: table; }
+.summary-list__row { display: table-row; }
+.summary-list__key, .summary-list__value { display: table-cell; border-bottom: 0.5pt solid #bbb; padding: 0.6mm 2mm 0.6mm 0; margin: 0; }
+.summary-list__key { width: 42mm; font-weight: bold; }
+.statement-list { list-style: none; padding: 0; }
+.statement-item { break-inside: avoid; margin: 0 0 2mm; }
+.timeline { list-style: none; padding: 0; border: 0; }
+.timeline__item { break-inside: avoid; border-left: 1.5pt solid #000; padding: 0 0 0 3mm; margin: 0 0 2.5mm; }
+.timeline__item::before { content: none; }
+.timeline__kind, .timeline__date, .timeline__change { margin: 0; }
+.timeline__title { margin: 0; font-size: 9.5pt; }
+.timeline__change { font-weight: bold; }
+.statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 4mm; }
+.statement-qr { width: 36mm; height: 36mm; float: right; margin: 0 0 2mm 4mm; }
+.statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; }
 .statement-actions { display: none; }
 """
 

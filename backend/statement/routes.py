@@ -12,12 +12,13 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get
+from litestar.exceptions import ServiceUnavailableException
 
 from backend.records.service import licence_file
 from backend.statement import render as statement_render
 from backend.statement.keys import keyring_from_settings
 from backend.statement.pdf import render_pdf
-from backend.statement.seal import Keyring, verify
+from backend.statement.seal import Keyring, SealError, verify
 from backend.web.htmx import render
 
 # Personal data: never kept by a browser cache or a proxy.
@@ -39,7 +40,10 @@ async def _statement(request: Request, register: Any, viewer: Any) -> statement_
     """The sealed statement of the viewer's own file — never any other NEPH."""
     file = await licence_file(register, viewer.neph, request.app.state.today())
     now = dt.datetime.now(dt.UTC)
-    return statement_render.issue(file, now, keyring(request), request.app.state.settings.base_url)
+    try:
+        return statement_render.issue(file, now, keyring(request), request.app.state.settings.base_url)
+    except SealError as exc:  # no signing key configured: say so rather than hand out an unsealed statement
+        raise ServiceUnavailableException(f"Le relevé ne peut pas être établi pour le moment : {exc}.") from None
 
 
 @get("/releve", include_in_schema=False)
