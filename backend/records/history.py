@@ -99,7 +99,7 @@ def _fr(day: Any) -> str:
 
 
 def _offence_details(o: Offence) -> list[Detail]:
-    details = [Detail("Infraction", o.label), Detail("Date de l'infraction", _fr(o.committed_on))]
+    details = [Detail("Date de l'infraction", _fr(o.committed_on))]
     if o.place:
         details.append(Detail("Lieu", o.place))
     details.append(Detail("Devenue définitive le",
@@ -200,8 +200,8 @@ def _all_lines(file: LicenceFile) -> list[HistoryLine]:
     cancelled: dict[str, str] = {}
     if result is not None:
         for c in result.cancelled:
-            reason = f" : {c.reason}" if getattr(c, "reason", None) else ""
-            cancelled[c.event_id] = f"annulée le {_fr(c.cancelled_on)}{reason}"
+            reason = f", motif : {c.reason}" if c.reason else ""
+            cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
     for event in file.events:
         if event.known_on > as_of or event.effective_on > as_of:
             continue

@@ -1,0 +1,79 @@
+"""Security headers on every response, compression, and long-cached versioned static files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.web.app import create_app
+from tests.fixtures.web import MARTIN, web_settings
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def assert_security_headers(headers) -> None:
+    assert headers["content-security-policy"] == CSP
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "camera=()" in headers["permissions-policy"]
+    assert headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/", "/sante", "/solde", "/historique", "/calendrier.ics", "/page-inexistante",
+                                  "/static/favicon.svg"])
+async def test_security_headers_on_every_kind_of_response(web_client, path):
+    async with web_client(MARTIN.neph) as client:
+        response = await client.get(path)
+    assert response.status_code in (200, 404)
+    assert_security_headers(response.headers)
+    assert "strict-transport-security" not in response.headers  # development/test: plain http on loopback
+
+
+async def test_redirects_to_sign_in_carry_the_headers_too(web_client):
+    async with web_client(None) as client:
+        response = await client.get("/solde", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert_security_headers(response.headers)
+
+
+async def test_production_adds_hsts_and_allows_the_franceconnect_form_target(web_db):
+    settings = web_settings(web_db, environment="production",
+                            fc_discovery_url="https://fc.exemple.test/api/v2/.well-known/openid-configuration")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/sante")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert response.headers["content-security-policy"].endswith("form-action 'self' https://fc.exemple.test")
+
+
+async def test_pages_are_compressed(web_client):
+    async with web_client(MARTIN.neph) as client:
+        brotli = await client.get("/historique", headers={"Accept-Encoding": "br"})
+        gzip = await client.get("/historique", headers={"Accept-Encoding": "gzip"})
+    assert brotli.headers["content-encoding"] == "br"
+    assert gzip.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in brotli.headers["vary"] and "HX-Request" in brotli.headers["vary"]
+
+
+async def test_static_files_have_versioned_urls_and_a_year_of_cache(web_client):
+    async with web_client(MARTIN.neph) as client:
+        page = (await client.get("/solde")).text
+        urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+        assert urls, "the layout links CSS and JS"
+        for url in urls:
+            assert re.search(r"\?v=[0-9a-f]{12}$", url), f"{url} has no content version"
+            response = await client.get(url)
+            assert response.status_code == 200, url
+            assert "max-age=31536000" in response.headers["cache-control"]
+            assert "immutable" in response.headers["cache-control"]
+
+
+async def test_no_inline_script_or_style_in_pages(web_client):
+    async with web_client(MARTIN.neph) as client:
+        for path in ["/", "/solde", "/historique", "/calendrier", "/permis"]:
+            html = (await client.get(path)).text
+            assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline <script> on {path}"
+            assert "<style" not in html and " style=" not in html, f"inline style on {path}"
+            assert "hx-on" not in html, f"hx-on handler on {path} (needs eval, blocked by the CSP)"
