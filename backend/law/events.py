@@ -18,7 +18,10 @@ EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A
 Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
 OffenceClass = Literal["C1", "C2", "C3", "C4", "C5", "DELIT"]
 
-_STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type", omit_defaults=True)
+# gc=False: events hold only strings, dates and tuples of strings (no cycles), and a service keeps
+# many of them in memory; untracked they cost the cyclic garbage collector nothing.
+_STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type", omit_defaults=True,
+               gc=False)
 
 
 class _Event(msgspec.Struct, **_STRUCT):

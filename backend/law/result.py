@@ -48,7 +48,7 @@ class Cancelled(msgspec.Struct, frozen=True, gc=False):
     reason: str | None
 
 
-class Result(msgspec.Struct, frozen=True):
+class Result(msgspec.Struct, frozen=True, gc=False):
     as_of: dt.date
     status: Status
     balance: int
