@@ -109,7 +109,9 @@ async def sign_out(request: Request) -> Response:
     await accounts(request).service.sign_out(state.get("session_id"))
     fc, id_token = accounts(request).fc, state.get("fc_id_token")
     if fc is not None and id_token:
-        response: Response = await fc.logout_redirect(id_token)
+        from backend.accounts.routes_franceconnect import logout_response
+
+        response: Response = await logout_response(request, id_token)
     else:
         response = Redirect("/connexion?info=deconnecte", status_code=303)
     response.set_cookie(accounts(request).sessions.cookie("", clear=True))
