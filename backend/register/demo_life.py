@@ -180,7 +180,7 @@ def _history(life: _Life, issued_on: dt.date) -> None:
         if not ended:
             return
         issued_on, kind = ended
-        if issued_on >= EXTRACT_DAY:
+        if issued_on >= EXTRACT_DAY or not _engine_accepts(life.events, issued_on):
             return
 
 
@@ -197,9 +197,10 @@ def _episode(life: _Life, day: dt.date, capital: _Capital, issued_on: dt.date) -
         life.add("suspension", effective=starts, starts_on=starts.isoformat(),
                  ends_on=(starts + _days(rng, 60, 180)).isoformat(), suspension_kind="administrative",
                  label="Suspension préfectorale")
-    if rng.random() < 0.02:
-        # After the offence is recorded (at most 100 days after it is established): a cancellation is
-        # never known before the event it cancels.
+    if rng.random() < 0.02 and capital.balance > 0:
+        # Not when the offence emptied the licence: a cancellation is retroactive, it would undo the
+        # invalidation that follows. Dated after the offence is recorded (at most 100 days after it
+        # is established): a cancellation is never known before the event it cancels.
         cancelled = established + _days(rng, 110, 300)
         life.add("cancellation", effective=cancelled, cancels=event["id"], cancelled_on=cancelled.isoformat(),
                  reason="Décision de justice : relaxe")
@@ -255,6 +256,16 @@ def _engine_says_invalidated(events: list[Line], day: dt.date) -> bool:
     except ImportError:
         return True
     return compute(decode_events(events), day).status == "invalidated"
+
+
+def _engine_accepts(events: list[Line], day: dt.date) -> bool:
+    """Whether the engine, when importable, still sees an invalidated or annulled licence on `day`."""
+    try:
+        from backend.law import compute  # type: ignore[attr-defined]
+        from backend.law.events import decode_events
+    except ImportError:
+        return True
+    return compute(decode_events(events), day).status in ("invalidated", "annulled")
 
 
 def _effective(event: Line) -> str:

@@ -1,0 +1,84 @@
+"""kill -9 in the middle of an import: the database stays consistent and a rerun finishes the job."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def big_feed(demo_feed: Path, path: Path, copies: int) -> Path:
+    """The demo feed repeated under other NEPHs (two letters instead of the first two digits)."""
+    header, body = demo_feed.read_bytes().split(b"\n", 1)
+    codes = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase][:copies]
+    with path.open("wb") as out:
+        out.write(header + b"\n")
+        for code in codes:
+            out.write(re.sub(rb'"\d{2}(\d{10})', lambda m: b'"' + code.encode() + m[1], body))
+    return path
+
+
+def start_import(feed: Path, db: Path) -> subprocess.Popen:
+    log = db.with_name(db.name + ".log")
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "backend", "import", str(feed), "--db", str(db)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def log(db: Path) -> str:
+    return db.with_name(db.name + ".log").read_text()
+
+
+def content(db: Path) -> tuple[list, list, list]:
+    conn = sqlite3.connect(db)
+    try:
+        return (conn.execute("SELECT * FROM holders ORDER BY neph").fetchall(),
+                conn.execute("SELECT id, neph, type, effective_on, recorded_on, known_on, cancels, extract_id, body "
+                              "FROM events ORDER BY id").fetchall(),
+                conn.execute("SELECT extract_id, extracted_at, file_sha256, lines, holders, events_new "
+                             "FROM extracts").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_kill_9_mid_import_leaves_a_consistent_database_and_rerun_completes(demo_feed: Path, tmp_path: Path) -> None:
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=120)
+    reference = tmp_path / "reference.sqlite3"
+    started = time.monotonic()
+    done = start_import(feed, reference)
+    assert done.wait(timeout=300) == 0, log(reference)
+    elapsed = time.monotonic() - started
+
+    db = tmp_path / "killed.sqlite3"
+    proc = start_import(feed, db)
+    # Mid-way: at 60 % of the time an uninterrupted import took (start-up included).
+    time.sleep(elapsed * 0.6)
+    assert proc.poll() is None, "the import finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # all or nothing: the killed transaction left nothing behind
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM extracts").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+    rerun = start_import(feed, db)
+    assert rerun.wait(timeout=300) == 0, log(db)
+    assert content(db) == content(reference)
+    assert len(content(db)[1]) > 50_000
