@@ -1,0 +1,280 @@
+"""Properties of the engine over generated valid licence files (hypothesis).
+
+The generated files follow record-format.md: a licence issued 1993–2024 (any training), 0–12
+offences committed after the issue date (sometimes several at one check in a simultaneous
+group, sometimes recorded late), courses of every kind, sometimes a complementary training,
+sometimes the 48SI letter once the balance reached 0 (then, sometimes, the surrender and a new
+licence with further offences). Each property states what points-rules.md guarantees for
+every such file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from backend.law import compute
+from backend.law.events import decode_events
+
+DAY = dt.timedelta(days=1)
+LAST_DAY = dt.date(2029, 12, 31)
+MAXIMA = {6, 8, 9, 10, 12}
+ENDED = {"invalidated", "annulled", "invalidation_pending"}
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# (points, class) of plausible point-withdrawing and 0-point offences.
+OFFENCE_KINDS = [(1, "C3"), (1, "C4"), (2, "C4"), (3, "C4"), (3, "C2"), (4, "C4"), (6, "C4"), (6, "C5"),
+                 (6, "DELIT"), (0, "C3"), (0, "C4")]
+NINE_POINTS_FROM = dt.date(2025, 7, 11)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def dates(low: dt.date, high: dt.date) -> st.SearchStrategy[dt.date]:
+    return st.dates(min_value=low, max_value=max(low, high))
+
+
+def run(events: list[dict[str, Any]], as_of: dt.date) -> dict[str, Any]:
+    return msgspec.to_builtins(compute(decode_events(events), as_of))
+
+
+@st.composite
+def offences(draw: st.DrawFn, prefix: str, after: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """One offence, or 2–3 found at one check (a simultaneous group), committed after `after`."""
+    committed = draw(dates(after + DAY, until))
+    size = draw(st.sampled_from([1, 1, 1, 1, 2, 3]))
+    group = f"{prefix}-g" if size > 1 else None
+    made = []
+    for n in range(size):
+        points, offence_class = draw(st.sampled_from(OFFENCE_KINDS))
+        nine = committed >= NINE_POINTS_FROM and draw(st.integers(0, 9)) == 0
+        established = committed + draw(st.integers(0, 240)) * DAY
+        event: dict[str, Any] = {
+            "id": f"{prefix}-{n}", "type": "offence",
+            "committed_on": committed.isoformat(), "established_on": established.isoformat(),
+            "established_by": "final_conviction" if offence_class == "DELIT" else "fixed_fine_paid",
+            "points": 9 if nine else points, "offence_class": "DELIT" if nine else offence_class,
+            "label": "Infraction générée"}
+        if nine:
+            event["drugs_and_alcohol"] = True
+        if group:
+            event["simultaneous_group"] = group
+        if draw(st.integers(0, 4)) == 0:
+            event["recorded_on"] = (established + draw(st.integers(0, 120)) * DAY).isoformat()
+        made.append(event)
+    return made
+
+
+@st.composite
+def capital(draw: st.DrawFn, prefix: str, issued: dt.date, until: dt.date, kind: str) -> list[dict[str, Any]]:
+    """A licence_issued and what happens to that capital: offences, courses, a complementary training."""
+    events: list[dict[str, Any]] = [{
+        "id": f"{prefix}l", "type": "licence_issued", "issued_on": issued.isoformat(), "kind": kind,
+        "training": draw(st.sampled_from(["traditional", "aac", "supervised"])), "categories": ["B"]}]
+    if draw(st.booleans()):
+        completed = issued + draw(st.integers(150, 400)) * DAY
+        events.append({"id": f"{prefix}f", "type": "complementary_training", "completed_on": completed.isoformat()})
+    for n in range(draw(st.integers(0, 12))):
+        events.extend(draw(offences(f"{prefix}o{n}", issued, until)))
+    for n in range(draw(st.integers(0, 3))):
+        last = draw(dates(issued + 2 * DAY, until))
+        events.append({"id": f"{prefix}c{n}", "type": "course", "first_day": (last - DAY).isoformat(),
+                       "last_day": last.isoformat(),
+                       "kind": draw(st.sampled_from(["voluntary", "voluntary", "mandatory", "judicial"]))})
+    return events
+
+
+def first_zero(events: list[dict[str, Any]]) -> dt.date | None:
+    """The first day a withdrawal brought the balance to 0, if any (every event known)."""
+    result = run(events, LAST_DAY)
+    for entry in result["history"]:
+        if entry["kind"] == "withdrawal" and entry["balance"] == 0:
+            return dt.date.fromisoformat(entry["date"])
+    return None
+
+
+@st.composite
+def records(draw: st.DrawFn, reissue: bool = True) -> tuple[list[dict[str, Any]], dt.date]:
+    """A valid licence file and an as_of date on or after the first issue date."""
+    issued = draw(dates(dt.date(1993, 1, 1), dt.date(2024, 12, 31)))
+    until = min(add_years(issued, 16), dt.date(2027, 12, 31))
+    events = draw(capital("", issued, until, "first"))
+    zero = first_zero(events)
+    if zero is not None and draw(st.integers(0, 2)) > 0:
+        notified = zero + draw(st.integers(0, 90)) * DAY
+        events.append({"id": "n-1", "type": "invalidation_notified", "notified_on": notified.isoformat()})
+        if reissue and run(events, notified)["status"] == "invalidated" and draw(st.booleans()):
+            surrendered = notified + draw(st.integers(0, 30)) * DAY
+            again = surrendered + draw(st.integers(183, 540)) * DAY
+            events.append({"id": "s-1", "type": "licence_surrendered", "surrendered_on": surrendered.isoformat()})
+            later = draw(capital("r", again, min(add_years(again, 12), dt.date(2028, 12, 31)), "after_invalidation"))
+            events.extend(e for e in later if e["type"] != "complementary_training")
+    as_of = draw(dates(issued, LAST_DAY))
+    return events, as_of
+
+
+def point_entries(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return result["history"] + result["calendar"]
+
+
+@SETTINGS
+@given(records())
+def test_balances_stay_within_zero_and_the_maximum(record: tuple[list[dict[str, Any]], dt.date]) -> None:
+    events, as_of = record
+    result = run(events, as_of)
+    assert 0 <= result["balance"] <= result["maximum"] and result["maximum"] in MAXIMA
+    for entry in point_entries(result):
+        assert 0 <= entry["balance"] <= entry["maximum"], entry
+        assert entry["maximum"] in MAXIMA, entry
+    assert all(e["date"] <= as_of.isoformat() for e in result["history"])
+    assert all(e["date"] > as_of.isoformat() for e in result["calendar"])
+    for entries in (result["history"], result["calendar"]):
+        assert [e["date"] for e in entries] == sorted(e["date"] for e in entries)
+
+
+@SETTINGS
+@given(records())
+def test_same_input_same_bytes(record: tuple[list[dict[str, Any]], dt.date]) -> None:
+    events, as_of = record
+    first = msgspec.json.encode(compute(decode_events(events), as_of))
+    again = msgspec.json.encode(compute(decode_events(json.loads(json.dumps(events))), as_of))
+    assert first == again
+
+
+@SETTINGS
+@given(records())
+def test_changes_add_up_to_the_balances(record: tuple[list[dict[str, Any]], dt.date]) -> None:
+    """Each entry's balance is the previous one plus its change; a licence_issued starts a new
+    capital (its balance is its change); the balance on as_of is the sum of the history's changes
+    since the last licence_issued, and the calendar continues from it."""
+    events, as_of = record
+    result = run(events, as_of)
+    history = result["history"]
+    assert history and history[0]["kind"] == "licence_issued"
+    running = 0
+    for entry in point_entries(result):
+        running = entry["change"] if entry["kind"] == "licence_issued" else running + entry["change"]
+        assert entry["balance"] == running, entry
+        if entry is history[-1]:
+            assert (result["balance"], result["maximum"]) == (entry["balance"], entry["maximum"])
+    last_issue = max(i for i, e in enumerate(history) if e["kind"] == "licence_issued")
+    assert result["balance"] == sum(e["change"] for e in history[last_issue:])
+
+
+@SETTINGS
+@given(records())
+def test_without_new_events_the_calendar_ends_at_twelve(record: tuple[list[dict[str, Any]], dt.date]) -> None:
+    """Assuming no new offence or course, every capital still in force gets back to 12 of 12
+    (the last withdrawal's full restoration, or the end of probation); an invalidated, annulled or
+    pending licence has an empty calendar (points-rules.md §6, §3, §9, §10). Generated offences are
+    committed at least a day after the issue date, so a 3-year restoration never falls before the
+    end of probation."""
+    events, as_of = record
+    result = run(events, as_of)
+    if result["status"] in ENDED:
+        assert result["calendar"] == []
+    else:
+        last = (result["calendar"] or result["history"])[-1]
+        assert (last["balance"], last["maximum"]) == (12, 12), last
+
+
+def offence_sample_dates(extra: dict[str, Any], as_of: dt.date) -> list[dt.date]:
+    established = dt.date.fromisoformat(extra["established_on"])
+    days = [established - DAY, established, established + 183 * DAY, add_years(established, 1),
+            add_years(established, 2), add_years(established, 3), add_years(established, 10), as_of]
+    return sorted({d for d in days if d <= dt.date(2045, 12, 31)})
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(reissue=False), st.data())
+def test_an_extra_offence_never_raises_a_balance(record: tuple[list[dict[str, Any]], dt.date],
+                                                 data: st.DataObject) -> None:
+    """Adding a point-withdrawing offence E (anywhere after the issue date, alone or in an existing
+    group) never raises the balance nor the maximum on any date: it only withdraws, blocks windows
+    (restorations, single points, increments), can make the class test ask 3 years, lose the
+    training reduction or empty the licence; a course credits more after it but is capped at the
+    maximum, so the balance with E never exceeds the balance without it. Before E is known, the
+    output is exactly the same."""
+    events, as_of = record
+    issued = dt.date.fromisoformat(events[0]["issued_on"])
+    extra = data.draw(offences("x", issued, min(add_years(issued, 16), dt.date(2027, 12, 31))))[0]
+    assume(extra["points"] > 0)
+    extra = dict(extra, id="x-extra")
+    extra.pop("simultaneous_group", None)
+    groups = sorted({e["simultaneous_group"] for e in events if "simultaneous_group" in e})
+    if groups and data.draw(st.booleans()):
+        group = data.draw(st.sampled_from(groups))
+        member = next(e for e in events if e.get("simultaneous_group") == group)
+        extra.update(simultaneous_group=group, committed_on=member["committed_on"])
+        if extra["established_on"] < extra["committed_on"]:
+            extra["established_on"] = extra["committed_on"]
+    known_on = extra.get("recorded_on", extra["established_on"])
+    if known_on < extra["established_on"]:
+        extra.pop("recorded_on")
+    more = events + [extra]
+    for day in offence_sample_dates(extra, as_of):
+        without, with_extra = run(events, day), run(more, day)
+        if day.isoformat() < max(known_on, extra["established_on"]):
+            assert with_extra == without, day
+        assert with_extra["balance"] <= without["balance"], day
+        assert with_extra["maximum"] <= without["maximum"], day
+
+
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(reissue=False), st.data())
+def test_a_cancelled_event_is_as_if_it_never_existed(record: tuple[list[dict[str, Any]], dt.date],
+                                                     data: st.DataObject) -> None:
+    events, as_of = record
+
+    def known_on(event: dict[str, Any]) -> str:
+        if "recorded_on" in event:
+            return event["recorded_on"]
+        if event["type"] == "course":
+            return (dt.date.fromisoformat(event["last_day"]) + DAY).isoformat()
+        return event["established_on"]
+
+    candidates = [e for e in events if e["type"] in ("offence", "course") and known_on(e) <= as_of.isoformat()]
+    assume(candidates)
+    target = data.draw(st.sampled_from(candidates))
+    cancelled_on = data.draw(dates(dt.date.fromisoformat(known_on(target)), as_of))
+    reason = data.draw(st.sampled_from([None, "Décision annulée par le tribunal administratif"]))
+    cancellation: dict[str, Any] = {"id": "x-cancel", "type": "cancellation", "cancels": target["id"],
+                                    "cancelled_on": cancelled_on.isoformat()}
+    if reason:
+        cancellation["reason"] = reason
+    never = run([e for e in events if e is not target], as_of)
+    cancelled = run(events + [cancellation], as_of)
+    assert cancelled["cancelled"] == [{"event_id": target["id"], "cancelled_on": cancelled_on.isoformat(),
+                                       "reason": reason}]
+    for key in ("status", "balance", "maximum", "probation", "history", "calendar", "next_course_credit_from",
+                "mandatory_course", "new_licence_not_before", "policies"):
+        assert cancelled[key] == never[key], key
+    assert never["cancelled"] == []
+
+
+def test_cli_output_is_byte_identical_across_processes(tmp_path: Path) -> None:
+    """Determinism of `pointspermis compute` itself: two runs with different hash seeds."""
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "ten-year-re-credits-2019-ce-471142.json"
+    cli = Path(sys.executable).with_name("pointspermis")
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([str(cli), "compute", str(scenario)], capture_output=True, timeout=60, env=env)
+        assert done.returncode == 0, done.stderr.decode()
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["balance"] == 10
