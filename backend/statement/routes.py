@@ -12,6 +12,8 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.exceptions import ServiceUnavailableException
 
 from backend.records.service import licence_file
@@ -36,7 +38,7 @@ def keyring(request: Request) -> Keyring:
     return state.seal_keyring
 
 
-async def _statement(request: Request, register: Any, viewer: Any) -> statement_render.Statement:
+async def _statement(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> statement_render.Statement:
     """The sealed statement of the viewer's own file — never any other NEPH."""
     file = await licence_file(register, viewer.neph, request.app.state.today())
     now = dt.datetime.now(dt.UTC)
@@ -47,13 +49,13 @@ async def _statement(request: Request, register: Any, viewer: Any) -> statement_
 
 
 @get("/releve", include_in_schema=False)
-async def statement_page(request: Request, register: Any, viewer: Any) -> Response:
+async def statement_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
     return render(request, statement_render.TEMPLATE, statement_render.context(statement), headers=PRIVATE)
 
 
 @get("/releve.pdf", include_in_schema=False)
-async def statement_pdf(request: Request, register: Any, viewer: Any) -> Response:
+async def statement_pdf(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
     html = statement_render.pdf_document(request.app.state.templates, statement, {"request": request})
     pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=_PDF_LIMITER)
@@ -62,7 +64,7 @@ async def statement_pdf(request: Request, register: Any, viewer: Any) -> Respons
 
 
 @get("/verifier", include_in_schema=False)
-async def verify_page(request: Request, code: str | None = None) -> Response:
+async def verify_page(request: Request, code: FromQuery[str | None] = None) -> Response:
     """The form, and the verdict when a code was given (typed, or from a scanned QR code)."""
     result, error = None, None
     if code is not None:

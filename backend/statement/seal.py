@@ -231,6 +231,9 @@ def read_code(text: str) -> Seal:
     compact = _SEPARATORS.sub("", text)
     if not compact:
         raise SealError("saisissez le code de vérification imprimé sur le relevé")
+    if len(compact) * 5 // 8 < _MIN_BYTES:
+        raise SealError(f"le code est incomplet : {len(compact)} caractères lus, un code complet en compte "
+                        "environ 160")
     raw = _b32decode(compact)
     if len(raw) < _MIN_BYTES or raw[0] != VERSION:
         raise SealError(f"le code est incomplet ou n'est pas un code de relevé ({len(compact)} caractères lus)")
@@ -253,7 +256,8 @@ def verify(keyring: Keyring, text: str) -> Verification:
     try:
         seal = read_code(text)
     except SealError as exc:
-        return Verification(outcome="mistyped", message=f"Code illisible : {exc}.")
+        message = str(exc)
+        return Verification(outcome="mistyped", message=message[0].upper() + message[1:] + ".")
     public = keyring.public.get(seal.key_id)
     if public is None:
         return Verification(

@@ -1,0 +1,225 @@
+"""/releve, /releve.pdf and /verifier through the real app, on the register's demo database,
+signed in through a real account and session (accounts' `signed_in_client`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+
+import msgspec
+import pypdf
+import pytest
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from backend.law.events import Offence
+from backend.records.service import licence_file
+from backend.statement.content import build_content, canonical
+from backend.statement.seal import Keyring, content_digest, new_private_key, public_key_of, read_code, sign
+
+LONG = "100000000001"  # the demo's long, eventful record (backend/register/demo.py)
+OTHER = "100000000005"
+SECTIONS = ["Titulaire", "Situation du permis", "Permis et catégories", "Infractions", "Points restitués",
+            "Stages de sensibilisation", "Visites médicales", "Suspensions", "Invalidation, annulation",
+            "Décisions annulées", "Cachet et code de vérification", "Ce que ce relevé n'est pas"]
+CODE = re.compile(r'<span class="statement-code">([0-9A-Z ]{100,})</span>')
+
+
+def page_text(body: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+async def offences_of(client, neph: str) -> list[Offence]:
+    events = await client.app.state.register.get_events(neph)
+    return [e for e in events if isinstance(e, Offence)]
+
+
+async def test_the_statement_page_shows_the_drivers_whole_file(signed_in_client):
+    client = await signed_in_client(LONG)
+    response = await client.get("/releve")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    text = page_text(response.text)
+    for section in SECTIONS:
+        assert section in text, section
+    assert "MARTIN" in text and "Camille Louise" in text and LONG in text
+    offences = await offences_of(client, LONG)
+    assert len(offences) >= 8
+    for offence in offences:
+        assert html.unescape(offence.label) in text, offence.label
+    assert "Données à jour au 25 novembre 2026 à 23 h 00" in text
+    assert "recent" not in text and "peuvent ne pas encore y figurer" in text
+    assert response.text.count("<h1") == 1
+
+
+async def test_the_seal_signs_the_digest_of_exactly_what_is_shown(signed_in_client):
+    client = await signed_in_client(LONG)
+    response = await client.get("/releve")
+    seal = read_code(CODE.search(response.text).group(1))
+    app = client.app
+    file = await licence_file(app.state.register, LONG, app.state.today())
+    assert seal.neph == LONG
+    assert seal.digest == content_digest(canonical(build_content(file)))
+    assert abs(seal.issued_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+async def test_the_pdf_is_a_tagged_a4_document_with_every_section_and_offence(signed_in_client):
+    client = await signed_in_client(LONG)
+    response = await client.get("/releve.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["cache-control"] == "no-store"
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=1))).date()
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(rf'attachment; filename="releve-{LONG}-\d{{4}}-\d{{2}}-\d{{2}}\.pdf"', disposition)
+    assert abs(dt.date.fromisoformat(disposition[-15:-5]) - today) <= dt.timedelta(days=1)
+
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"] is True or catalog["/MarkInfo"]["/Marked"] == pypdf.generic.BooleanObject(True)
+    assert catalog["/Lang"] == "fr"
+    assert reader.metadata.title.startswith(f"Relevé d'information intégral – NEPH {LONG}")
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"]
+    for page in reader.pages:  # A4 portrait: 595 × 842 points
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    for section in SECTIONS:
+        assert section in text, section
+    for offence in await offences_of(client, LONG):
+        assert offence.label in text, offence.label
+    assert f"Page 1 sur {len(reader.pages)}" in text
+    assert f"Page {len(reader.pages)} sur {len(reader.pages)}" in text
+
+
+def _all_objects(reader: pypdf.PdfReader):
+    seen: set[int] = set()
+    stack = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                continue
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            yield obj
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+
+
+async def test_the_pdf_references_nothing_outside_itself(signed_in_client):
+    client = await signed_in_client(LONG)
+    reader = pypdf.PdfReader(io.BytesIO((await client.get("/releve.pdf")).content))
+    objects = list(_all_objects(reader))
+    assert len(objects) > 50  # the walk did reach the pages, fonts and structure tree
+    for obj in objects:
+        assert "/URI" not in obj and "/URL" not in obj, obj
+        action = obj.get("/S")
+        assert action not in ("/URI", "/Launch", "/GoToR", "/ImportData", "/SubmitForm", "/JavaScript"), obj
+        if obj.get("/Type") == "/Filespec" or "/FS" in obj:
+            raise AssertionError(f"external file reference: {obj}")
+
+
+async def test_the_pdf_code_verifies_and_names_the_same_neph(signed_in_client):
+    client = await signed_in_client(LONG)
+    reader = pypdf.PdfReader(io.BytesIO((await client.get("/releve.pdf")).content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    code = text.split("Code de vérification :")[1].split("Empreinte du contenu")[0].strip()
+    response = await client.get("/verifier", params={"code": code})
+    body = page_text(response.text)
+    assert response.status_code == 200 and "Relevé authentique" in body and LONG in body
+
+
+async def _page_seal(client):
+    response = await client.get("/releve")
+    return read_code(CODE.search(response.text).group(1))
+
+
+async def test_the_verifier_is_public_and_confirms_a_genuine_statement(signed_in_client):
+    client = await signed_in_client(LONG)
+    seal = await _page_seal(client)
+    stranger = await signed_in_client.harness.client()  # signed out
+    response = await stranger.get("/verifier", params={"code": seal.code})
+    assert response.status_code == 200
+    body = page_text(response.text)
+    assert "Relevé authentique" in body
+    assert LONG in body and seal.digest_text in body and seal.key_id in body
+    # Nothing the statement does not print: no name, no balance.
+    assert "MARTIN" not in body and "Solde" not in body
+    form = await stranger.get("/verifier")
+    assert form.status_code == 200 and 'method="get" action="/verifier"' in form.text
+
+
+@pytest.mark.parametrize("change", ["neph", "issued_at", "digest"])
+async def test_changing_the_neph_the_date_or_the_content_makes_the_verifier_refuse(signed_in_client, change):
+    client = await signed_in_client(LONG)
+    seal = await _page_seal(client)
+    tampered = {
+        "neph": {"neph": OTHER},
+        "issued_at": {"issued_at": seal.issued_at - dt.timedelta(days=30)},
+        "digest": {"digest": bytes([seal.digest[0] ^ 1]) + seal.digest[1:]},
+    }[change]
+    response = await client.get("/verifier", params={"code": msgspec.structs.replace(seal, **tampered).code})
+    body = page_text(response.text)
+    assert "Relevé non authentique" in body and "Relevé authentique" not in body
+    assert OTHER not in body
+
+
+async def test_an_unknown_key_is_refused_and_a_mistyped_code_is_a_field_error(signed_in_client):
+    client = await signed_in_client(LONG)
+    stranger = Keyring.parse(new_private_key("zz9"))
+    foreign = sign(stranger, neph=LONG, issued_at=dt.datetime.now(dt.UTC), digest=bytes(16))
+    body = page_text((await client.get("/verifier", params={"code": foreign.code})).text)
+    assert "Vérification impossible" in body and "« zz9 »" in body and "ne connaît pas" in body
+    assert "Relevé authentique" not in body
+
+    seal = await _page_seal(client)
+    typo = seal.compact_code[:10] + ("A" if seal.compact_code[10] != "A" else "B") + seal.compact_code[11:]
+    response = await client.get("/verifier", params={"code": typo})
+    assert response.status_code == 400
+    assert "Il y a un problème" in response.text and 'href="#code"' in response.text
+    assert 'aria-invalid="true"' in response.text and "mal recopié" in response.text
+    assert "<title>Erreur : " in response.text
+
+
+async def test_statements_sealed_before_a_key_rotation_still_verify(signed_in_client):
+    client = await signed_in_client(LONG)
+    old_private = new_private_key("old1")
+    client.app.state.seal_keyring = Keyring.parse(old_private)
+    old_seal = await _page_seal(client)
+    assert old_seal.key_id == "old1"
+    client.app.state.seal_keyring = Keyring.parse(new_private_key("new1"), public_key_of(old_private))
+    assert (await _page_seal(client)).key_id == "new1"
+    body = page_text((await client.get("/verifier", params={"code": old_seal.code})).text)
+    assert "Relevé authentique" in body
+    # Once the old public key is dropped, its statements can no longer be vouched for.
+    client.app.state.seal_keyring = Keyring.parse(new_private_key("new1"))
+    body = page_text((await client.get("/verifier", params={"code": old_seal.code})).text)
+    assert "Vérification impossible" in body
+
+
+async def test_a_driver_only_ever_gets_their_own_statement(signed_in_client):
+    client = await signed_in_client(LONG)
+    other_holder = await client.app.state.register.get_holder(OTHER)
+    for url in (f"/releve?neph={OTHER}", f"/releve.pdf?neph={OTHER}", f"/releve/{OTHER}"):
+        response = await client.get(url)
+        content = response.text if "pdf" not in url else ""
+        if response.status_code == 200 and url.startswith("/releve.pdf"):
+            reader = pypdf.PdfReader(io.BytesIO(response.content))
+            content = " ".join(page.extract_text() for page in reader.pages)
+        assert OTHER not in content and other_holder.family_name not in content, url
+    other = await signed_in_client(OTHER)
+    text = page_text((await other.get("/releve")).text)
+    assert OTHER in text and other_holder.family_name in text and LONG not in text
+
+
+async def test_signed_out_visitors_are_sent_to_sign_in(signed_in_client):
+    stranger = await signed_in_client.harness.client()
+    for url in ("/releve", "/releve.pdf"):
+        response = await stranger.get(url)
+        assert response.status_code == 303 and response.headers["location"].startswith("/connexion"), url
