@@ -2,8 +2,7 @@
 
 Routes, middleware, dependencies and exception handlers are assembled in plain lists below, so
 that another area adds its router or middleware with a one-line edit. Order of middleware
-matters: the first in the list is the outermost (security headers wrap everything, including
-error responses and static files).
+matters: the first in the list is the outermost. Security headers are outside all of them.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
 from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
-from backend.web.security import security_middleware
+from backend.web.security import SecurityHeadersMiddleware, security_headers
 from backend.web.templating import STATIC_DIR, StaticFiles, create_environment
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -69,7 +68,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
             cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
         ),
     ]
-    middleware: list = [security_middleware(settings)]
+    middleware: list = []
 
     # `viewer` (the signed-in driver, whose `.neph` is the only file pages show) comes from AccountsPlugin.
     dependencies = {
@@ -95,6 +94,9 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         debug=False,
         openapi_config=None,
     )
+    # Security headers wrap Litestar's whole ASGI handler, not just the routes: responses made
+    # before routing (unknown paths, 405) and by exception handlers get them too.
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, security_headers(settings))
     app.state.settings = settings
     app.state.templates = templates
     app.state.today = today

@@ -57,13 +57,3 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def security_middleware(settings: Settings):
-    """A middleware factory for Litestar's `middleware=[…]` list."""
-    headers = security_headers(settings)
-
-    def factory(app: ASGIApp) -> ASGIApp:
-        return SecurityHeadersMiddleware(app, headers)
-
-    return factory

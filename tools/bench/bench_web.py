@@ -1,0 +1,233 @@
+"""Web benchmark: throughput and latency of driver pages against the same server's cheapest route,
+first-visit weight, and Lighthouse (mobile) scores. Prints figures; asserts nothing.
+
+    .venv/bin/python tools/bench/bench_web.py [--holders 100000] [--duration 15] [--skip-lighthouse]
+
+1. Builds (once, then reuses) a register of N demo holders: `pointspermis demo` + `pointspermis import`.
+2. Signs in the way the service does, without passwords: creates accounts linked to random holders
+   and live sessions directly in the database (the accounts area's `sessions` table), as the sign-in
+   routes would. Nothing in the served app knows about the benchmark.
+3. Serves with `pointspermis serve --workers 2` on a free loopback port, runs wrk (2 threads,
+   32 connections) with a Lua script that sends a random session cookie per request, on
+   /sante (no database: the floor), /solde (full page and htmx fragment) and /historique.
+4. Measures the first visit to /solde: HTML + CSS + JS as transferred with brotli.
+5. Runs Lighthouse 12.2.3 (mobile, simulated throttling) on /solde and /historique.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+PY = ROOT / ".venv" / "bin" / "python"
+CLI = ROOT / ".venv" / "bin" / "pointspermis"
+LIGHTHOUSE = ROOT / "tools" / "node" / "node_modules" / ".bin" / "lighthouse"
+CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-background-networking "
+                "--disable-component-update --disable-sync --no-first-run")
+SESSIONS = 2000
+
+WRK_SCRIPT = r"""
+-- A random signed-in driver per request: session cookies are read from a file, one per line.
+local cookies = {}
+local path, hx = "/", false
+function init(args)
+  path = args[1]
+  hx = args[2] == "hx"
+  for line in io.lines(args[3]) do cookies[#cookies + 1] = line end
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+end
+function request()
+  local headers = {["Accept-Encoding"] = "br, gzip", ["Cookie"] = cookies[math.random(#cookies)]}
+  if hx then headers["HX-Request"] = "true" end
+  return wrk.format("GET", path, headers)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_register(db: Path, holders: int) -> None:
+    if db.exists():
+        print(f"register: reusing {db.relative_to(ROOT)}")
+        return
+    db.parent.mkdir(parents=True, exist_ok=True)
+    feed = db.with_suffix(".jsonl")
+    started = time.perf_counter()
+    subprocess.run([str(CLI), "demo", "--holders", str(holders), "--output", str(feed)], check=True)
+    partial = db.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    subprocess.run([str(CLI), "import", "--db", str(partial), str(feed)], check=True)
+    partial.rename(db)
+    feed.unlink()
+    print(f"register: built {holders} holders in {time.perf_counter() - started:.0f} s")
+
+
+async def create_sessions(db_path: Path, count: int, secure: bool) -> list[str]:
+    """Accounts linked to random holders and one live session each; returns Cookie header values."""
+    from backend.accounts.session import Sessions, cookie_name
+    from backend.register.db import Database
+    from backend.register.repository import SqliteRegister
+
+    db = await Database.open(db_path)
+    try:
+        nephs = await SqliteRegister(db).random_nephs(count, seed=7)
+        sessions = Sessions(db, lambda: int(time.time()), secure=secure)
+        now = int(time.time())
+        cookies = []
+        async with db.write() as conn:
+            await conn.execute("DELETE FROM accounts WHERE email LIKE 'bench-%@exemple.test'")
+            for i, neph in enumerate(nephs):
+                cursor = await conn.execute(
+                    "INSERT INTO accounts (email, email_verified_at, neph, linked_at, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id", (f"bench-{i}@exemple.test", now, neph, now, now))
+                (account_id,) = tuple(await cursor.fetchone())
+                cookies.append(f"{cookie_name(secure)}={await sessions.create(conn, account_id)}")
+        return cookies
+    finally:
+        await db.close()
+
+
+def wait_until_up(base: str, timeout: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/sante", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not start (see its output above)")
+
+
+def wrk(base: str, path: str, hx: bool, cookies_file: Path, script: Path, duration: int) -> dict:
+    command = ["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", "-s", str(script), base, "--",
+               path, "hx" if hx else "full", str(cookies_file)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\b", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency("50"),
+            "p99": latency("99"), "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "errors": errors.group(1) if errors else ""}
+
+
+def first_visit_bytes(base: str, cookie: str) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes on the wire (brotli) for /solde and the CSS/JS/icon it links."""
+    import httpx
+
+    parts = []
+    with httpx.Client(base_url=base, headers={"Accept-Encoding": "br, gzip", "Cookie": cookie}) as client:
+        page = client.get("/solde")
+        assert page.status_code == 200, page.status_code
+        parts.append(("/solde", page.num_bytes_downloaded))
+        html = page.text
+        for url in dict.fromkeys(re.findall(r'<(?:link|script)\b[^>]*?(?:href|src)="(/static/[^"]+)"', html)):
+            response = client.get(url)
+            parts.append((url.split("?")[0], response.num_bytes_downloaded))
+    return sum(size for _, size in parts), parts
+
+
+def lighthouse(url: str, cookie: str, out_dir: Path) -> dict:
+    report = out_dir / (re.sub(r"\W+", "_", url) + ".json")
+    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    subprocess.run([str(LIGHTHOUSE), url, "--only-categories=performance,accessibility", "--output=json",
+                    f"--output-path={report}", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
+                    f"--extra-headers={json.dumps({'Cookie': cookie})}"], check=True, env=env)
+    data = json.loads(report.read_text())
+    audits = data["audits"]
+    return {"perf": data["categories"]["performance"]["score"], "a11y": data["categories"]["accessibility"]["score"],
+            "final_url": data.get("finalDisplayedUrl") or data.get("finalUrl"),
+            "fcp": audits["first-contentful-paint"]["displayValue"],
+            "lcp": audits["largest-contentful-paint"]["displayValue"], "tbt": audits["total-blocking-time"]["displayValue"],
+            "cls": audits["cumulative-layout-shift"]["displayValue"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holders", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--db", type=Path, help="register to use (default: var/bench/web-<holders>.sqlite3)")
+    parser.add_argument("--skip-lighthouse", action="store_true")
+    args = parser.parse_args()
+
+    db = args.db or ROOT / "var" / "bench" / f"web-{args.holders}.sqlite3"
+    build_register(db, args.holders)
+    # Production settings: what a real deployment runs (secure cookie name, HSTS, no debug).
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
+           "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
+           "POINTSPERMIS_DB": str(db)}
+    cookies = asyncio.run(create_sessions(db, SESSIONS, secure=True))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                              env=env, cwd=ROOT)
+    try:
+        wait_until_up(base)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_dir = Path(tmp)
+            cookies_file, script = tmp_dir / "cookies.txt", tmp_dir / "random_driver.lua"
+            cookies_file.write_text("\n".join(cookies) + "\n")
+            script.write_text(WRK_SCRIPT)
+            routes = [("/sante", False, "static text, no DB (floor)"), ("/solde", False, "balance, full page"),
+                      ("/solde", True, "balance, htmx fragment"), ("/historique", False, "history, full page")]
+            for path, hx, _ in routes[:2]:  # warm up both workers (imports, templates, page cache)
+                wrk(base, path, hx, cookies_file, script, 3)
+            results = [(label, path, wrk(base, path, hx, cookies_file, script, args.duration))
+                       for path, hx, label in routes]
+            floor = results[0][2]["rps"]
+            print(f"\nwrk -t2 -c32 -d{args.duration}s, granian 2 workers, {args.holders} holders, "
+                  f"random signed-in driver per request (wrk shares the 2 cores)")
+            print(f"{'route':<34} {'req/s':>8} {'% floor':>8} {'p50 ms':>8} {'p99 ms':>8}  non-2xx")
+            for label, path, r in results:
+                print(f"{path + ' (' + label + ')':<34} {r['rps']:>8.0f} {100 * r['rps'] / floor:>7.0f}% "
+                      f"{r['p50']:>8.1f} {r['p99']:>8.1f}  {r['non_2xx']} {r['errors']}")
+            solde = results[1][2]
+            print(f"goal /solde >= 40% of floor: {100 * solde['rps'] / floor:.0f}%; p99 < 50 ms: {solde['p99']:.1f} ms")
+
+            total, parts = first_visit_bytes(base, cookies[0])
+            print(f"\nfirst visit to /solde, brotli on the wire: {total / 1024:.1f} KB (goal <= 40 KB)")
+            for url, size in parts:
+                print(f"  {url:<40} {size:>7} B")
+
+            if not args.skip_lighthouse:
+                print("\nLighthouse 12.2.3, mobile:")
+                for path in ("/solde", "/historique"):
+                    r = lighthouse(base + path, cookies[1], tmp_dir)
+                    print(f"  {path:<12} performance {r['perf'] * 100:.0f}  accessibility {r['a11y'] * 100:.0f}  "
+                          f"(FCP {r['fcp']}, LCP {r['lcp']}, TBT {r['tbt']}, CLS {r['cls']}; "
+                          f"final URL {r['final_url']})")
+                print("  goals: performance >= 95, accessibility 100")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
