@@ -86,6 +86,11 @@ async def test_the_pdf_is_a_tagged_a4_document_with_every_section_and_offence(si
         box = page.mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
+    figures = [o for o in _all_objects(reader) if o.get("/S") == "/Figure"]
+    assert figures and all(str(f.get("/Alt", "")).startswith("Code QR de vérification") for f in figures)
+    headings = [o.get("/S") for o in _all_objects(reader) if o.get("/S") in ("/H1", "/H2")]
+    assert headings.count("/H1") == 1 and headings.count("/H2") >= len(SECTIONS) - 1
+
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     for section in SECTIONS:
         assert section in text, section
