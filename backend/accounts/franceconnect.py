@@ -90,10 +90,10 @@ class FranceConnect:
         return self._metadata
 
     async def keys(self, *, refresh: bool = False) -> KeySet:
-        too_soon = time.monotonic() - self._keys_at < JWKS_MIN_REFRESH
+        too_soon = self.clock() - self._keys_at < JWKS_MIN_REFRESH  # a bad token cannot make us hammer the JWKS
         if self._keys is None or (refresh and not too_soon):
             jwks = await self._get_json((await self.metadata())["jwks_uri"])
-            self._keys, self._keys_at = KeySet.import_key_set(jwks), time.monotonic()
+            self._keys, self._keys_at = KeySet.import_key_set(jwks), self.clock()
         return self._keys
 
     async def _decode(self, token: str) -> Any:
