@@ -166,10 +166,15 @@ class Database:
             await conn.close()
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A reader connection inside one read transaction (a consistent snapshot)."""
+    async def read(self, snapshot: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection, inside one read transaction (a consistent snapshot across several
+        statements). `snapshot=False` skips the BEGIN/COMMIT round trips for a single statement,
+        which is its own snapshot anyway."""
         conn = await self._idle.get()
         try:
+            if not snapshot:
+                yield conn
+                return
             await conn.execute("BEGIN")
             try:
                 yield conn

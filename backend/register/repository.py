@@ -78,46 +78,40 @@ class SqliteRegister:
         self.db = db
 
     async def get_holder(self, neph: str) -> Holder | None:
-        async with self.db.read() as conn:
-            cursor = await conn.execute(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
-            row = await cursor.fetchone()
-        return holder_from_row(row) if row else None
+        async with self.db.read(snapshot=False) as conn:
+            rows = await conn.execute_fetchall(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+        return holder_from_row(rows[0]) if rows else None
 
     async def get_events(self, neph: str) -> list[Event]:
         """Every event of the file, cancellations included, by effective date then feed order."""
-        async with self.db.read() as conn:
-            cursor = await conn.execute(
+        async with self.db.read(snapshot=False) as conn:
+            rows = await conn.execute_fetchall(
                 "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
-            rows = await cursor.fetchall()
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
-        """Holder and events in one read transaction (one reader, one consistent snapshot)."""
-        async with self.db.read() as conn:
-            cursor = await conn.execute(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
-            row = await cursor.fetchone()
-            if row is None:
-                return None, []
-            cursor = await conn.execute(
-                "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
-            rows = await cursor.fetchall()
-        return holder_from_row(row), [_EVENT_DECODER.decode(r[0]) for r in rows]
+        """Holder and events in one statement (one snapshot, one round trip to the reader thread)."""
+        async with self.db.read(snapshot=False) as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, e.body FROM holders h "
+                "LEFT JOIN events e ON e.neph = h.neph WHERE h.neph = ? ORDER BY e.effective_on, e.seq", (neph,))
+        if not rows:
+            return None, []
+        return holder_from_row(rows[0]), [_EVENT_DECODER.decode(row["body"]) for row in rows if row["body"] is not None]
 
     async def latest_extract(self) -> Extract | None:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
-        async with self.db.read() as conn:
-            cursor = await conn.execute("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
-            row = await cursor.fetchone()
-        return extract_from_row(row) if row else None
+        async with self.db.read(snapshot=False) as conn:
+            rows = await conn.execute_fetchall("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
+        return extract_from_row(rows[0]) if rows else None
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
                                     birth_place: str, birth_country: str, gender: str) -> list[Holder]:
         """Holders whose identity matches a FranceConnect identité pivot (names compared normalised)."""
-        async with self.db.read() as conn:
-            cursor = await conn.execute(
+        async with self.db.read(snapshot=False) as conn:
+            rows = await conn.execute_fetchall(
                 f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE birth_date = ? AND birth_country = ? AND gender = ? "
                 "ORDER BY neph", (birth_date.isoformat(), birth_country, gender))
-            rows = await cursor.fetchall()
         family, given = normalise_name(family_name), normalise_name(given_names)
         return [holder_from_row(row) for row in rows
                 if row["birth_place"] == birth_place and normalise_name(row["family_name"]) == family
@@ -134,9 +128,8 @@ class SqliteRegister:
 
     async def random_nephs(self, n: int, seed: int | None = None) -> list[str]:
         """Up to `n` distinct NEPHs of holders that have events (for benchmarks), reproducible with `seed`."""
-        async with self.db.read() as conn:
-            cursor = await conn.execute("SELECT DISTINCT neph FROM events ORDER BY neph")
-            nephs = [row[0] for row in await cursor.fetchall()]
+        async with self.db.read(snapshot=False) as conn:
+            nephs = [row[0] for row in await conn.execute_fetchall("SELECT DISTINCT neph FROM events ORDER BY neph")]
         return random.Random(seed).sample(nephs, min(n, len(nephs)))
 
     # --- writes (tests and tools; the feed import is the production path) ---
