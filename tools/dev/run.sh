@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make run`: a complete local instance on loopback — demo register, local OpenID provider
+# (FranceConnect stand-in), mail inbox, and the web service. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+OIDC_PORT=${OIDC_PORT:-9000}
+SMTP_PORT=${SMTP_PORT:-8025}
+MAIL_HTTP_PORT=${MAIL_HTTP_PORT:-8026}
+
+export POINTSPERMIS_ENVIRONMENT=development
+export POINTSPERMIS_DB=${POINTSPERMIS_DB:-var/pointspermis.sqlite3}
+export POINTSPERMIS_BASE_URL="http://$HOST:$PORT"
+export POINTSPERMIS_SMTP_HOST=127.0.0.1 POINTSPERMIS_SMTP_PORT=$SMTP_PORT
+export POINTSPERMIS_FC_DISCOVERY_URL="http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration"
+export POINTSPERMIS_FC_CLIENT_ID=pointspermis-dev
+
+mkdir -p var
+"$PY" tools/dev/prepare.py
+set -a; . var/dev.env; set +a
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+OIDC_PORT=$OIDC_PORT OIDC_CLIENT_ID=$POINTSPERMIS_FC_CLIENT_ID OIDC_CLIENT_SECRET=$POINTSPERMIS_FC_CLIENT_SECRET \
+OIDC_REDIRECT_URIS="$POINTSPERMIS_BASE_URL/auth/franceconnect/callback" \
+OIDC_POST_LOGOUT_REDIRECT_URIS="$POINTSPERMIS_BASE_URL/auth/franceconnect/deconnexion" OIDC_IDENTITIES=var/oidc-identities.json \
+  node tools/oidc/provider.mjs > var/oidc-provider.log 2>&1 &
+pids+=($!)
+"$PY" -m backend.accounts.devmail --smtp-port "$SMTP_PORT" --http-port "$MAIL_HTTP_PORT" > var/devmail.log 2>&1 &
+pids+=($!)
+# Wait until both answer before printing the welcome.
+for _ in $(seq 50); do
+  if "$PY" -c "import sys, urllib.request as u; [u.urlopen(x, timeout=1) for x in sys.argv[1:]]" \
+       "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" "http://127.0.0.1:$MAIL_HTTP_PORT/" 2>/dev/null
+  then break; fi
+  sleep 0.2
+done
+
+cat <<MSG
+
+  pointspermis — http://$HOST:$PORT
+  Compte de démonstration : demo@pointspermis.localhost / demonstration-permis-2026
+  FranceConnect (fournisseur local) : identifiant 100000000001 (ou …02, …03, …07, …08), tout mot de passe
+  Courriels (vérification, réinitialisation) : http://127.0.0.1:$MAIL_HTTP_PORT/
+
+MSG
+# In the background too, so that Ctrl-C or a TERM stops the three services together.
+.venv/bin/pointspermis serve --host "$HOST" --port "$PORT" --workers 1 --db "$POINTSPERMIS_DB" &
+pids+=($!)
+wait "${pids[-1]}"
