@@ -53,15 +53,18 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
     ids: set[str] = set()
     first_licence: dt.date | None = None
     for event in events:
-        if isinstance(event, LicenceIssued) and (first_licence is None or event.issued_on < first_licence):
+        if type(event) is LicenceIssued and (first_licence is None or event.issued_on < first_licence):
             first_licence = event.issued_on
     for event in events:
-        ref = _ref(event)
+        kind = type(event)
         if event.id in ids:
-            invalid.append(EventError(ref, "id", f"id {event.id!r} appears more than once"))
+            invalid.append(EventError(_ref(event), "id", f"id {event.id!r} appears more than once"))
         ids.add(event.id)
-        invalid.extend(_check(event, ref))
-        if isinstance(event, Offence):
+        found = _check(event, "")
+        if found:  # the reference is only formatted when there is something to report
+            invalid.extend(EventError(_ref(event), p.field, p.message) for p in found)
+        if kind is Offence:
+            ref = _ref(event)
             if first_licence is None or event.established_on < first_licence:
                 invalid.append(EventError(ref, "established_on", f"offence established on {event.established_on} "
                                           "without a licence_issued on or before that date"))
@@ -71,13 +74,13 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
                     tables.value_on("full_restoration_delay", event.established_on, ref, "established_on")
                 except tables.OutsideCoveredPeriod as exc:
                     outside.extend(exc.problems)
-        elif isinstance(event, Course) and event.kind != "judicial":
+        elif kind is Course and event.kind != "judicial":
             try:
-                tables.value_on("course_interval", event.last_day, ref, "last_day")
+                tables.value_on("course_interval", event.last_day, _ref(event), "last_day")
             except tables.OutsideCoveredPeriod as exc:
                 outside.extend(exc.problems)
     for event in events:
-        if isinstance(event, Cancellation) and event.cancels not in ids and event.cancels not in other_ids:
+        if type(event) is Cancellation and event.cancels not in ids and event.cancels not in other_ids:
             invalid.append(EventError(_ref(event), "cancels", f"cancels {event.cancels!r}, which is not an event "
                                       "of this file"))
     return invalid, outside
@@ -91,7 +94,7 @@ def prepare(events: Sequence[Event], as_of: dt.date) -> Record:
     if outside:
         raise tables.OutsideCoveredPeriod(outside)
     known = [(i, e) for i, e in enumerate(events) if (e.recorded_on or e.effective_on) <= as_of]
-    cancellations = [e for _, e in known if isinstance(e, Cancellation)]
+    cancellations = [e for _, e in known if type(e) is Cancellation]
     removed: dict[str, Cancellation] = {}
     if cancellations:
         # A cancelled cancellation has no effect (one level; the register never chains more).
@@ -100,27 +103,19 @@ def prepare(events: Sequence[Event], as_of: dt.date) -> Record:
             if c.id not in targeted:
                 removed[c.cancels] = c
     record = Record()
+    buckets = {Offence: record.offences, Course: record.courses, LicenceIssued: record.licences,
+               ComplementaryTraining: record.trainings, InvalidationNotified: record.notifications,
+               LicenceSurrendered: record.surrenders, Annulment: record.annulments, Suspension: record.suspensions}
     for index, event in known:
-        if event.id in removed or isinstance(event, Cancellation):
+        kind = type(event)
+        if kind is Cancellation or (removed and event.id in removed):
             continue
+        if kind is Offence and event.points == 0:
+            continue  # withdraws nothing, counts nowhere (points-rules.md §4)
         record.events.append((index, event))
-        if isinstance(event, Offence):
-            if event.points > 0:
-                record.offences.append(event)
-        elif isinstance(event, Course):
-            record.courses.append(event)
-        elif isinstance(event, LicenceIssued):
-            record.licences.append(event)
-        elif isinstance(event, ComplementaryTraining):
-            record.trainings.append(event)
-        elif isinstance(event, InvalidationNotified):
-            record.notifications.append(event)
-        elif isinstance(event, LicenceSurrendered):
-            record.surrenders.append(event)
-        elif isinstance(event, Annulment):
-            record.annulments.append(event)
-        elif isinstance(event, Suspension):
-            record.suspensions.append(event)
+        bucket = buckets.get(kind)
+        if bucket is not None:
+            bucket.append(event)
     for target, c in removed.items():
         record.cancelled.append(Cancelled(target, c.cancelled_on, c.reason))
     record.cancelled.sort(key=lambda c: (c.cancelled_on, c.event_id))

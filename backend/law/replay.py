@@ -10,7 +10,7 @@ invalidated, point not already restored) on the state reached that day.
 from __future__ import annotations
 
 import datetime as dt
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 from . import explain, tables
 from .dates import add_months, fr
@@ -71,20 +71,21 @@ class Replay:
 
     def run(self, as_of: dt.date) -> tuple:
         """Replay everything; return the state on `as_of` (balance, maximum, capital, closed, credit day)."""
+        heap = self.heap
         for index, event in self.record.events:
-            if isinstance(event, Offence):
-                if event.points > 0:
-                    self.push(event.established_on, _WITHDRAWAL, self.withdraw, event, index)
-            elif isinstance(event, LicenceIssued):
-                self.push(event.issued_on, _LICENCE, self.issue, event, index)
-            elif isinstance(event, Course):
-                if event.kind != "judicial":
-                    self.push(event.effective_on, _COURSE, self.course, event, index)
+            kind = type(event)
+            if kind is Offence:
+                heap.append((event.established_on, _WITHDRAWAL, index, self.withdraw, event))
+            elif kind is LicenceIssued:
+                heap.append((event.issued_on, _LICENCE, index, self.issue, event))
+            elif kind is Course and event.kind != "judicial":
+                heap.append((event.effective_on, _COURSE, index, self.course, event))
+        heapify(heap)
         for event in self.record.notifications:
             self.push(event.notified_on, _CLOSE, self.notify, event)
         for event in self.record.annulments:
             self.push(event.decided_on, _CLOSE, self.annul, event)
-        heap, snapshot = self.heap, None
+        snapshot = None
         while heap:
             day, _, _, handler, payload = heappop(heap)
             if snapshot is None and day > as_of:

@@ -70,8 +70,10 @@ def heavy() -> list[dict]:
     return events
 
 
-def measure(records: list[tuple[list, dt.date]], seconds: float) -> tuple[float, int]:
-    """Median seconds per compute over batches of distinct records, and how many computes ran."""
+def measure(records: list[tuple[list, dt.date]], seconds: float) -> tuple[float, float, int]:
+    """Median and best seconds per compute over batches of distinct records, and how many ran.
+
+    The best batch is the least disturbed by other processes on a shared machine."""
     batch, samples, runs = 50, [], 0
     deadline = time.perf_counter() + seconds
     position = 0
@@ -84,7 +86,7 @@ def measure(records: list[tuple[list, dt.date]], seconds: float) -> tuple[float,
             compute(events, as_of)
         samples.append((time.process_time() - start) / batch)
         runs += batch
-    return statistics.median(samples), runs
+    return statistics.median(samples), min(samples), runs
 
 
 def main() -> None:
@@ -92,6 +94,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="time spent on each case")
     args = parser.parse_args()
     # 2,000 distinct typical records (dates shifted 0–1,999 × 3 days) and 50 distinct heavy ones.
+    goals = {"typical": "goal ≥ 5,000 records/s", "heavy": "goal < 5 ms/record"}
     cases = [("typical (licence, 4 offences, 1 course)",
               [(decode_events(shifted(typical(), 3 * k)), D(2025, 6, 1) + dt.timedelta(days=3 * k))
                for k in range(2000)]),
@@ -103,9 +106,11 @@ def main() -> None:
     for name, records in cases:
         events, as_of = records[0]
         result = compute(events, as_of)
-        median, runs = measure(records, args.seconds)
+        median, best, runs = measure(records, args.seconds)
         print(f"  {name:42s} median {median * 1e6:8.1f} µs/record  {1 / median:9.0f} records/s  "
-              f"({len(events)} events, {len(result.history) + len(result.calendar)} entries, {runs} runs)")
+              f"(best batch {best * 1e6:.1f} µs, {1 / best:.0f}/s)  "
+              f"({len(events)} events, {len(result.history) + len(result.calendar)} entries, {runs} runs; "
+              f"{goals[name.split()[0]]})")
 
 
 if __name__ == "__main__":
