@@ -33,14 +33,15 @@ def established(offence: Offence) -> str:
 
 
 def licence_issued(licence: LicenceIssued, capital: int, probation_end: dt.date | None,
-                   months: int | None) -> str:
+                   months: int | None, trained_on: dt.date | None = None) -> str:
     again = "Nouveau permis délivré" if licence.kind != "first" else "Permis délivré"
     if probation_end is None:
         return (f"{again} le {fr(licence.issued_on)}, avant le 01/03/2004 : capital de "
                 f"{points(capital)}, sans période probatoire.")
     return (f"{again} le {fr(licence.issued_on)} ({_TRAINING[licence.training]}) : capital de départ de "
             f"{points(capital)} pendant une période probatoire de {duration_fr(months or 0)}, "
-            f"jusqu'au {fr(probation_end)}.")
+            f"jusqu'au {fr(probation_end)}"
+            + (f" (durée réduite par la formation complémentaire suivie le {fr(trained_on)})." if trained_on else "."))
 
 
 def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, balance: int) -> str:

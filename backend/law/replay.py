@@ -114,7 +114,8 @@ class Replay:
         initial = tables.value_on("initial_capital", day, f'event "{licence.id}"', "issued_on")
         capital = self.capital = Capital(licence, initial, plan)
         self.add(day, "licence_issued", initial, capital, licence.id, RULE_LICENCE, explain.licence_issued(
-            licence, initial, plan.ends_on if plan else None, plan.months if plan else None))
+            licence, initial, plan.ends_on if plan else None, plan.months if plan else None,
+            plan.trained_on if plan else None))
         if plan is not None:
             for anniversary, year, amount in plan.increments:
                 self.push(anniversary, _PROBATION, self.increment, (capital, year, amount))

@@ -24,7 +24,7 @@ class ProbationPlan:
     """What probation looks like for one licence, given every known event."""
 
     __slots__ = ("started_on", "ends_on", "months", "training", "reduced", "increments",
-                 "first_offence", "maximum_after")
+                 "first_offence", "maximum_after", "trained_on")
 
     def __init__(self, started_on: dt.date, ends_on: dt.date, months: int, training: str, reduced: bool,
                  increments: list[tuple[dt.date, int, int]], first_offence: Offence | None,
@@ -32,6 +32,7 @@ class ProbationPlan:
         self.started_on, self.ends_on, self.months = started_on, ends_on, months
         self.training, self.reduced, self.increments = training, reduced, increments
         self.first_offence, self.maximum_after = first_offence, maximum_after
+        self.trained_on: dt.date | None = None  # the complementary training that reduced probation
 
     @property
     def clean(self) -> bool:
@@ -63,7 +64,7 @@ def plan(licence: LicenceIssued, trainings: list[ComplementaryTraining], offence
     if reduced_months is not None and licence.kind == "first":
         window_start = add_months(issued, tables.value_on("training_window_start", issued))
         window_end = add_months(issued, tables.value_on("training_window_end", issued))
-        trained = any(window_start <= t.completed_on <= window_end for t in trainings)
+        trained = [t.completed_on for t in trainings if window_start <= t.completed_on <= window_end]
         reduced_end = add_months(issued, reduced_months)
         # The reduction is lost by an offence committed before the reduced end (L223-1).
         if trained and (first is None or first.committed_on >= reduced_end):
@@ -83,4 +84,7 @@ def plan(licence: LicenceIssued, trainings: list[ComplementaryTraining], offence
                 break
             year += 1
     maximum_after = tables.value_on("maximum", ends_on)
-    return ProbationPlan(issued, ends_on, months, licence.training, reduced, increments, first, maximum_after)
+    result = ProbationPlan(issued, ends_on, months, licence.training, reduced, increments, first, maximum_after)
+    if reduced:
+        result.trained_on = min(trained)
+    return result
