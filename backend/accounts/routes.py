@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from backend.accounts.guards import LINK_PATH, safe_return_path
@@ -84,7 +85,7 @@ SIGN_IN_INFO = {
 
 
 @get("/connexion", include_in_schema=False)
-async def sign_in_page(request: Request, retour: str | None = None, info: str | None = None) -> Response:
+async def sign_in_page(request: Request, retour: FromQuery[str | None] = None, info: FromQuery[str | None] = None) -> Response:
     return page(request, "sign_in.html", retour=safe_return_path(retour), email="",
                 info=SIGN_IN_INFO.get(info or ""), fc_enabled=accounts(request).fc is not None)
 
@@ -139,7 +140,7 @@ async def sign_up(request: Request) -> Response:
 
 
 @get("/compte/confirmer-email", include_in_schema=False)
-async def confirm_email_page(request: Request, jeton: str = "") -> Response:
+async def confirm_email_page(request: Request, jeton: FromQuery[str] = "") -> Response:
     try:
         _, email = await accounts(request).service.check_link("verify", jeton)
     except AccountError as error:
@@ -181,7 +182,7 @@ async def forgot_password(request: Request) -> Response:
 
 
 @get("/mot-de-passe/nouveau", include_in_schema=False)
-async def reset_password_page(request: Request, jeton: str = "") -> Response:
+async def reset_password_page(request: Request, jeton: FromQuery[str] = "") -> Response:
     try:
         await accounts(request).service.check_link("reset", jeton)
     except AccountError as error:
@@ -214,14 +215,14 @@ INFO = {
 
 
 @get("/compte", include_in_schema=False)
-async def account_page(request: Request, info: str | None = None) -> Response:
+async def account_page(request: Request, info: FromQuery[str | None] = None) -> Response:
     viewer = current_viewer(request)
     account = await accounts(request).service.account(viewer.account_id)
     return page(request, "account.html", account=account, info=INFO.get(info or ""))
 
 
 @get(LINK_PATH, include_in_schema=False)
-async def link_page(request: Request, raison: str | None = None) -> Response:
+async def link_page(request: Request, raison: FromQuery[str | None] = None) -> Response:
     return page(request, "link.html", form={}, reason=raison)
 
 

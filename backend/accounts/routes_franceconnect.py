@@ -11,6 +11,7 @@ import logging
 from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
@@ -38,7 +39,7 @@ def _fc(request: Request):
 
 
 @get(f"{PREFIX}/connexion", include_in_schema=False)
-async def franceconnect_start(request: Request, retour: str | None = None) -> Response:
+async def franceconnect_start(request: Request, retour: FromQuery[str | None] = None) -> Response:
     try:
         url, state = await _fc(request).start(safe_return_path(retour) or HOME_AFTER_SIGN_IN)
     except OSError as exc:  # provider unreachable (httpx2 transport errors are OSError-like)
