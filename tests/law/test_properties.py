@@ -29,7 +29,7 @@ DAY = dt.timedelta(days=1)
 LAST_DAY = dt.date(2029, 12, 31)
 MAXIMA = {6, 8, 9, 10, 12}
 ENDED = {"invalidated", "annulled", "invalidation_pending"}
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # (points, class) of plausible point-withdrawing and 0-point offences.
 OFFENCE_KINDS = [(1, "C3"), (1, "C4"), (2, "C4"), (3, "C4"), (3, "C2"), (4, "C4"), (6, "C4"), (6, "C5"),
@@ -199,42 +199,41 @@ def offence_sample_dates(extra: dict[str, Any], as_of: dt.date) -> list[dt.date]
     return sorted({d for d in days if d <= dt.date(2045, 12, 31)})
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records(reissue=False), st.data())
-def test_an_extra_offence_never_raises_a_balance(record: tuple[list[dict[str, Any]], dt.date],
-                                                 data: st.DataObject) -> None:
-    """Adding a point-withdrawing offence E (anywhere after the issue date, alone or in an existing
-    group) never raises the balance nor the maximum on any date: it only withdraws, blocks windows
-    (restorations, single points, increments), can make the class test ask 3 years, lose the
-    training reduction or empty the licence; a course credits more after it but is capped at the
-    maximum, so the balance with E never exceeds the balance without it. Before E is known, the
-    output is exactly the same."""
+def test_an_extra_offence_never_raises_a_balance_until_zero(record: tuple[list[dict[str, Any]], dt.date],
+                                                            data: st.DataObject) -> None:
+    """Adding a point-withdrawing offence E, on its own (no simultaneous group), committed anywhere
+    after the issue date, never raises the balance nor the maximum on a date t, as long as the
+    history with E (computed on t) never reached 0. E only withdraws, blocks windows (full
+    restorations, single points, increments), can make the class test ask 3 years or cost the
+    training reduction; restorations and courses are capped at the maximum, which is monotone.
+
+    Why the two conditions, per points-rules.md: once the balance hits 0 the floor cuts a later
+    withdrawal (change = −min(points, balance)) while E's own ten-year or single-point re-credit
+    still returns E's points in full, so the balance with E can end higher (found by this test:
+    eight 2000-01-02 withdrawals, a later one cut by the floor, then the ten-year re-credits of
+    2010-01-02 give back one point more with E). Likewise E joining a group moves the cap of 8
+    from a non-eligible member to itself and its ten-year re-credit returns more. Before E is
+    known, the output is exactly the same (points-rules.md §1)."""
     events, as_of = record
     issued = dt.date.fromisoformat(events[0]["issued_on"])
     extra = data.draw(offences("x", issued, min(add_years(issued, 16), dt.date(2027, 12, 31))))[0]
     assume(extra["points"] > 0)
     extra = dict(extra, id="x-extra")
     extra.pop("simultaneous_group", None)
-    groups = sorted({e["simultaneous_group"] for e in events if "simultaneous_group" in e})
-    if groups and data.draw(st.booleans()):
-        group = data.draw(st.sampled_from(groups))
-        member = next(e for e in events if e.get("simultaneous_group") == group)
-        extra.update(simultaneous_group=group, committed_on=member["committed_on"])
-        if extra["established_on"] < extra["committed_on"]:
-            extra["established_on"] = extra["committed_on"]
     known_on = extra.get("recorded_on", extra["established_on"])
-    if known_on < extra["established_on"]:
-        extra.pop("recorded_on")
     more = events + [extra]
     for day in offence_sample_dates(extra, as_of):
         without, with_extra = run(events, day), run(more, day)
-        if day.isoformat() < max(known_on, extra["established_on"]):
+        if day.isoformat() < known_on:
             assert with_extra == without, day
-        assert with_extra["balance"] <= without["balance"], day
-        assert with_extra["maximum"] <= without["maximum"], day
+        if all(entry["balance"] > 0 for entry in with_extra["history"]):
+            assert with_extra["balance"] <= without["balance"], day
+            assert with_extra["maximum"] <= without["maximum"], day
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records(reissue=False), st.data())
 def test_a_cancelled_event_is_as_if_it_never_existed(record: tuple[list[dict[str, Any]], dt.date],
                                                      data: st.DataObject) -> None:
