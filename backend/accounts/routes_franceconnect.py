@@ -40,8 +40,9 @@ def _fc(request: Request):
 
 @get(f"{PREFIX}/connexion", include_in_schema=False)
 async def franceconnect_start(request: Request, retour: FromQuery[str | None] = None) -> Response:
+    fc = _fc(request)  # 404 when FranceConnect is not configured
     try:
-        url, state = await _fc(request).start(safe_return_path(retour) or HOME_AFTER_SIGN_IN)
+        url, state = await fc.start(safe_return_path(retour) or HOME_AFTER_SIGN_IN)
     except OSError as exc:  # provider unreachable (httpx2 transport errors are OSError-like)
         log.warning("FranceConnect injoignable : %s", type(exc).__name__)
         return error_page(request, "FranceConnect ne répond pas pour le moment. Réessayez dans quelques minutes "

@@ -12,7 +12,6 @@ from joserfc.jwk import ECKey
 from tests.accounts.token_server import TokenServer
 from tests.fixtures.accounts import OIDC_CLIENT_ID, franceconnect_settings, running_app, settings_for
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from backend.accounts.ratelimit import SIGNIN_PER_ADDRESS
 from tests.fixtures.accounts import HOLDERS, wait_for_mail
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 PASSWORD = "trois mots bien choisis"
 MARTIN = HOLDERS[0]
 
