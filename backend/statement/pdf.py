@@ -8,6 +8,7 @@ hundreds of milliseconds): callers run `render_pdf` in a worker thread.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -82,7 +83,7 @@ thead { display: table-header-group; }
 .timeline__title { margin: 0; font-size: 9.5pt; }
 .timeline__change { font-weight: bold; }
 .statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 4mm; }
-.statement-qr { width: 36mm; height: 36mm; float: right; margin: 0 0 2mm 4mm; }
+.statement-qr { width: 36mm; height: 36mm; float: right; margin: 0 0 2mm 4mm; image-rendering: pixelated; }
 .statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; }
 .statement-actions { display: none; }
 """
@@ -90,18 +91,26 @@ thead { display: table-header-group; }
 DOCUMENT = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="author" content="pointspermis"><meta name="description" content="{title}">
-{stylesheets}<style>{style}</style></head>
+{stylesheets}</head>
 <body>{body}</body></html>"""
 
 
 def document_html(body: str, title: str, stylesheets: tuple[str, ...] = ()) -> str:
-    """A whole HTML document around the statement block (`title` and `body` already escaped)."""
+    """A whole HTML document around the statement block (`title` and `body` already escaped).
+    `stylesheets` are extra `<link>`s; print.css and PDF_STYLE are applied by `render_pdf`."""
     links = "".join(f'<link rel="stylesheet" href="{href}">' for href in stylesheets)
-    return DOCUMENT.format(title=title, stylesheets=links, style=PDF_STYLE, body=body)
+    return DOCUMENT.format(title=title, stylesheets=links, body=body)
+
+
+@functools.cache
+def _stylesheets() -> tuple[weasyprint.CSS, ...]:
+    """print.css and PDF_STYLE, parsed once per process rather than once per statement."""
+    return (weasyprint.CSS(filename=str(STATIC_DIR / "css" / "print.css"), media_type="print"),
+            weasyprint.CSS(string=PDF_STYLE, media_type="print"))
 
 
 def render_pdf(html: str, fetcher: LocalFetcher | None = None) -> bytes:
     """Tagged PDF/UA-1 bytes of a whole HTML document (blocking: run it in a thread)."""
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or LocalFetcher(),
                                media_type="print")
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return document.write_pdf(stylesheets=list(_stylesheets()), pdf_variant="pdf/ua-1", pdf_tags=True)

@@ -8,9 +8,7 @@ page shows — into a whole document for WeasyPrint.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +25,6 @@ from backend.statement.seal import Keyring, Seal, content_digest, sign
 PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE = "pages/statement.html"
 VERIFY_PATH = "/verifier"
-# The PDF looks like the printed page: the site's print rules (read from disk), then pdf.PDF_STYLE.
-PDF_STYLESHEETS = ("/static/css/print.css",)
 
 
 class Statement(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,14 +52,12 @@ def issue(file: Any, now: dt.datetime, keyring: Keyring, base_url: str) -> State
 
 
 def qr_data_uri(text: str) -> str:
-    """The QR code as an SVG data: URI (CSP allows img-src data:; the PDF needs no fetch).
+    """The QR code as a PNG data: URI (CSP allows img-src data:; the PDF needs no fetch). PNG
+    rather than SVG: WeasyPrint draws one image faster than a path of a thousand modules.
 
     The mask is fixed: letting segno score all eight masks took ~20 ms of pure Python per
     statement, a fixed mask ~5 ms, and any mask gives a standard, scannable code."""
-    qr = segno.make(text, error="m", micro=False, mask=0)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=4, border=4, dark="#000", light="#fff", xmldecl=False)
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
+    return segno.make(text, error="m", micro=False, mask=0).png_data_uri(scale=4, border=4)
 
 
 def context(statement: Statement) -> dict[str, Any]:
@@ -94,7 +88,7 @@ def title(statement: Statement) -> str:
 def pdf_document(env: jinja2.Environment, statement: Statement, extra: dict[str, Any] | None = None) -> str:
     """The whole HTML document WeasyPrint renders: the page's `statement` block, nothing else."""
     body = render_block(env, TEMPLATE, "statement", {**(extra or {}), **context(statement)})
-    return document_html(body, str(escape(title(statement))), stylesheets=PDF_STYLESHEETS)
+    return document_html(body, str(escape(title(statement))))
 
 
 def pdf_filename(statement: Statement) -> str:
