@@ -9,7 +9,6 @@ an error page or a made-up balance.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 import weakref
@@ -59,7 +58,8 @@ class HolderNotFound(LookupError):
 
 async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> LicenceFile:
     """Load and compute one file; raise `HolderNotFound` when the NEPH is unknown."""
-    (holder, events), extracted_at = await asyncio.gather(register.get_file(neph), extract_time(register))
+    extracted_at = await extract_time(register)  # cached: usually no database access
+    holder, events = await register.get_file(neph)
     if holder is None:
         raise HolderNotFound(neph)
     result, problem = None, None

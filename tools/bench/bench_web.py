@@ -182,8 +182,9 @@ def main() -> int:
     cookies = asyncio.run(create_sessions(db, SESSIONS, secure=True))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    server_log = ROOT / "var" / "bench" / "web-server.log"
     server = subprocess.Popen([str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                              env=env, cwd=ROOT)
+                              env=env, cwd=ROOT, stdout=server_log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_until_up(base)
         with tempfile.TemporaryDirectory() as tmp:
@@ -226,6 +227,8 @@ def main() -> int:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+    raised = server_log.read_text().count("Application callable raised")
+    print(f"\nserver log: {server_log.relative_to(ROOT)} ({raised} requests raised, e.g. clients gone when wrk stops)")
     return 0
 
 
