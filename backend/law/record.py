@@ -37,6 +37,11 @@ class Record:
         self.cancelled: list[Cancelled] = []
 
 
+_WITHDRAWALS_FROM = tables.parameter("offence_withdraws_points").versions[0].effective_from
+_DELAYS_FROM = tables.parameter("full_restoration_delay").versions[0].effective_from
+_COURSES_FROM = tables.parameter("course_interval").versions[0].effective_from
+
+
 def _ref(event: Event) -> str:
     return f'event "{event.id}"'
 
@@ -68,13 +73,14 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
             if first_licence is None or event.established_on < first_licence:
                 invalid.append(EventError(ref, "established_on", f"offence established on {event.established_on} "
                                           "without a licence_issued on or before that date"))
-            if event.points > 0:
+            # Fast path: the first covered days of the two tables; the lookups build the message.
+            if event.points > 0 and (event.committed_on < _WITHDRAWALS_FROM or event.established_on < _DELAYS_FROM):
                 try:
                     tables.value_on("offence_withdraws_points", event.committed_on, ref, "committed_on")
                     tables.value_on("full_restoration_delay", event.established_on, ref, "established_on")
                 except tables.OutsideCoveredPeriod as exc:
                     outside.extend(exc.problems)
-        elif kind is Course and event.kind != "judicial":
+        elif kind is Course and event.kind != "judicial" and event.last_day < _COURSES_FROM:
             try:
                 tables.value_on("course_interval", event.last_day, _ref(event), "last_day")
             except tables.OutsideCoveredPeriod as exc:

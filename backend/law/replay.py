@@ -195,8 +195,9 @@ class Replay:
         if not restoration.full_blocked(day, restored_on, record.established_keys, record.committed_keys):
             order = _FULL_AT_END if restored_on == probation_end else _FULL
             capital.full_dates.add(restored_on)
-            reason = explain.delay_reason(months, before_2011, probation_end if self.policies.
-                                          probation_full_restoration == "three_years" else None, serious, since)
+            # The explanation's reason is formatted only if the restoration makes an entry.
+            reason = (months, before_2011, probation_end if self.policies.probation_full_restoration
+                      == "three_years" else None, serious, since)
             self.push(restored_on, order, self.restore_full, (withdrawn, months, reason, deferred))
         ten = restoration.ten_year(offence)
         if ten is not None:
@@ -234,7 +235,7 @@ class Replay:
         capital.balance = capital.maximum
         capital.last_full = day
         if change > 0:
-            text = explain.full_restoration(offence, months, capital.maximum, reason)
+            text = explain.full_restoration(offence, months, capital.maximum, explain.delay_reason(*reason))
             if deferred:
                 text = explain.deferred_to_probation_end(text, day)
             rule = restoration.RULE_FULL if capital.plan is None or offence.established_on >= capital.plan.ends_on \

@@ -182,3 +182,18 @@ def test_every_explanation_is_french_and_names_its_dates() -> None:
 def test_same_input_gives_the_same_bytes() -> None:
     events = decode_events([licence("2021-09-01"), offence("o-1", "2021-12-20", "2022-01-10", 2)])
     assert to_json(compute(events, dt.date(2023, 1, 1))) == to_json(compute(events, dt.date(2023, 1, 1)))
+
+
+def test_every_entry_cites_articles_that_link_to_legifrance() -> None:
+    from backend.law.articles import legifrance_links
+
+    events = [licence("2021-09-01"), offence("o-1", "2021-12-20", "2022-01-10", 1, "C4"),
+              course("c-1", "2022-03-01", "2022-03-02"), offence("o-2", "2022-05-01", "2022-05-10", 6, "C4"),
+              {"id": "n-1", "type": "invalidation_notified", "notified_on": "2022-06-01"}]
+    result = run(events, "2022-06-01")
+    kinds = set()
+    for entry in result["history"] + result["calendar"]:
+        links = legifrance_links(entry["rule"])
+        assert links and all(url.startswith("https://www.legifrance.gouv.fr/") for _, url in links), entry
+        kinds.add(entry["kind"])
+    assert {"licence_issued", "withdrawal", "single_point_restoration", "course_credit", "invalidation"} <= kinds
