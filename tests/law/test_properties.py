@@ -4,7 +4,7 @@ The generated files follow record-format.md: a licence issued 1993–2024 (any t
 offences committed after the issue date (sometimes several at one check in a simultaneous
 group, sometimes recorded late), courses of every kind, sometimes a complementary training,
 sometimes the 48SI letter once the balance reached 0 (then, sometimes, the surrender and a new
-licence with further offences). Each property states what points-rules.md guarantees for
+licence with further offences), otherwise sometimes a judicial annulment; sometimes a suspension. Each property states what points-rules.md guarantees for
 every such file.
 """
 
@@ -123,6 +123,18 @@ def records(draw: st.DrawFn, reissue: bool = True) -> tuple[list[dict[str, Any]]
             events.append({"id": "s-1", "type": "licence_surrendered", "surrendered_on": surrendered.isoformat()})
             later = draw(capital("r", again, min(add_years(again, 12), dt.date(2028, 12, 31)), "after_invalidation"))
             events.extend(e for e in later if e["type"] != "complementary_training")
+    if not any(e["id"] == "n-1" for e in events):
+        if draw(st.integers(0, 7)) == 0:  # a judicial annulment stops the capital (§10)
+            decided = draw(dates(issued + DAY, until))
+            annulment = {"id": "a-1", "type": "annulment", "decided_on": decided.isoformat()}
+            if draw(st.booleans()):
+                annulment["new_licence_not_before"] = add_years(decided, 1).isoformat()
+            events.append(annulment)
+    if draw(st.integers(0, 5)) == 0:  # a suspension changes the status only
+        starts = draw(dates(issued + DAY, until))
+        events.append({"id": "su-1", "type": "suspension", "starts_on": starts.isoformat(),
+                       "ends_on": (starts + draw(st.integers(0, 365)) * DAY).isoformat(),
+                       "suspension_kind": draw(st.sampled_from(["administrative", "judicial"]))})
     as_of = draw(dates(issued, LAST_DAY))
     return events, as_of
 
