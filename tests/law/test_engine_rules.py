@@ -187,8 +187,9 @@ def test_same_input_gives_the_same_bytes() -> None:
 def test_every_entry_cites_articles_that_link_to_legifrance() -> None:
     from backend.law.articles import legifrance_links
 
-    events = [licence("2021-09-01"), offence("o-1", "2021-12-20", "2022-01-10", 1, "C4"),
-              course("c-1", "2022-03-01", "2022-03-02"), offence("o-2", "2022-05-01", "2022-05-10", 6, "C4"),
+    events = [licence("2021-09-01"), offence("o-1", "2021-10-01", "2021-10-10", 1, "C4"),
+              offence("o-2", "2022-05-01", "2022-05-10", 6, "C4"), course("c-1", "2022-05-20", "2022-05-21"),
+              offence("o-3", "2022-05-02", "2022-05-25", 4, "C4"),
               {"id": "n-1", "type": "invalidation_notified", "notified_on": "2022-06-01"}]
     result = run(events, "2022-06-01")
     kinds = set()
