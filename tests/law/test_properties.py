@@ -139,6 +139,20 @@ def records(draw: st.DrawFn, reissue: bool = True) -> tuple[list[dict[str, Any]]
     return events, as_of
 
 
+EFFECTIVE_FIELD = {"licence_issued": "issued_on", "offence": "established_on", "complementary_training": "completed_on",
+                   "invalidation_notified": "notified_on", "licence_surrendered": "surrendered_on",
+                   "annulment": "decided_on", "suspension": "starts_on", "cancellation": "cancelled_on"}
+
+
+def known_on(event: dict[str, Any]) -> str:
+    """The day the register knew the event: recorded_on, by default its effective date."""
+    if "recorded_on" in event:
+        return event["recorded_on"]
+    if event["type"] == "course":
+        return (dt.date.fromisoformat(event["last_day"]) + DAY).isoformat()
+    return event[EFFECTIVE_FIELD[event["type"]]]
+
+
 def point_entries(result: dict[str, Any]) -> list[dict[str, Any]]:
     return result["history"] + result["calendar"]
 
@@ -204,6 +218,32 @@ def test_without_new_events_the_calendar_ends_at_twelve(record: tuple[list[dict[
         assert (last["balance"], last["maximum"]) == (12, 12), last
 
 
+@SETTINGS
+@given(records(), st.data())
+def test_the_calendar_comes_true_when_nothing_new_becomes_known(record: tuple[list[dict[str, Any]], dt.date],
+                                                                 data: st.DataObject) -> None:
+    """The calendar is the future "assuming no new offence and no new course" (points-rules.md §1):
+    on a later date before any further event becomes known, the history is the earlier history
+    followed by the calendar entries up to that date, and the calendar is the rest. (Not for a
+    pending invalidation, whose calendar is empty on purpose, §9.)"""
+    events, as_of = record
+    first = run(events, as_of)
+    assume(first["status"] != "invalidation_pending")
+    later_known = [dt.date.fromisoformat(d) for d in map(known_on, events) if d > as_of.isoformat()]
+    horizon = min(later_known) - DAY if later_known else add_years(as_of, 15)
+    assume(horizon > as_of)
+    later = data.draw(dates(as_of + DAY, horizon))
+    second = run(events, later)
+
+    def lines(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(e["date"], e["kind"], e["change"], e["balance"], e["maximum"], e["event_id"]) for e in entries]
+
+    foreseen = lines(first["history"] + first["calendar"])
+    cut = sum(1 for line in foreseen if line[0] <= later.isoformat())
+    assert lines(second["history"]) == foreseen[:cut]
+    assert lines(second["calendar"]) == foreseen[cut:]
+
+
 def offence_sample_dates(extra: dict[str, Any], as_of: dt.date) -> list[dt.date]:
     established = dt.date.fromisoformat(extra["established_on"])
     days = [established - DAY, established, established + 183 * DAY, add_years(established, 1),
@@ -250,14 +290,6 @@ def test_an_extra_offence_never_raises_a_balance_until_zero(record: tuple[list[d
 def test_a_cancelled_event_is_as_if_it_never_existed(record: tuple[list[dict[str, Any]], dt.date],
                                                      data: st.DataObject) -> None:
     events, as_of = record
-
-    def known_on(event: dict[str, Any]) -> str:
-        if "recorded_on" in event:
-            return event["recorded_on"]
-        if event["type"] == "course":
-            return (dt.date.fromisoformat(event["last_day"]) + DAY).isoformat()
-        return event["established_on"]
-
     candidates = [e for e in events if e["type"] in ("offence", "course") and known_on(e) <= as_of.isoformat()]
     assume(candidates)
     target = data.draw(st.sampled_from(candidates))
