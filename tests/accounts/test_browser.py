@@ -1,0 +1,126 @@
+"""FranceConnect and password sign-in in headless Chromium against a live server (uvicorn on a
+free loopback port) and the real test provider; axe checks the account pages on the way."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from backend.accounts.testing import create_linked_account
+from backend.register.db import Database
+from tests.fixtures.accounts import HOLDERS, franceconnect_settings, oidc_provider, seed_database, settings_for
+from tests.fixtures.browser import run_axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+def serve(app, sock):
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
+                            loop="asyncio", http="h11")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture
+def live_accounts(tmp_path: Path):
+    """(base URL, db path, issuer): the app with FranceConnect on a live server."""
+    from backend.web.app import create_app
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    db_path = tmp_path / "browser-accounts.sqlite3"
+    asyncio.run(seed_database(db_path))
+    with oidc_provider([base], tmp_path) as issuer:
+        app = create_app(settings_for(db_path, **franceconnect_settings(issuer, base)))
+        server, thread = serve(app, sock)
+        try:
+            yield base, db_path, issuer
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+async def no_axe_violations(page):
+    violations = await run_axe(page)
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+async def test_franceconnect_sign_in_and_logout_in_chromium(chromium, live_accounts):
+    base, _, issuer = live_accounts
+    context = await chromium.new_context(locale="fr-FR")
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/historique")
+        assert page.url == f"{base}/connexion?retour=/historique"
+        await no_axe_violations(page)
+        # FranceConnect comes first, with its explanation link, and opens in the same tab.
+        fc_button = page.get_by_role("link", name="S'identifier avec FranceConnect")
+        assert await fc_button.get_attribute("target") is None
+        await page.get_by_role("link", name="Qu'est-ce que FranceConnect ?").wait_for()
+        await fc_button.click()
+        await page.wait_for_url(f"{issuer}/**")
+        await page.fill("input[name=login]", "camille")
+        await page.fill("input[name=password]", "peu importe")
+        await page.click("button[type=submit]")
+        await page.click("button[type=submit]")  # consent
+        await page.wait_for_url(f"{base}/historique")
+        assert (await page.title())
+        # Sign out: through the provider's end-session page and back.
+        await page.get_by_role("button", name="Se déconnecter").click()
+        await page.wait_for_url(f"{issuer}/session/end**")
+        await page.click("button[type=submit][value=yes], button[name=logout]")
+        await page.wait_for_url(f"{base}/connexion?info=deconnecte")
+        await page.goto(f"{base}/solde")
+        assert page.url.startswith(f"{base}/connexion")
+    finally:
+        await context.close()
+
+
+async def test_password_sign_in_and_linking_pages_in_chromium(chromium, live_accounts):
+    base, db_path, _ = live_accounts
+    db = await Database.open(db_path)
+    try:
+        await create_linked_account(db, "navigateur@exemple.test", "une phrase de passe solide", None)
+    finally:
+        await db.close()
+    context = await chromium.new_context(locale="fr-FR")
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/connexion")
+        await page.get_by_label("Adresse électronique", exact=True).fill("navigateur@exemple.test")
+        await page.get_by_label("Mot de passe", exact=True).fill("mauvais mot de passe")
+        await page.get_by_role("button", name="Se connecter").click()
+        summary = page.locator("[data-error-summary]")
+        await summary.wait_for()
+        assert await summary.evaluate("el => el === document.activeElement")  # focus on the errors
+        await no_axe_violations(page)
+        await page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
+        await page.get_by_role("button", name="Se connecter").click()
+        await page.wait_for_url(f"{base}/compte/lier")  # not linked yet
+        await no_axe_violations(page)
+        holder = HOLDERS[0]
+        await page.get_by_label("Numéro de dossier (NEPH)").fill(holder.neph)
+        await page.get_by_label("Jour").fill(str(holder.birth_date.day))
+        await page.get_by_label("Mois").fill(str(holder.birth_date.month))
+        await page.get_by_label("Année").fill(str(holder.birth_date.year))
+        await page.get_by_label("Nom de naissance").fill("Martin")
+        await page.get_by_role("button", name="Relier mon dossier").click()
+        await page.wait_for_url(f"{base}/solde")
+        for path in ("/compte", "/inscription", "/mot-de-passe-oublie", "/compte/mot-de-passe"):
+            await page.goto(f"{base}{path}")
+            await no_axe_violations(page)
+    finally:
+        await context.close()
