@@ -9,7 +9,7 @@ from .events import Course, LicenceIssued, Offence
 
 _ESTABLISHED = {
     "fixed_fine_paid": "le paiement de l'amende",
-    "increased_fine_order": "le titre exécutoire de l'amende forfaitaire majorée",
+    "increased_fine_order": "l'émission du titre exécutoire de l'amende forfaitaire majorée",
     "composition_penale": "l'exécution de la composition pénale",
     "final_conviction": "la condamnation définitive",
 }
@@ -94,7 +94,9 @@ def ten_year(offence: Offence, restored: int) -> str:
 
 
 def course_credit(course: Course, credited: int, full_credit: int, maximum: int) -> str:
-    text = (f"Stage de sensibilisation à la sécurité routière suivi du {fr(course.first_day)} au "
+    what = "Stage obligatoire (lettre 48N)" if course.kind == "mandatory" else \
+        "Stage de sensibilisation à la sécurité routière"
+    text = (f"{what} suivi du {fr(course.first_day)} au "
             f"{fr(course.last_day)} : {points(credited)} crédité{'s' if credited > 1 else ''} le lendemain du stage")
     if credited < full_credit:
         text += f", dans la limite du nombre maximal de {points(maximum)}"
