@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import msgspec
 
 from backend.law import compute
-from backend.law.events import Event, InvalidRecord
+from backend.law.events import Event, EventError, InvalidRecord
 
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -68,8 +68,8 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
     except InvalidRecord as exc:
         problem = (
             "Le solde de ce dossier ne peut pas être calculé automatiquement : "
-            + "; ".join(p.message for p in exc.problems)
-            + ". Le relevé ci-dessous reprend les informations du fichier national telles quelles."
+            + "; ".join(_french_reason(p) for p in exc.problems)
+            + ". Les informations du fichier national restent affichées telles quelles."
         )
     return LicenceFile(
         neph=neph,
@@ -80,6 +80,12 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
         problem=problem,
         extracted_at=extracted_at,
     )
+
+
+def _french_reason(problem: EventError) -> str:
+    """The engine's messages name the field in English, then (after " — ") explain in French."""
+    _, sep, french = problem.message.partition(" — ")
+    return french if sep else f"le dossier contient une incohérence ({problem.ref})"
 
 
 # The latest extract changes only when a feed is imported (a few times a day): remembering it

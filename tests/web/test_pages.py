@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.web import DURAND, MARTIN
+from tests.fixtures.web import BERNARD, DURAND, MARTIN
 from tests.web.pagecheck import check_page
 
 DRIVER_PAGES = ["/solde", "/historique", "/historique?tout=1", "/historique?type=retraits", "/calendrier", "/permis"]
@@ -150,3 +150,16 @@ async def test_health_route_is_public_plain_text(web_client):
     async with web_client(None) as client:
         response = await client.get("/sante")
     assert response.status_code == 200 and response.text == "ok"
+
+
+async def test_a_file_the_engine_refuses_gets_an_honest_page_not_an_error(web_client):
+    async with web_client(BERNARD.neph) as client:
+        balance = await client.get("/solde")
+        history = await client.get("/historique?tout=1")
+        calendar = await client.get("/calendrier")
+    assert balance.status_code == history.status_code == calendar.status_code == 200
+    text = check_page(balance.text).text
+    assert "Solde non calculé" in text
+    assert "date hors de la période couverte par la loi modélisée" in text
+    assert "Délit ancien" in check_page(history.text).text
+    assert "Calendrier non calculé" in check_page(calendar.text).text
