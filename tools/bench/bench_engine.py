@@ -101,6 +101,7 @@ def main() -> None:
              ("heavy (40 years, 80 events)",
               [(decode_events(shifted(heavy(), 7 * k)), D(2026, 6, 1) + dt.timedelta(days=7 * k))
                for k in range(50)])]
+    raw_typical = [(shifted(typical(), 3 * k), D(2025, 6, 1) + dt.timedelta(days=3 * k)) for k in range(2000)]
     gc.collect()
     print("engine: compute(events, as_of) on decoded events, one core (CPU time)")
     for name, records in cases:
@@ -111,6 +112,19 @@ def main() -> None:
               f"(best batch {best * 1e6:.1f} µs, {1 / best:.0f}/s)  "
               f"({len(events)} events, {len(result.history) + len(result.calendar)} entries, {runs} runs; "
               f"{goals[name.split()[0]]})")
+    # The same typical records from JSON-shaped dicts: strict decoding (decode_events) + compute.
+    batch, samples, position = 50, [], 0
+    deadline = time.process_time() + args.seconds
+    while time.process_time() < deadline or len(samples) < 5:
+        chunk = [raw_typical[(position + i) % len(raw_typical)] for i in range(batch)]
+        position += batch
+        start = time.process_time()
+        for raw, as_of in chunk:
+            compute(decode_events(raw), as_of)
+        samples.append((time.process_time() - start) / batch)
+    median = statistics.median(samples)
+    print(f"  {'typical, decode_events + compute':42s} median {median * 1e6:8.1f} µs/record  "
+          f"{1 / median:9.0f} records/s  (best batch {min(samples) * 1e6:.1f} µs, {1 / min(samples):.0f}/s)")
 
 
 if __name__ == "__main__":
