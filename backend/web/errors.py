@@ -9,6 +9,8 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 
+from backend.accounts.session import template_context
+
 log = logging.getLogger("pointspermis.web")
 
 _TITLES = {
@@ -21,10 +23,18 @@ _TITLES = {
 
 def _page(request: Request, template: str, status_code: int, context: dict | None = None) -> Response:
     env = request.app.state.templates
-    body = env.get_template(template).render({"request": request, **(context or {})})
+    body = env.get_template(template).render({"request": request, **_accounts_context(request), **(context or {})})
     # No caching of error pages: a transient error must not be remembered by a browser or proxy.
     return Response(body, status_code=status_code, media_type=MediaType.HTML,
                     headers={"Cache-Control": "no-store", "Vary": "HX-Request"})
+
+
+def _accounts_context(request: Request) -> dict:
+    """Sign-out button and CSRF token when available; an error page must render even when they are not."""
+    try:
+        return template_context(request)
+    except Exception:  # e.g. a request rejected before the accounts middleware ran
+        return {}
 
 
 def not_found(request: Request, exc: Exception) -> Response:
