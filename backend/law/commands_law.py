@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 
 import msgspec
@@ -13,14 +15,17 @@ _COLUMNS = ("parameter", "value", "from", "until", "article", "url")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="une ligne JSON par version (tableau JSON)")
+    parser.add_argument("--json", action="store_true", help="tableau JSON, un objet par version")
+    parser.add_argument("--on", metavar="YYYY-MM-DD", help="seulement les versions en vigueur à cette date")
 
 
-def rows() -> list[dict[str, str | int | None]]:
-    """One row per version of every parameter, in table order."""
+def rows(on: dt.date | None = None) -> list[dict[str, str | int | None]]:
+    """One row per version of every parameter, in table order (only those in force `on` a date)."""
     out: list[dict[str, str | int | None]] = []
     for parameter in PARAMETERS:
         for version in parameter.versions:
+            if on is not None and not version.covers(on):
+                continue
             out.append({
                 "parameter": parameter.name, "label": parameter.label, "unit": parameter.unit,
                 "keyed_by": parameter.keyed_by, "value": version.value,
@@ -36,13 +41,26 @@ def _text(value: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    table = rows()
+    on = None
+    if args.on is not None:
+        try:
+            on = dt.date.fromisoformat(args.on) if len(args.on) == 10 else None
+        except ValueError:
+            pass
+        if on is None:
+            print(f"--on {args.on!r} is not an existing date in the form YYYY-MM-DD", file=sys.stderr)
+            return 2
+    table = rows(on)
     if args.json:
-        sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(table), indent=2) + b"\n")
-        return 0
-    lines = [list(_COLUMNS)] + [[_text(row[c]) for c in _COLUMNS] for row in table]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS) - 1)]
-    for line in lines:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])] + [line[-1]]
-        print("  ".join(cells).rstrip())
+        text = msgspec.json.format(msgspec.json.encode(table), indent=2).decode() + "\n"
+    else:
+        lines = [list(_COLUMNS)] + [[_text(row[c]) for c in _COLUMNS] for row in table]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS) - 1)]
+        text = "".join("  ".join([cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])] + [line[-1]]).rstrip()
+                       + "\n" for line in lines)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pointspermis law | head`: the reader has seen enough
+        sys.stdout = open(os.devnull, "w")
     return 0

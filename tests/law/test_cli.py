@@ -131,3 +131,12 @@ def test_law_prints_the_dated_tables() -> None:
     as_json = json.loads(run("law", "--json").stdout)
     assert {"parameter": "single_point_delay", "value": 6, "from": "2011-01-01", "until": None}.items() <= \
         next(r for r in as_json if r["parameter"] == "single_point_delay" and r["value"] == 6).items()
+
+
+def test_law_on_a_date_shows_the_versions_then_in_force() -> None:
+    rows = json.loads(run("law", "--json", "--on", "2010-06-01").stdout)
+    by_name = {row["parameter"]: row["value"] for row in rows}
+    assert (by_name["single_point_delay"], by_name["full_restoration_delay"], by_name["course_interval"]) == (12, 36, 24)
+    assert len(by_name) == len(rows)  # one version per parameter on a given day
+    bad = run("law", "--on", "2010-02-30")
+    assert bad.returncode == 2 and bad.stdout == "" and "2010-02-30" in bad.stderr
