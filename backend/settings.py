@@ -45,7 +45,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     fc_redirect_uri: str = ""
     """Defaults to ``{base_url}/auth/franceconnect/callback`` when empty."""
     fc_post_logout_redirect_uri: str = ""
-    """Defaults to ``{base_url}/`` when empty."""
+    """Defaults to ``{base_url}/auth/franceconnect/deconnexion`` when empty (it checks the logout state)."""
 
     # --- statement seal ---
     seal_private_key: str = ""

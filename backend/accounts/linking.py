@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.accounts import ratelimit as rl
 from backend.accounts.clock import Clock
-from backend.accounts.service import AccountError
+from backend.accounts.service import AccountError, too_many
 
 NO_MATCH = ("Ces informations ne correspondent à aucun dossier. Vérifiez le numéro de dossier (NEPH), "
             "la date de naissance et le nom de naissance tels qu'ils figurent sur votre permis.")
@@ -43,7 +43,7 @@ class Linker:
                    client: str) -> str:
         keys = [rl.account_key("link", account_id), rl.client_key("link", client)]
         if limit := await self.limiter.blocked([(keys[0], rl.LINK_PER_ACCOUNT), (keys[1], rl.LINK_PER_CLIENT)]):
-            raise AccountError(rl.too_many_message(limit))
+            raise too_many(limit)
         neph = clean_neph(neph)
         holder = None
         if NEPH_RE.match(neph) and birth_date is not None and family_name.strip():

@@ -77,6 +77,8 @@ async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     accounts = Accounts(app.state.db, app.state.register, settings)
     app.state.accounts = accounts
     await accounts.access_log.purge()
+    async with app.state.db.write() as conn:
+        await accounts.sessions.purge_expired(conn)
     try:
         yield
     finally:

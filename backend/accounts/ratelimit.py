@@ -81,5 +81,5 @@ class RateLimiter:
 def too_many_message(limit: Limit) -> str:
     return (
         "Trop de tentatives en peu de temps. Pour protéger les comptes, cette action est bloquée "
-        f"pendant {limit.minutes} minutes. Réessayez plus tard, ou utilisez « Mot de passe oublié »."
+        f"pendant {limit.minutes} minutes. Réessayez plus tard."
     )

@@ -15,7 +15,6 @@ from litestar.response import Redirect
 
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.linking import parse_birth_date
-from backend.accounts.ratelimit import too_many_message  # noqa: F401  (message source for tests)
 from backend.accounts.service import AccountError, Mail
 from backend.accounts.session import current_viewer, template_context
 
@@ -44,9 +43,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 
 def error_page(request: Request, template: str, error: AccountError, **context: Any) -> Response:
-    status = 429 if "Trop de tentatives" in error.message else 400
     field = error.field or ""
-    return page(request, template, status, errors=[(field, error.message)],
+    return page(request, template, error.status, errors=[(field, error.message)],
                 field_errors={field: error.message} if field else {}, **context)
 
 
@@ -235,7 +233,8 @@ async def link(request: Request) -> Response:
         await accounts(request).linker.link(viewer.account_id, form.get("neph", ""), birth_date,
                                            form.get("family_name", ""), client_address(request))
     except AccountError as error:
-        return error_page(request, "link.html", AccountError(error.message, "neph"), form=form, reason=None)
+        return error_page(request, "link.html", AccountError(error.message, "neph", error.status), form=form,
+                          reason=None)
     return Redirect(HOME_AFTER_SIGN_IN, status_code=303)
 
 

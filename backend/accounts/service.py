@@ -30,10 +30,17 @@ BAD_LINK = "Ce lien n'est pas valide ou a expiré. Demandez-en un nouveau."
 
 
 class AccountError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    """A refusal to show on the page: French `message`, the form `field` it is about, HTTP `status`."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.status = status
+
+
+def too_many(limit: rl.Limit) -> AccountError:
+    return AccountError(rl.too_many_message(limit), status=429)
 
 
 class Mail(msgspec.Struct, frozen=True):
@@ -68,6 +75,7 @@ class AccountService:
     # --- links -------------------------------------------------------------------------
     async def _new_link(self, conn: Any, account_id: int, purpose: str, email: str, seconds: int) -> str:
         raw = random_token()
+        await conn.execute("DELETE FROM mail_tokens WHERE expires_at <= ?", (self.clock() - 86_400,))
         await conn.execute(
             "INSERT INTO mail_tokens (token_hash, account_id, purpose, email, expires_at) VALUES (?, ?, ?, ?, ?)",
             (digest(raw), account_id, purpose, email, self.clock() + seconds),
@@ -113,7 +121,7 @@ class AccountService:
         if problem := password_problem(password, email=email):
             raise AccountError(problem, "password")
         if limit := await self.limiter.blocked([(rl.client_key("signup", client), rl.SIGNUP_PER_CLIENT)]):
-            raise AccountError(rl.too_many_message(limit))
+            raise too_many(limit)
         await self.limiter.hit([rl.client_key("signup", client)])
         password_hash = await asyncio.to_thread(hash_password, password)
         async with self.db.write() as conn:
@@ -148,7 +156,7 @@ class AccountService:
         email = normalise_email(email)
         keys = [rl.address_key("signin", email), rl.client_key("signin", client)]
         if limit := await self.limiter.blocked([(keys[0], rl.SIGNIN_PER_ADDRESS), (keys[1], rl.SIGNIN_PER_CLIENT)]):
-            raise AccountError(rl.too_many_message(limit))
+            raise too_many(limit)
         async with self.db.read() as conn:
             cursor = await conn.execute("SELECT id, password_hash, email_verified_at FROM accounts WHERE email = ?", (email,))
             row = await cursor.fetchone()
@@ -162,6 +170,7 @@ class AccountService:
         await self.limiter.clear([keys[0]])
         async with self.db.write() as conn:
             await self.sessions.end(conn, old_session)
+            await self.sessions.purge_expired(conn)
             return await self.sessions.create(conn, row[0])
 
     async def sign_out(self, session_id: str | None) -> None:
@@ -175,7 +184,7 @@ class AccountService:
             raise AccountError(problem, "email")
         keys = [rl.address_key("reset", email), rl.client_key("reset", client)]
         if limit := await self.limiter.blocked([(keys[0], rl.RESET_PER_ADDRESS), (keys[1], rl.RESET_PER_CLIENT)]):
-            raise AccountError(rl.too_many_message(limit))
+            raise too_many(limit)
         await self.limiter.hit(keys)
         async with self.db.write() as conn:
             cursor = await conn.execute(

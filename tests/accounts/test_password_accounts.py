@@ -232,3 +232,13 @@ async def test_change_password_change_email_and_delete(accounts_harness):
     assert deleted.status_code == 303
     assert (await client.get("/compte")).status_code == 303
     assert (await sign_in(accounts_harness, client, new_email, "une autre phrase longue")).status_code == 400
+
+
+async def test_reset_requests_are_limited_per_address_whether_or_not_it_exists(accounts_harness):
+    client = await accounts_harness.client()
+    for address in ("existe@exemple.test", "nexistepas@exemple.test"):
+        if address == "existe@exemple.test":
+            await sign_up_and_confirm(accounts_harness, client, address)
+        statuses = [(await post(accounts_harness, client, "/mot-de-passe-oublie", email=address)).status_code
+                    for _ in range(4)]
+        assert statuses == [200, 200, 200, 429], address

@@ -88,3 +88,28 @@ async def test_sign_out_ends_the_session(accounts_harness):
     response = await client.post("/deconnexion", data={"_csrf_token": client.csrf_token})
     assert response.status_code == 303
     assert (await client.get("/solde")).status_code == 303
+
+
+async def test_production_cookies_are_secure_and_host_prefixed(accounts_db_path):
+    import re
+
+    from litestar.testing import AsyncTestClient
+
+    from backend.accounts.testing import create_linked_account
+    from tests.fixtures.accounts import running_app, settings_for
+
+    settings = settings_for(accounts_db_path, environment="production")
+    async with running_app(settings) as harness:
+        await create_linked_account(harness.db, "prod@exemple.test", TEST_PASSWORD, NEPH)
+        client = AsyncTestClient(harness.app, base_url="https://pointspermis.example")
+        client.follow_redirects = False
+        page = await client.get("/connexion")
+        assert "__Host-pp_csrf=" in page.headers["set-cookie"] and "Secure" in page.headers["set-cookie"]
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        response = await client.post("/connexion", data={"email": "prod@exemple.test", "password": TEST_PASSWORD,
+                                                          "_csrf_token": token})
+        assert response.status_code == 303
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("__Host-pp_session=") and "Secure" in cookie and "HttpOnly" in cookie
+        assert "Path=/" in cookie and "Domain" not in cookie
+        assert (await client.get("/solde")).status_code == 200
