@@ -237,7 +237,7 @@ def _reword(exc: msgspec.ValidationError, raw: dict[str, Any]) -> tuple[str | No
     return None, reason
 
 
-def _check(event: _Event, ref: str) -> list[EventError]:
+def check_event(event: _Event, ref: str) -> list[EventError]:
     """Checks within one event that the schema cannot express (spec/record-format.md)."""
     problems: list[EventError] = []
     if event.recorded_on is not None and event.recorded_on < event.effective_on:
@@ -260,6 +260,9 @@ def _check(event: _Event, ref: str) -> list[EventError]:
     return problems
 
 
+_check = check_event  # the name backend/register/importer.py imports
+
+
 def decode_event(raw: Any, index: int | None = None) -> Event:
     """Validate one already-parsed JSON value as an event; raise InvalidRecord on any problem."""
     ref = event_ref(raw, index)
@@ -275,7 +278,7 @@ def decode_event(raw: Any, index: int | None = None) -> Event:
     except msgspec.ValidationError as exc:
         field, message = _reword(exc, raw)
         raise InvalidRecord([EventError(ref, field, message)]) from None
-    problems = _check(event, ref)
+    problems = check_event(event, ref)
     if problems:
         raise InvalidRecord(problems)
     return event  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from typing import Sequence
 from . import tables
 from .events import (Annulment, Cancellation, ComplementaryTraining, Course, Event, EventError,
                      InvalidationNotified, InvalidRecord, LicenceIssued, LicenceSurrendered, Offence,
-                     Suspension, _check)
+                     Suspension, check_event)
 from .result import Cancelled
 
 
@@ -65,7 +65,7 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
         if event.id in ids:
             invalid.append(EventError(_ref(event), "id", f"id {event.id!r} appears more than once"))
         ids.add(event.id)
-        found = _check(event, "")
+        found = check_event(event, "")
         if found:  # the reference is only formatted when there is something to report
             invalid.extend(EventError(_ref(event), p.field, p.message) for p in found)
         if kind is Offence:
