@@ -8,6 +8,7 @@ imported and the bad ones written, with their reasons, to ``FILE.rejected.jsonl`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from backend.register.commands_migrate import add_db_argument, db_path
 from backend.register.db import DatabaseError, open_migrated
 from backend.register.importer import FeedImporter, Problem
 
-# Below this size an import takes well under a second: no progress bar.
+# Below this size an import takes well under a second: no progress bar, no worker processes.
 PROGRESS_MIN_BYTES = 5_000_000
 
 
@@ -24,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_argument(parser)
     parser.add_argument("--skip-invalid", action="store_true",
                         help="importe les lignes valides et écrit les autres dans FILE.rejected.jsonl")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="processus qui valident les lignes pendant que celui-ci écrit (défaut : selon la "
+                             "taille du fichier et le nombre de cœurs ; 0 = aucun)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,13 +46,20 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{file}: no such file", file=sys.stderr)
                 status = 1
                 continue
-            status = max(status, import_one(conn, file, args.skip_invalid))
+            status = max(status, import_one(conn, file, args.skip_invalid, args.workers))
     finally:
         conn.close()
     return status
 
 
-def import_one(conn, file: Path, skip_invalid: bool) -> int:
+def default_workers(size: int) -> int:
+    """Line checks and SQLite writes cost about the same: one checker per spare core, up to 3."""
+    if size < PROGRESS_MIN_BYTES:
+        return 0
+    return max(1, min(3, (os.cpu_count() or 1) - 1))
+
+
+def import_one(conn, file: Path, skip_invalid: bool, workers: int | None = None) -> int:
     def report(problem: Problem) -> None:
         print(f"{file}:{problem.line}: {problem.ref}: {problem.reason}", file=sys.stderr)
 
@@ -59,7 +70,8 @@ def import_one(conn, file: Path, skip_invalid: bool) -> int:
         bar = tqdm(total=size, unit="B", unit_scale=True, desc=file.name, file=sys.stderr, leave=False)
     try:
         result = FeedImporter(conn, file, skip_invalid, report=report,
-                              progress=bar.update if bar else (lambda n: None)).run()
+                              progress=bar.update if bar else (lambda n: None),
+                              workers=default_workers(size) if workers is None else workers).run()
     finally:
         if bar:
             bar.close()

@@ -12,32 +12,33 @@ Line numbers are 1-based; every problem is reported as ``FILE:LINE: event "id": 
 
 from __future__ import annotations
 
+import collections
+import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
+import multiprocessing
 import os
-import re
+import signal
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import msgspec
 
-from backend.law.events import Cancellation, Event, InvalidRecord, _check, _reword, decode_event, event_ref
-from backend.register.feed import ExtractHeader, HolderRecord
+from backend.register.feed import ExtractHeader
+from backend.register.linecheck import EVENT, HOLDER, check_chunk
 from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, utc_iso
 
+INSERT_EVENT_IF_NEW = INSERT_EVENT + " ON CONFLICT (id) DO NOTHING"
+
 BATCH_LINES = 5000
-_decode_json = msgspec.json.Decoder().decode
+CHUNK_LINES = 2000
 _encode_json = msgspec.json.encode
-_decode_event_json = msgspec.json.Decoder(Event).decode
-# Fast path: a line that starts with its `neph` (as the register and the demo write it) is decoded
-# straight into the engine's event Structs, in C. Any other line, or any error, takes the general
-# path (`decode_event`), which gives the exact message.
-_NEPH_FIRST = re.compile(rb'\{\s*"neph"\s*:\s*"([0-9A-Za-z]{12})"\s*,')
-_NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @dataclasses.dataclass
@@ -93,8 +94,9 @@ class FeedImporter:
 
     def __init__(self, conn: sqlite3.Connection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
-                 progress: Callable[[int], None] = lambda n: None) -> None:
-        self.conn, self.path, self.skip_invalid = conn, Path(path), skip_invalid
+                 progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
+        """`workers` > 0: check lines in that many worker processes while this one writes."""
+        self.conn, self.path, self.skip_invalid, self.workers = conn, Path(path), skip_invalid, workers
         self.report, self.progress = report, progress
         self.result = ImportResult(self.path)
         self.extract_id = ""
@@ -173,91 +175,64 @@ class FeedImporter:
         self._publish_rejected()
 
     def _lines(self, handle: BinaryIO) -> None:
+        """Lines are checked in chunks (here or in worker processes), then applied in file order."""
         batch = _Batch()
         number = 1
-        consumed = 0
-        for text in handle:
-            number += 1
-            consumed += len(text)
-            self._line(number, text, batch)
+        for first, lines, checked in self._checked_chunks(handle):
+            for text, outcome in zip(lines, checked):
+                if outcome is not None:
+                    self._apply(outcome, text, batch)
+            number = first + len(lines) - 1
             if len(batch.events) + len(batch.holders) >= BATCH_LINES:
                 self._flush(batch)
                 batch = _Batch()
-                self.progress(consumed)
-                consumed = 0
+            self.progress(sum(map(len, lines)))
         self._flush(batch)
-        self.progress(consumed)
         self.result.lines = number
 
-    # --- one line (the hot path: keep it lean) -------------------------------------------------
+    def _checked_chunks(self, handle: BinaryIO) -> Iterator[tuple[int, list[bytes], list]]:
+        chunks = _chunks(handle)
+        if self.workers < 1:
+            for first, lines in chunks:
+                yield first, lines, check_chunk(first, lines, self.extract_id)
+            return
+        # fork: the workers inherit the imported modules (the CLI process has no other threads).
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            pending: collections.deque = collections.deque()
+            for first, lines in chunks:
+                pending.append((first, lines, pool.submit(check_chunk, first, lines, self.extract_id)))
+                # A few chunks in flight keep the workers busy; more would only use memory.
+                if len(pending) > 2 * self.workers:
+                    first, lines, future = pending.popleft()
+                    yield first, lines, future.result()
+            while pending:
+                first, lines, future = pending.popleft()
+                yield first, lines, future.result()
 
-    def _line(self, number: int, text: bytes, batch: _Batch) -> None:
-        match = _NEPH_FIRST.match(text)
-        if match is not None:
-            try:
-                event = _decode_event_json(b"{" + text[match.end():])
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                pass
-            else:
-                if not _check(event, ""):
-                    return self._event(number, event, match.group(1).decode(), text, batch)
-        try:
-            raw = _decode_json(text)
-        except msgspec.DecodeError as exc:
-            if not text.strip():
-                return  # blank lines (e.g. a trailing one) carry nothing
-            return self._problem(number, f"line {number}", f"not valid JSON ({exc})", text)
-        if type(raw) is not dict:
-            return self._problem(number, f"line {number}", "expected a JSON object", text)
-        kind = raw.get("type")
-        if kind == "holder":
-            return self._holder(number, raw, text, batch)
-        if kind == "extract":
-            return self._problem(number, "header", "a second extract header; only the first line may be one", text)
-        neph = raw.pop("neph", None)
-        try:
-            event = decode_event(raw)
-        except InvalidRecord as exc:
-            ref = event_ref(raw, None)
-            reasons = "; ".join(p.message for p in exc.problems)
-            return self._problem(number, ref, reasons, text)
-        if type(neph) is not str or len(neph) != 12 or not _NEPH_OK.issuperset(neph):
-            reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
-            return self._problem(number, f'event "{event.id}"', reason, text)
-        return self._event(number, event, neph, text, batch)
-
-    def _event(self, number: int, event: Event, neph: str, text: bytes, batch: _Batch) -> None:
-        if event.id in batch.events:
-            return self._duplicate_in_batch(number, event, neph, text, batch)
-        if neph not in batch.holder_lines:
-            batch.nephs_to_check[neph] = None
-        recorded = event.recorded_on
-        row = (event.id, neph, event.__struct_config__.tag, event.effective_on.isoformat(),
-               recorded.isoformat() if recorded else None, event.known_on.isoformat(),
-               event.cancels if type(event) is Cancellation else None, self.extract_id,
-               _encode_json(event).decode())
-        batch.events[event.id] = (number, row, text)
-        if type(event) is Cancellation:
-            self.cancellations[event.id] = (number, text)
-
-    def _holder(self, number: int, raw: dict[str, Any], text: bytes, batch: _Batch) -> None:
-        try:
-            holder = msgspec.convert(raw, HolderRecord, strict=True)
-        except msgspec.ValidationError as exc:
-            neph = raw.get("neph")
-            ref = f'holder "{neph}"' if isinstance(neph, str) and neph else "holder"
-            return self._problem(number, ref, _reword(exc, raw)[1], text)
-        batch.holders.append((holder.neph, holder.family_name, holder.given_names, holder.birth_date.isoformat(),
-                              holder.birth_place, holder.birth_country, holder.gender, self.extract_id))
-        batch.holder_lines.setdefault(holder.neph, number)
-
-    def _duplicate_in_batch(self, number: int, event: Any, neph: str, text: bytes, batch: _Batch) -> None:
-        first_line, row, _ = batch.events[event.id]
-        if row[1] == neph and row[8] == _encode_json(event).decode():
-            self.result.events_unchanged += 1
-            return None
-        return self._problem(number, f'event "{event.id}"',
-                             f"id already used with different content on line {first_line}", text)
+    def _apply(self, outcome: tuple, text: bytes, batch: _Batch) -> None:
+        kind, number = outcome[0], outcome[1]
+        if kind == EVENT:
+            row = outcome[2]
+            event_id, neph = row[0], row[1]
+            if event_id in batch.events:
+                first_line, first_row, _ = batch.events[event_id]
+                if (first_row[1], first_row[8]) == (neph, row[8]):
+                    self.result.events_unchanged += 1
+                else:
+                    self._problem(number, f'event "{event_id}"',
+                                  f"id already used with different content on line {first_line}", text)
+                return
+            if neph not in batch.holder_lines:
+                batch.nephs_to_check[neph] = None
+            batch.events[event_id] = (number, row, text)
+            if row[2] == "cancellation":
+                self.cancellations[event_id] = (number, text)
+        elif kind == HOLDER:
+            batch.holders.append(outcome[2])
+            batch.holder_lines.setdefault(outcome[2][0], number)
+        else:
+            self._problem(number, outcome[2], outcome[3], text)
 
     # --- writing a batch ---------------------------------------------------------------------
 
@@ -273,27 +248,31 @@ class FeedImporter:
             self.result.holders += len(batch.holders)
         if not batch.events:
             return
-        existing = {row[0]: (row[1], row[2]) for row in conn.execute(
-            "SELECT id, neph, body FROM events WHERE id IN (SELECT value FROM json_each(?))",
-            (_encode_json(list(batch.events)).decode(),))}
-        new: list[tuple] = []
+        holder_lines, rows = batch.holder_lines, []
         for event_id, (number, row, text) in batch.events.items():
             neph = row[1]
-            if neph not in known and batch.holder_lines.get(neph, number) >= number:
+            if neph not in known and holder_lines.get(neph, number) >= number:
                 self._problem(number, f'event "{event_id}"', f"neph {neph!r} has no holder line earlier in this "
                               "file nor in the register", text)
-                continue
-            previous = existing.get(event_id)
-            if previous is None:
-                new.append(row)
-            elif previous == (neph, row[8]):
+            else:
+                rows.append(row)
+        last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        inserted = conn.executemany(INSERT_EVENT_IF_NEW, rows).rowcount
+        self.result.events_new += inserted
+        if inserted == len(rows):
+            return  # the usual case: no id seen before, no need to look
+        # Some ids were already there (an earlier import, or an earlier batch of this file).
+        existing = conn.execute(
+            "SELECT id, neph, body FROM events WHERE id IN (SELECT value FROM json_each(?)) AND seq <= ?",
+            (_encode_json([row[0] for row in rows]).decode(), last_seq))
+        for event_id, neph, body in existing:
+            number, row, text = batch.events[event_id]
+            if (neph, body) == (row[1], row[8]):
                 self.result.events_unchanged += 1
             else:
-                where = "for another holder" if previous[0] != neph else "with different content"
+                where = "for another holder" if neph != row[1] else "with different content"
                 self._problem(number, f'event "{event_id}"',
                               f"id already in the register or earlier in this file {where}", text)
-        conn.executemany(INSERT_EVENT, new)
-        self.result.events_new += len(new)
 
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""
@@ -338,6 +317,25 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive an importer killed with kill -9 (it would wait forever for work)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, lines) for the lines after the header."""
+    first = 2
+    while lines := list(itertools.islice(handle, CHUNK_LINES)):
+        yield first, lines
+        first += len(lines)
 
 
 def _plain(exc: Exception) -> str:

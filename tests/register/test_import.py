@@ -10,7 +10,7 @@ import pytest
 
 from backend.cli import main
 from backend.register.db import open_migrated
-from tests.fixtures.register import copy_db
+from tests.fixtures.register import copy_db, register_content
 
 HEADER = {"type": "extract", "extract_id": "x-2026-11-25", "extracted_at": "2026-11-25T22:00:00+00:00"}
 HOLDER = {"type": "holder", "neph": "190575100123", "family_name": "MARTIN", "given_names": "Camille",
@@ -222,3 +222,25 @@ def test_copy_of_demo_db_is_independent(demo_db_path: Path, tmp_path: Path) -> N
     conn.commit()
     conn.close()
     assert count(demo_db_path, "events") > 0
+
+
+def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, demo_feed: Path) -> None:
+    """Lines checked in worker processes (as for big files) are applied in the same order, same messages."""
+    import subprocess
+    import sys
+
+    lines = demo_feed.read_text().splitlines()
+    bad = [json.dumps({**json.loads(lines[5]), "points": 8}) if '"offence"' in lines[5] else "{oops", "{oops"]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines[:5] + bad + lines[5:]) + "\n")
+    outputs = []
+    for workers in ("0", "2"):
+        db = tmp_path / f"db-{workers}.sqlite3"
+        done = subprocess.run([sys.executable, "-m", "backend", "import", str(feed), "--db", str(db), "--skip-invalid",
+                               "--workers", workers], cwd=Path(__file__).resolve().parents[2],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout.rsplit(",", 1)[0], done.stderr, register_content(db),
+                        feed.with_name("feed.jsonl.rejected.jsonl").read_text()))
+    assert outputs[0] == outputs[1]
+    assert "2 rejected" in outputs[0][0]

@@ -1,0 +1,99 @@
+"""Validating one feed line on its own, without the database: the part of an import that can run
+in worker processes. The importer then does the checks that need the whole file or the database
+(holder known, id already used, cancelled event exists).
+
+`check_line` returns one of
+- ``(EVENT, number, row)`` — row = the ``events`` columns (repository.INSERT_EVENT order);
+- ``(HOLDER, number, row)`` — row = the ``holders`` columns (repository.UPSERT_HOLDER order);
+- ``(PROBLEM, number, ref, reason)``;
+- ``None`` for a blank line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from backend.law.events import Cancellation, Event, InvalidRecord, _check, _reword, decode_event, event_ref
+from backend.register.feed import HolderRecord
+
+EVENT, HOLDER, PROBLEM = 0, 1, 2
+
+_decode_json = msgspec.json.Decoder().decode
+_decode_event_json = msgspec.json.Decoder(Event).decode
+_decode_holder_json = msgspec.json.Decoder(HolderRecord).decode
+_encode_json = msgspec.json.encode
+# Fast path: a line that starts with its `neph` (as the register and the demo write it) is decoded
+# straight into the engine's event Structs, in C. Any other line, or any error, takes the general
+# path (`decode_event` on a dict), which gives the exact message.
+_NEPH_FIRST = re.compile(rb'\{\s*"neph"\s*:\s*"([0-9A-Za-z]{12})"\s*,')
+_HOLDER_FIRST = re.compile(rb'\{\s*"type"\s*:\s*"holder"\s*,')
+_NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> list[tuple | None]:
+    return [check_line(number, text, extract_id) for number, text in enumerate(lines, start=first_number)]
+
+
+def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
+    match = _NEPH_FIRST.match(text)
+    if match is not None:
+        try:
+            event = _decode_event_json(b"{" + text[match.end():])
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+        else:
+            if not _check(event, ""):
+                return _event_row(number, event, match.group(1).decode(), extract_id)
+    elif _HOLDER_FIRST.match(text):
+        try:
+            return _holder_row(number, _decode_holder_json(text), extract_id)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+    return _check_slowly(number, text, extract_id)
+
+
+def _event_row(number: int, event: Event, neph: str, extract_id: str) -> tuple:
+    effective = event.effective_on.isoformat()
+    recorded = event.recorded_on
+    recorded = recorded.isoformat() if recorded is not None else None
+    cancels = event.cancels if type(event) is Cancellation else None
+    return EVENT, number, (event.id, neph, event.__struct_config__.tag, effective, recorded, recorded or effective,
+                           cancels, extract_id, _encode_json(event).decode())
+
+
+def _holder_row(number: int, holder: HolderRecord, extract_id: str) -> tuple:
+    return HOLDER, number, (holder.neph, holder.family_name, holder.given_names, holder.birth_date.isoformat(),
+                            holder.birth_place, holder.birth_country, holder.gender, extract_id)
+
+
+def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
+    """Any layout; on a problem, the message users read."""
+    try:
+        raw = _decode_json(text)
+    except msgspec.DecodeError as exc:
+        if not text.strip():
+            return None  # blank lines (e.g. a trailing one) carry nothing
+        return PROBLEM, number, f"line {number}", f"not valid JSON ({exc})"
+    if type(raw) is not dict:
+        return PROBLEM, number, f"line {number}", "expected a JSON object"
+    kind = raw.get("type")
+    if kind == "holder":
+        try:
+            return _holder_row(number, msgspec.convert(raw, HolderRecord, strict=True), extract_id)
+        except msgspec.ValidationError as exc:
+            neph = raw.get("neph")
+            ref = f'holder "{neph}"' if isinstance(neph, str) and neph else "holder"
+            return PROBLEM, number, ref, _reword(exc, raw)[1]
+    if kind == "extract":
+        return PROBLEM, number, "header", "a second extract header; only the first line may be one"
+    neph = raw.pop("neph", None)
+    try:
+        event = decode_event(raw)
+    except InvalidRecord as exc:
+        return PROBLEM, number, event_ref(raw, None), "; ".join(p.message for p in exc.problems)
+    if type(neph) is not str or len(neph) != 12 or not _NEPH_OK.issuperset(neph):
+        reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
+        return PROBLEM, number, f'event "{event.id}"', reason
+    return _event_row(number, event, neph, extract_id)
