@@ -142,7 +142,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("ten_year_delay", "réattribution au bout de 10 ans : délai", "mois", "established_on",
        (120, TWELVE_POINTS, None, "L223-6", "contraventions passibles d'une amende forfaitaire")),
     _p("course_credit", "points récupérés par un stage", "points", "last_day",
-       (4, TWELVE_POINTS, None, "L223-6 et R223-8", "dans la limite du nombre maximal")),
+       (4, TWELVE_POINTS, None, "L223-6 et R223-8", "dans la limite du nombre maximal (le plafond de 11 points "
+        "des années 1992–2003 n'est pas modélisé, points-rules.md §8)")),
     _p("course_interval", "délai minimal entre deux stages qui rapportent des points", "mois", "last_day",
        (24, TWELVE_POINTS, LOPPSI_COURSES - dt.timedelta(days=1), "R223-8"),
        (12, LOPPSI_COURSES, None, "L223-6", "loi 2011-267 : une fois par an")),
