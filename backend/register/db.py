@@ -183,6 +183,11 @@ class Database:
         finally:
             self._idle.put_nowait(conn)
 
+    async def fetch_all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """One statement on a reader: one hop to its thread (a statement is its own snapshot)."""
+        async with self.read(snapshot=False) as conn:
+            return list(await conn.execute_fetchall(sql, params))
+
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """The writer connection inside ``BEGIN IMMEDIATE``: commit on success, rollback on error."""

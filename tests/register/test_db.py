@@ -141,3 +141,17 @@ async def test_writes_are_serialised(tmp_path: Path) -> None:
             assert (await (await conn.execute("SELECT count(*) FROM extracts")).fetchone())[0] == 20
     finally:
         await db.close()
+
+
+async def test_fetch_all_is_one_statement_on_a_reader(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.write() as conn:
+            await conn.execute("INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+                               "VALUES ('a', '2026-01-01T00:00:00+00:00', 'f', '', '')")
+        rows = await db.fetch_all("SELECT extract_id FROM extracts WHERE file_name = ?", ("f",))
+        assert [r["extract_id"] for r in rows] == ["a"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.fetch_all("DELETE FROM extracts")
+    finally:
+        await db.close()
