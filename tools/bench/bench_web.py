@@ -103,7 +103,7 @@ async def create_sessions(db_path: Path, count: int, secure: bool) -> list[str]:
         await db.close()
 
 
-def wait_until_up(base: str, timeout: float = 30.0) -> None:
+def wait_until_up(base: str, timeout: float = 120.0) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -114,7 +114,7 @@ def wait_until_up(base: str, timeout: float = 30.0) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise SystemExit("the server did not start (see its output above)")
+    raise SystemExit("the server did not start (see var/bench/web-server.log)")
 
 
 def wrk(base: str, path: str, hx: bool, cookies_file: Path, script: Path, duration: int) -> dict:
@@ -165,6 +165,61 @@ def lighthouse(url: str, cookie: str, out_dir: Path) -> dict:
             "cls": audits["cumulative-layout-shift"]["displayValue"]}
 
 
+async def breakdown(db_path: Path, samples: int = 300) -> None:
+    """Where a /solde and /historique request's own time goes (in one process, no HTTP, no sign-in)."""
+    import datetime as dt
+    import statistics
+
+    from jinja2_fragments import render_block
+
+    from backend.law import compute
+    from backend.records.history import history_view
+    from backend.records.service import licence_file
+    from backend.records.views import balance_view
+    from backend.register.db import Database
+    from backend.register.repository import SqliteRegister
+    from backend.web.templating import create_environment
+
+    db = await Database.open(db_path)
+    try:
+        register = SqliteRegister(db)
+        nephs = await register.random_nephs(samples, seed=3)
+        env = create_environment()
+        as_of = dt.date.today()
+        timings: dict[str, list[float]] = {}
+
+        def timed(name: str, start: float) -> float:
+            now = time.perf_counter()
+            timings.setdefault(name, []).append((now - start) * 1e3)
+            return now
+
+        for neph in nephs:
+            start = time.perf_counter()
+            holder, events = await register.get_file(neph)
+            start = timed("register.get_file (aiosqlite)", start)
+            compute(events, as_of)
+            start = timed("engine compute", start)
+            file = await licence_file(register, neph, as_of)
+            start = time.perf_counter()
+            view = balance_view(file)
+            start = timed("balance_view", start)
+            context = {"view": view, "viewer": None, "extracted_at": view.extracted_at, "request": None}
+            env.get_template("pages/balance.html").render(context)
+            start = timed("render /solde page", start)
+            render_block(env, "pages/balance.html", "balance_card", context)
+            start = timed("render /solde fragment", start)
+            hview = history_view(file)
+            start = timed("history_view", start)
+            env.get_template("pages/history.html").render({**context, "view": hview, "page_title": hview.title})
+            timed("render /historique page", start)
+        print(f"\nrequest path in one process (median / p90 over {len(nephs)} random holders, ms):")
+        for name, values in timings.items():
+            values.sort()
+            print(f"  {name:<32} {statistics.median(values):6.2f} {values[int(len(values) * 0.9)]:6.2f}")
+    finally:
+        await db.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holders", type=int, default=100_000)
@@ -179,6 +234,7 @@ def main() -> int:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
            "POINTSPERMIS_DB": str(db)}
+    asyncio.run(breakdown(db))
     cookies = asyncio.run(create_sessions(db, SESSIONS, secure=True))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -190,6 +246,12 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_dir = Path(tmp)
             cookies_file, script = tmp_dir / "cookies.txt", tmp_dir / "random_driver.lua"
+            # A browser keeps the CSRF cookie from its first page; send one too, or every response would
+            # mint and set a new token (cost a real visitor does not cause).
+            import httpx
+
+            csrf = next(f"{c.name}={c.value}" for c in httpx.get(f"{base}/").cookies.jar if "csrf" in c.name)
+            cookies = [f"{cookie}; {csrf}" for cookie in cookies]
             cookies_file.write_text("\n".join(cookies) + "\n")
             script.write_text(WRK_SCRIPT)
             routes = [("/sante", False, "static text, no DB (floor)"), ("/solde", False, "balance, full page"),
