@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
-for area in engine import statement web; do
+for area in engine import statement web accounts; do
   script="tools/bench/bench_${area}.py"
   if [ -f "$script" ]; then
     echo "=== ${area} ==="
