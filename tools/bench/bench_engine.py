@@ -48,7 +48,7 @@ def typical() -> list[dict]:
 
 
 def heavy() -> list[dict]:
-    """40 years (1986–2026), 80 events: offences of every kind, courses, a 2004–2007-free history."""
+    """40 years (licence 1986, events 1993–2024), 80 events: offences of every class, groups, courses."""
     events: list[dict] = [{"id": "l-1", "type": "licence_issued", "issued_on": "1986-04-10"}]
     classes = ("C3", "C4", "C2", "C4", "C3", "DELIT", "C4", "C3")
     points = (1, 3, 3, 2, 1, 4, 2, 1)
@@ -66,7 +66,7 @@ def heavy() -> list[dict]:
                            "established_on": established.isoformat(), "established_by": "fixed_fine_paid",
                            "points": points[k], "offence_class": classes[k], "label": "Infraction de test",
                            **({"simultaneous_group": f"g-{n // 10}"} if n % 10 in (1, 2) else {})})
-        day += dt.timedelta(days=(n * 37) % 240 + 60)
+        day += dt.timedelta(days=(n * 37) % 180 + 60)
     return events
 
 
@@ -99,7 +99,7 @@ def main() -> None:
               [(decode_events(shifted(typical(), 3 * k)), D(2025, 6, 1) + dt.timedelta(days=3 * k))
                for k in range(2000)]),
              ("heavy (40 years, 80 events)",
-              [(decode_events(shifted(heavy(), 7 * k)), D(2026, 6, 1) + dt.timedelta(days=7 * k))
+              [(decode_events(shifted(heavy(), 7 * k)), D(2025, 1, 15) + dt.timedelta(days=7 * k))
                for k in range(50)])]
     raw_typical = [(shifted(typical(), 3 * k), D(2025, 6, 1) + dt.timedelta(days=3 * k)) for k in range(2000)]
     gc.collect()
