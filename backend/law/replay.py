@@ -177,9 +177,10 @@ class Replay:
     def schedule_restorations(self, withdrawn: Withdrawn) -> None:
         offence, capital, record = withdrawn.offence, withdrawn.capital, self.record
         day = offence.established_on
-        single = restoration.single_point(offence, record.committed_keys)
-        if single is not None:
-            self.push(single[0], _SINGLE, self.restore_single, (withdrawn, single[1]))
+        if offence.points == 1:
+            single = restoration.single_point(offence, record.committed_keys)
+            if single is not None:
+                self.push(single[0], _SINGLE, self.restore_single, (withdrawn, single[1]))
         since = capital.licence.issued_on
         if capital.last_full is not None and capital.last_full > since:
             since = capital.last_full
