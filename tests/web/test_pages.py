@@ -163,3 +163,11 @@ async def test_a_file_the_engine_refuses_gets_an_honest_page_not_an_error(web_cl
     assert "date hors de la période couverte par la loi modélisée" in text
     assert "Délit ancien" in check_page(history.text).text
     assert "Calendrier non calculé" in check_page(calendar.text).text
+
+
+async def test_home_for_a_signed_in_driver_leads_to_their_pages(web_client):
+    async with web_client(MARTIN.neph) as client:
+        page = check_page((await client.get("/")).text)
+    hrefs = {attrs.get("href") for tag, attrs in page.elements if tag == "a"}
+    assert {"/solde", "/historique"} <= hrefs
+    assert "Créer un compte" not in page.text
