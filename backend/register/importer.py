@@ -294,7 +294,8 @@ class FeedImporter:
     # --- problems and the rejected-lines file ----------------------------------------------------
 
     def _problem(self, number: int, ref: str, reason: str, text: bytes) -> None:
-        problem = Problem(number, ref, reason, text)
+        # The line itself is only kept when it goes to the rejected-lines file.
+        problem = Problem(number, ref, reason, text if self.skip_invalid else b"")
         self.result.problems.append(problem)
         self.report(problem)
 
