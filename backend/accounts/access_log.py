@@ -4,16 +4,23 @@ A row is (viewed_at, account_id, neph, page) where `page` is the route template
 (`/historique`), never the concrete URL or query string, so no other personal data lands
 here. Rows older than `access_log_retention_days` are purged (checked at most hourly, and by
 `purge()` at start-up).
+
+Views are buffered and written in one transaction at most a second later (or at 100 rows, and
+at shutdown): a page view then costs no write transaction of its own on the single writer.
+The price is that a hard crash can lose the last second of log rows, never other data.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from backend.accounts.clock import Clock
 
 DAY = 86_400
 PURGE_EVERY = 3_600
+FLUSH_AFTER = 1.0
+FLUSH_ROWS = 100
 
 
 class AccessLog:
@@ -22,18 +29,34 @@ class AccessLog:
         self.clock = clock
         self.retention_days = retention_days
         self._last_purge = 0
+        self._pending: list[tuple[int, int, str, str]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     async def record(self, account_id: int, neph: str, page: str) -> None:
+        self._pending.append((self.clock(), account_id, neph, page))
+        if len(self._pending) >= FLUSH_ROWS:
+            await self.flush()
+        elif self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(FLUSH_AFTER, lambda: loop.create_task(self.flush()))
+
+    async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
         now = self.clock()
         async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO access_log (viewed_at, account_id, neph, page) VALUES (?, ?, ?, ?)",
-                (now, account_id, neph, page),
+            await conn.executemany(
+                "INSERT INTO access_log (viewed_at, account_id, neph, page) VALUES (?, ?, ?, ?)", rows
             )
             if now - self._last_purge >= PURGE_EVERY:
                 await self._purge(conn, now)
 
     async def purge(self) -> None:
+        await self.flush()
         async with self.db.write() as conn:
             await self._purge(conn, self.clock())
 
@@ -43,6 +66,7 @@ class AccessLog:
 
     async def entries(self, *, neph: str | None = None, account_id: int | None = None) -> list[dict[str, Any]]:
         """Log rows, oldest first (for audits and tests)."""
+        await self.flush()
         sql = "SELECT viewed_at, account_id, neph, page FROM access_log WHERE 1 = 1"
         params: list[Any] = []
         if neph is not None:

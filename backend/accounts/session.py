@@ -76,13 +76,13 @@ class Sessions:
             return None
         id_hash = digest(session_id)
         now = self.clock()
-        async with self.db.read() as conn:
-            cursor = await conn.execute(
-                "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, a.fc_sub"
-                " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-                (id_hash,),
-            )
-            row = await cursor.fetchone()
+        # One statement on a reader: one thread hop on every guarded request.
+        rows = await self.db.fetch_all(
+            "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, a.fc_sub"
+            " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
+            (id_hash,),
+        )
+        row = rows[0] if rows else None
         if row is None:
             return None
         account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_sub = tuple(row)
