@@ -37,15 +37,21 @@ def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> list[
 
 
 def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
-    match = _NEPH_FIRST.match(text)
-    if match is not None:
+    # `{"neph":"<12>",` exactly as msgspec writes it is checked without a regex (a third of the time).
+    if text.startswith(b'{"neph":"') and text[21:23] == b'",' and _NEPH_OK.issuperset(text[9:21].decode("latin-1")):
+        neph, rest = text[9:21].decode(), text[23:]
+    elif match := _NEPH_FIRST.match(text):
+        neph, rest = match.group(1).decode(), text[match.end():]
+    else:
+        neph = None
+    if neph is not None:
         try:
-            event = _decode_event_json(b"{" + text[match.end():])
+            event = _decode_event_json(b"{" + rest)
         except (msgspec.ValidationError, msgspec.DecodeError):
             pass
         else:
             if not _check(event, ""):
-                return _event_row(number, event, match.group(1).decode(), extract_id)
+                return _event_row(number, event, neph, extract_id)
     elif _HOLDER_FIRST.match(text):
         try:
             return _holder_row(number, _decode_holder_json(text), extract_id)
