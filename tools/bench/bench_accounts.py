@@ -91,7 +91,30 @@ async def bench_guard(sessions_count: int, rounds: int) -> None:
         await asyncio.gather(*(sessions.load(ids[n % len(ids)]) for n in range(rounds)))
         elapsed = time.perf_counter() - start
         print(f"concurrent session loads:        {rounds / elapsed:,.0f} per second ({rounds} at once)")
+        await bench_enumeration(db, clock, sessions)
         await db.close()
+
+
+async def bench_enumeration(db: Database, clock: ManualClock, sessions: Sessions) -> None:
+    """A failed sign-in must take as long for an unknown address as for a known one (no enumeration)."""
+    from backend.accounts.ratelimit import RateLimiter
+    from backend.accounts.service import AccountError, AccountService
+    from backend.accounts.testing import create_linked_account
+
+    service = AccountService(db, clock, sessions, RateLimiter(db, clock), secret="bench" * 8, base_url="http://b")
+    await create_linked_account(db, "connu@bench.test", "une phrase de passe de référence", None, clock=clock)
+    times: dict[str, list[float]] = {"connu@bench.test": [], "inconnu@bench.test": []}
+    for n in range(8):
+        for address in times:
+            start = time.perf_counter()
+            try:
+                await service.sign_in(address, "mauvais mot de passe", f"10.0.{n}.1", None)
+            except AccountError:
+                pass
+            times[address].append(time.perf_counter() - start)
+            clock.advance(3600)  # stay under the lockout: this measures the answer, not the limit
+    for address, samples in times.items():
+        print(f"failed sign-in, {'known' if address.startswith('connu') else 'unknown'} address: {timed(samples)}")
 
 
 def main() -> None:
