@@ -15,7 +15,7 @@ import re
 
 import msgspec
 
-from backend.law.events import Cancellation, Event, InvalidRecord, _check, _reword, decode_event, event_ref
+from backend.law.events import Cancellation, Event, InvalidRecord, _reword, check_event, decode_event, event_ref
 from backend.register.feed import HolderRecord
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
@@ -50,7 +50,7 @@ def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
         except (msgspec.ValidationError, msgspec.DecodeError):
             pass
         else:
-            if not _check(event, ""):
+            if not check_event(event, ""):
                 return _event_row(number, event, neph, extract_id)
     elif _HOLDER_FIRST.match(text):
         try:
