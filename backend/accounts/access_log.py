@@ -13,10 +13,12 @@ The price is that a hard crash can lose the last second of log rows, never other
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from backend.accounts.clock import Clock
 
+log = logging.getLogger(__name__)
 DAY = 86_400
 PURGE_EVERY = 3_600
 FLUSH_AFTER = 1.0
@@ -31,14 +33,31 @@ class AccessLog:
         self._last_purge = 0
         self._pending: list[tuple[int, int, str, str]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     async def record(self, account_id: int, neph: str, page: str) -> None:
-        self._pending.append((self.clock(), account_id, neph, page))
-        if len(self._pending) >= FLUSH_ROWS:
+        now = self.clock()
+        self._pending.append((now, account_id, neph, page))
+        if len(self._pending) >= FLUSH_ROWS or now - self._pending[0][0] > FLUSH_AFTER:
             await self.flush()
-        elif self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(FLUSH_AFTER, lambda: loop.create_task(self.flush()))
+            return
+        loop = asyncio.get_running_loop()
+        if self._timer is None or self._timer_loop is not loop:  # (a test client runs each request in its own loop)
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_loop = loop.call_later(FLUSH_AFTER, self._flush_soon, loop), loop
+
+    def _flush_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        task = loop.create_task(self.flush())
+        self._tasks.add(task)  # keep a reference until done (the loop only holds weak ones)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("journal des consultations : écriture impossible (%s)", type(task.exception()).__name__)
 
     async def flush(self) -> None:
         if self._timer is not None:

@@ -51,6 +51,16 @@ def live_accounts(tmp_path: Path):
             sock.close()
 
 
+def access_rows(db_path, neph):
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT page FROM access_log WHERE neph = ?", (neph,)).fetchall()
+    finally:
+        conn.close()
+
+
 async def no_axe_violations(page):
     violations = await run_axe(page)
     assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
@@ -119,6 +129,13 @@ async def test_password_sign_in_and_linking_pages_in_chromium(chromium, live_acc
         await page.get_by_label("Nom de naissance").fill("Martin")
         await page.get_by_role("button", name="Relier mon dossier").click()
         await page.wait_for_url(f"{base}/solde")
+        # On a real server the buffered access log is written by a timer about a second later.
+        for _ in range(100):
+            rows = await asyncio.to_thread(access_rows, db_path, holder.neph)
+            if rows:
+                break
+            await asyncio.sleep(0.1)
+        assert rows == [("/solde",)]
         for path in ("/compte", "/inscription", "/mot-de-passe-oublie", "/compte/mot-de-passe"):
             await page.goto(f"{base}{path}")
             await no_axe_violations(page)

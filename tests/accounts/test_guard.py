@@ -103,3 +103,20 @@ async def test_open_redirect_in_the_return_url_is_ignored(accounts_harness):
     assert response.status_code == 303 and response.headers["location"] == "/solde"
     page = await client.get("/connexion?retour=https://evil.example/")
     assert "evil.example" not in page.text
+
+
+async def test_buffered_views_are_written_at_shutdown(accounts_db_path):
+    import sqlite3
+
+    from tests.fixtures.accounts import running_app, settings_for
+
+    async with running_app(settings_for(accounts_db_path)) as harness:
+        client = await harness.signed_in(MINE.neph)
+        await client.get("/permis")
+        account_id = client.account_id
+    conn = sqlite3.connect(accounts_db_path)
+    try:
+        rows = conn.execute("SELECT neph, page FROM access_log WHERE account_id = ?", (account_id,)).fetchall()
+    finally:
+        conn.close()
+    assert rows == [(MINE.neph, "/permis")]
