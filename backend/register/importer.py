@@ -12,32 +12,25 @@ Line numbers are 1-based; every problem is reported as ``FILE:LINE: event "id": 
 
 from __future__ import annotations
 
-import collections
-import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
-import itertools
-import multiprocessing
 import os
-import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 import msgspec
 
 from backend.register.feed import ExtractHeader
-from backend.register.linecheck import EVENT, HOLDER, check_chunk
+from backend.register.linecheck import EVENT, HOLDER, checked_chunks
 from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, utc_iso
 
 INSERT_EVENT_IF_NEW = INSERT_EVENT + " ON CONFLICT (id) DO NOTHING"
 
 BATCH_LINES = 5000
-CHUNK_LINES = 2000
 _encode_json = msgspec.json.encode
 
 
@@ -178,7 +171,7 @@ class FeedImporter:
         """Lines are checked in chunks (here or in worker processes), then applied in file order."""
         batch = _Batch()
         number = 1
-        for first, lines, checked in self._checked_chunks(handle):
+        for first, lines, checked in checked_chunks(handle, self.extract_id, self.workers):
             for text, outcome in zip(lines, checked):
                 if outcome is not None:
                     self._apply(outcome, text, batch)
@@ -189,26 +182,6 @@ class FeedImporter:
             self.progress(sum(map(len, lines)))
         self._flush(batch)
         self.result.lines = number
-
-    def _checked_chunks(self, handle: BinaryIO) -> Iterator[tuple[int, list[bytes], list]]:
-        chunks = _chunks(handle)
-        if self.workers < 1:
-            for first, lines in chunks:
-                yield first, lines, check_chunk(first, lines, self.extract_id)
-            return
-        # fork: the workers inherit the imported modules (the CLI process has no other threads).
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            pending: collections.deque = collections.deque()
-            for first, lines in chunks:
-                pending.append((first, lines, pool.submit(check_chunk, first, lines, self.extract_id)))
-                # A few chunks in flight keep the workers busy; more would only use memory.
-                if len(pending) > 2 * self.workers:
-                    first, lines, future = pending.popleft()
-                    yield first, lines, future.result()
-            while pending:
-                first, lines, future = pending.popleft()
-                yield first, lines, future.result()
 
     def _apply(self, outcome: tuple, text: bytes, batch: _Batch) -> None:
         kind, number = outcome[0], outcome[1]
@@ -318,25 +291,6 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker must not outlive an importer killed with kill -9 (it would wait forever for work)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _chunks(handle: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, lines) for the lines after the header."""
-    first = 2
-    while lines := list(itertools.islice(handle, CHUNK_LINES)):
-        yield first, lines
-        first += len(lines)
 
 
 def _plain(exc: Exception) -> str:

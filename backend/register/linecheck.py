@@ -11,7 +11,16 @@ in worker processes. The importer then does the checks that need the whole file 
 
 from __future__ import annotations
 
+import collections
+import ctypes
+import itertools
+import multiprocessing
+import os
 import re
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import BinaryIO
 
 import msgspec
 
@@ -19,6 +28,7 @@ from backend.law.events import Cancellation, Event, InvalidRecord, _reword, chec
 from backend.register.feed import HolderRecord
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
+CHUNK_LINES = 2000
 
 _decode_json = msgspec.json.Decoder().decode
 _decode_event_json = msgspec.json.Decoder(Event).decode
@@ -30,6 +40,29 @@ _encode_json = msgspec.json.encode
 _NEPH_FIRST = re.compile(rb'\{\s*"neph"\s*:\s*"([0-9A-Za-z]{12})"\s*,')
 _HOLDER_FIRST = re.compile(rb'\{\s*"type"\s*:\s*"holder"\s*,')
 _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, list[bytes], list]]:
+    """(first line number, lines, their outcomes) in file order, for the lines after the header;
+    with `workers` > 0 the checks run in that many processes, a few chunks ahead of the caller."""
+    chunks = _chunks(handle)
+    if workers < 1:
+        for first, lines in chunks:
+            yield first, lines, check_chunk(first, lines, extract_id)
+        return
+    # fork: the workers inherit the imported modules (the CLI process has no other threads).
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        pending: collections.deque = collections.deque()
+        for first, lines in chunks:
+            pending.append((first, lines, pool.submit(check_chunk, first, lines, extract_id)))
+            # A few chunks in flight keep the workers busy; more would only use memory.
+            if len(pending) > 2 * workers:
+                first, lines, future = pending.popleft()
+                yield first, lines, future.result()
+        while pending:
+            first, lines, future = pending.popleft()
+            yield first, lines, future.result()
 
 
 def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> list[tuple | None]:
@@ -103,3 +136,22 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
         reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
         return PROBLEM, number, f'event "{event.id}"', reason
     return _event_row(number, event, neph, extract_id)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive an importer killed with kill -9 (it would wait forever for work)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, lines) for the lines after the header."""
+    first = 2
+    while lines := list(itertools.islice(handle, CHUNK_LINES)):
+        yield first, lines
+        first += len(lines)
