@@ -71,6 +71,11 @@ async def test_a_driver_never_sees_another_drivers_file(accounts_harness):
         assert THEIRS.neph not in body.replace(query, ""), f"{template} shows the other driver's NEPH"
         assert THEIRS.family_name not in body.upper(), f"{template} shows the other driver's name"
         assert THEIRS.given_names not in body, f"{template} shows the other driver's given names"
+        if not has_params:  # the NEPH as a path segment addresses nothing
+            below = await client.get(f"{template.rstrip('/')}/{THEIRS.neph}")
+            assert below.status_code == 404, f"{template}/<NEPH>: {below.status_code}"
+    for path in (f"/dossier/{THEIRS.neph}", f"/dev/dossier/{THEIRS.neph}", f"/releve/{THEIRS.neph}.pdf"):
+        assert (await client.get(path)).status_code == 404, path
 
 
 async def test_access_log_records_who_viewed_which_file_and_is_purged(accounts_harness):
