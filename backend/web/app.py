@@ -29,6 +29,7 @@ from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
 from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
+from backend.web.compression import OneShotBrotli
 from backend.web.security import SecurityHeadersMiddleware, security_headers
 from backend.web.templating import STATIC_DIR, StaticFiles, create_environment
 
@@ -42,6 +43,16 @@ def paris_today() -> dt.date:
 
 def provide_register(request: Request) -> SqliteRegister:
     return request.app.state.register
+
+
+def compression_config() -> CompressionConfig:
+    # Brotli quality 4 with a 256 KB window, compressed in one call (compression.OneShotBrotli):
+    # measured several times cheaper per page than Litestar's default streaming quality 5 with a
+    # 4 MB window, for ~5 % more bytes; pages are small and made per request.
+    config = CompressionConfig(backend="brotli", brotli_quality=4, brotli_lgwin=18, gzip_compress_level=6,
+                               brotli_gzip_fallback=True, minimum_size=500)
+    config.compression_facade = OneShotBrotli  # set after __post_init__, which picks Litestar's own facade
+    return config
 
 
 def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date] = paris_today) -> Litestar:
@@ -90,10 +101,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         lifespan=[lifespan],
         plugins=[HTMXPlugin(), AccountsPlugin(settings)],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
-        # Brotli quality 4 with a 256 KB window: measured ~4x cheaper per page than Litestar's default
-        # (quality 5, 4 MB window) for 2 % more bytes; pages are small and made per request.
-        compression_config=CompressionConfig(backend="brotli", brotli_quality=4, brotli_lgwin=18,
-                                             gzip_compress_level=6, brotli_gzip_fallback=True, minimum_size=500),
+        compression_config=compression_config(),
         debug=False,
         openapi_config=None,
     )

@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.web.app import create_app
+from backend.web.templating import STATIC_DIR
 from tests.fixtures.web import MARTIN, web_settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -53,6 +54,7 @@ async def test_pages_are_compressed(web_client):
         brotli = await client.get("/historique", headers={"Accept-Encoding": "br"})
         gzip = await client.get("/historique", headers={"Accept-Encoding": "gzip"})
     assert brotli.headers["content-encoding"] == "br"
+    assert brotli.text == gzip.text and "<h1>Historique de votre dossier</h1>" in brotli.text
     assert gzip.headers["content-encoding"] == "gzip"
     assert "Accept-Encoding" in brotli.headers["vary"] and "HX-Request" in brotli.headers["vary"]
 
@@ -64,8 +66,10 @@ async def test_static_files_have_versioned_urls_and_a_year_of_cache(web_client):
         assert urls, "the layout links CSS and JS"
         for url in urls:
             assert re.search(r"\?v=[0-9a-f]{12}$", url), f"{url} has no content version"
-            response = await client.get(url)
+            response = await client.get(url, headers={"Accept-Encoding": "br"})
             assert response.status_code == 200, url
+            on_disk = (STATIC_DIR / url.split("?")[0].removeprefix("/static/")).read_bytes()
+            assert response.content == on_disk, f"{url} does not decompress to the file"
             assert "max-age=31536000" in response.headers["cache-control"]
             assert "immutable" in response.headers["cache-control"]
 
