@@ -260,9 +260,6 @@ def check_event(event: _Event, ref: str) -> list[EventError]:
     return problems
 
 
-_check = check_event  # the name backend/register/importer.py imports
-
-
 def decode_event(raw: Any, index: int | None = None) -> Event:
     """Validate one already-parsed JSON value as an event; raise InvalidRecord on any problem."""
     ref = event_ref(raw, index)
