@@ -45,11 +45,14 @@ local path, hx = "/", false
 function init(args)
   path = args[1]
   hx = args[2] == "hx"
-  for line in io.lines(args[3]) do cookies[#cookies + 1] = line end
+  if args[3] ~= "-" then
+    for line in io.lines(args[3]) do cookies[#cookies + 1] = line end
+  end
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
 end
 function request()
-  local headers = {["Accept-Encoding"] = "br, gzip", ["Cookie"] = cookies[math.random(#cookies)]}
+  local headers = {["Accept-Encoding"] = "br, gzip"}
+  if #cookies > 0 then headers["Cookie"] = cookies[math.random(#cookies)] end
   if hx then headers["HX-Request"] = "true" end
   return wrk.format("GET", path, headers)
 end
@@ -117,9 +120,10 @@ def wait_until_up(base: str, timeout: float = 120.0) -> None:
     raise SystemExit("the server did not start (see var/bench/web-server.log)")
 
 
-def wrk(base: str, path: str, hx: bool, cookies_file: Path, script: Path, duration: int) -> dict:
+def wrk(base: str, path: str, hx: bool, cookies_file: Path | None, script: Path, duration: int) -> dict:
+    """`cookies_file` None: anonymous requests (the floor route, so that no session lookup is measured)."""
     command = ["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", "-s", str(script), base, "--",
-               path, "hx" if hx else "full", str(cookies_file)]
+               path, "hx" if hx else "full", str(cookies_file) if cookies_file else "-"]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
     def latency(label: str) -> float:
@@ -257,14 +261,15 @@ def main() -> int:
             script.write_text(WRK_SCRIPT)
             routes = [("/sante", False, "static text, no DB (floor)"), ("/solde", False, "balance, full page"),
                       ("/solde", True, "balance, htmx fragment"), ("/historique", False, "history, full page")]
-            for path, hx, _ in routes[:2]:  # warm up both workers (imports, templates, page cache)
-                wrk(base, path, hx, cookies_file, script, 3)
+            for path, hx, _ in routes[1:]:  # warm up both workers (imports, templates, page cache)
+                wrk(base, path, hx, cookies_file, script, 2)
             # Routes interleaved, each run `--repeat` times; the median run (by req/s) is reported, because
             # the machine is shared and the floor itself drifts between runs.
             runs: dict[int, list[dict]] = {i: [] for i in range(len(routes))}
             for _ in range(args.repeat):
                 for i, (path, hx, _label) in enumerate(routes):
-                    runs[i].append(wrk(base, path, hx, cookies_file, script, args.duration))
+                    signed_in = None if path == "/sante" else cookies_file
+                    runs[i].append(wrk(base, path, hx, signed_in, script, args.duration))
             results = [(label, path, sorted(runs[i], key=lambda r: r["rps"])[len(runs[i]) // 2])
                        for i, (path, hx, label) in enumerate(routes)]
             floor = results[0][2]["rps"]
