@@ -5,7 +5,7 @@ run (the demo generator is deterministic). The import runs in a child process, e
 `pointspermis import FILE --db PATH`, so that its peak RSS is its own.
 Goal: >= 100,000 events/s with flat memory. Prints figures; asserts nothing.
 
-    .venv/bin/python tools/bench/bench_import.py [--events N] [--seed S]
+    .venv/bin/python tools/bench/bench_import.py [--events N] [--seed S] [--workers N]
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="passed to pointspermis import (default: its own choice)")
     args = parser.parse_args()
 
     folder = Path(tempfile.gettempdir()) / "pointspermis-bench"
@@ -66,8 +67,10 @@ def main() -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", "backend", "import", str(feed), "--db", str(db)], cwd=ROOT,
-                           capture_output=True, text=True)
+    command = [sys.executable, "-m", "backend", "import", str(feed), "--db", str(db)]
+    if args.workers is not None:
+        command += ["--workers", str(args.workers)]
+    child = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if child.returncode != 0:
         print(child.stdout, child.stderr, file=sys.stderr)
