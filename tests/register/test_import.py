@@ -244,3 +244,35 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, de
                         feed.with_name("feed.jsonl.rejected.jsonl").read_text()))
     assert outputs[0] == outputs[1]
     assert "2 rejected" in outputs[0][0]
+
+
+async def test_latest_extract_is_the_most_recent_by_extraction_time(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Data freshness: an older extract imported later does not make the data look older."""
+    from backend.register.db import Database
+    from backend.register.repository import SqliteRegister
+
+    db = tmp_path / "db.sqlite3"
+    newer = write(tmp_path / "newer.jsonl", {**HEADER, "extract_id": "new", "extracted_at": "2026-11-25T23:30:00+01:00"},
+                  HOLDER)
+    older = write(tmp_path / "older.jsonl", {**HEADER, "extract_id": "old", "extracted_at": "2026-11-20T22:00:00+00:00"},
+                  HOLDER, LICENCE)
+    status, out, err = run_import(capsys, db, newer, older)  # several files in one command, in order
+    assert status == 0, err
+    assert out.count("imported —") == 2
+    register = SqliteRegister(await Database.open(db))
+    try:
+        latest = await register.latest_extract()
+        assert latest is not None and latest.extract_id == "new"
+        assert latest.extracted_at.isoformat() == "2026-11-25T22:30:00+00:00"  # stored in UTC
+        assert [e.id for e in await register.get_events(NEPH)] == ["l-1"]
+    finally:
+        await register.db.close()
+
+
+def test_a_missing_file_is_reported_and_the_others_imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    status, out, err = run_import(capsys, db, tmp_path / "nowhere.jsonl", write(tmp_path / "a.jsonl", HEADER, HOLDER))
+    assert status == 1
+    assert f"{tmp_path / 'nowhere.jsonl'}: no such file" in err
+    assert count(db, "holders") == 1
