@@ -242,3 +242,14 @@ async def test_reset_requests_are_limited_per_address_whether_or_not_it_exists(a
         statuses = [(await post(accounts_harness, client, "/mot-de-passe-oublie", email=address)).status_code
                     for _ in range(4)]
         assert statuses == [200, 200, 200, 429], address
+
+
+async def test_sign_in_spraying_many_addresses_from_one_client_is_stopped(accounts_harness):
+    from backend.accounts.ratelimit import SIGNIN_PER_CLIENT
+
+    client = await accounts_harness.client()
+    statuses = [
+        (await sign_in(accounts_harness, client, f"cible{i}@exemple.test", "mauvais mot de passe")).status_code
+        for i in range(SIGNIN_PER_CLIENT.attempts + 1)
+    ]
+    assert statuses == [400] * SIGNIN_PER_CLIENT.attempts + [429]
