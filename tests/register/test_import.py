@@ -276,3 +276,22 @@ def test_a_missing_file_is_reported_and_the_others_imported(tmp_path: Path, caps
     assert status == 1
     assert f"{tmp_path / 'nowhere.jsonl'}: no such file" in err
     assert count(db, "holders") == 1
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_feed: Path) -> None:
+    import io
+    import sys
+
+    from backend.register import commands_import
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(commands_import, "PROGRESS_MIN_BYTES", 0)  # the demo feed is small
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        db = tmp_path / f"db-{shown}.sqlite3"
+        assert main(["import", str(demo_feed), "--db", str(db), "--workers", "0"]) == 0
+        assert ("demo.jsonl:" in stream.getvalue() and "%|" in stream.getvalue()) is shown, stream.getvalue()
