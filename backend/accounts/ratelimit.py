@@ -3,6 +3,10 @@
 A limit is (max attempts, window seconds) on a key such as `signin:addr:<hash of the
 address>` or `signin:ip:<client address>`. Keys on an address are hashed and used whether or
 not an account exists, so the lockout itself reveals nothing about who has an account.
+
+The client address is the connection's peer (`request.client.host`). Behind a reverse proxy,
+run the ASGI server with its trusted-proxy option (uvicorn `--forwarded-allow-ips`) so that the
+peer is the visitor, not the proxy — otherwise every visitor shares one client budget.
 """
 
 from __future__ import annotations
