@@ -120,7 +120,7 @@ async def sign_out(request: Request) -> Response:
 # --- sign-up and address confirmation -----------------------------------------------------
 @get("/inscription", include_in_schema=False)
 async def sign_up_page(request: Request) -> Response:
-    return page(request, "sign_up.html", email="")
+    return page(request, "sign_up.html", email="", fc_enabled=accounts(request).fc is not None)
 
 
 @post("/inscription", include_in_schema=False)
@@ -130,7 +130,7 @@ async def sign_up(request: Request) -> Response:
     try:
         mails = await accounts(request).service.sign_up(email, form.get("password", ""), client_address(request))
     except AccountError as error:
-        return error_page(request, "sign_up.html", error, email=email)
+        return error_page(request, "sign_up.html", error, email=email, fc_enabled=accounts(request).fc is not None)
     return sent_page(request, mails, "Consultez votre messagerie",
                      f"Si l'adresse {email.strip()} peut être utilisée, un courriel vient d'y être envoyé. "
                      "Ouvrez le lien qu'il contient pour confirmer votre adresse et activer votre compte.",
