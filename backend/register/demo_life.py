@@ -38,23 +38,36 @@ class _Capital:
     def __init__(self, issued_on: dt.date, training: str) -> None:
         self.probation_end = None if issued_on < dt.date(2004, 3, 1) else _years(issued_on, 2 if training == "aac" else 3)
         self.balance = self.maximum = 12 if self.probation_end is None else 6
+        # yearly probation increments (+2, +3 with AAC) for licences issued since 2007-12-31
+        self.increment = (3 if training == "aac" else 2) if issued_on >= dt.date(2007, 12, 31) else 0
+        self.next_anniversary = _years(issued_on, 1)
         self.last_withdrawal: dt.date | None = None
+        self.serious = False  # a C4, C5 or délit since the last full restoration: 3 years instead of 2
         self.clean_probation = True
 
     def advance(self, day: dt.date) -> None:
+        while self.probation_end and self.next_anniversary < self.probation_end and self.next_anniversary <= day:
+            if self.clean_probation and self.increment:
+                self.balance += self.increment
+                self.maximum += self.increment
+            self.next_anniversary = _years(self.next_anniversary, 1)
         if self.probation_end and day >= self.probation_end:
             self.maximum = 12
             if self.clean_probation:
                 self.balance = 12
             self.probation_end = None
-        if self.last_withdrawal and day >= _years(self.last_withdrawal, 3):
-            self.balance = self.maximum
-            self.last_withdrawal = None
+        if self.last_withdrawal:
+            years = 3 if self.serious or self.last_withdrawal < dt.date(2011, 1, 1) else 2
+            if day >= _years(self.last_withdrawal, years):
+                self.balance = self.maximum
+                self.last_withdrawal = None
+                self.serious = False
 
-    def withdraw(self, points: int, established_on: dt.date) -> None:
+    def withdraw(self, points: int, established_on: dt.date, offence_class: str) -> None:
         if points:
             self.balance = max(0, self.balance - points)
             self.last_withdrawal = established_on
+            self.serious = self.serious or offence_class in ("C4", "C5", "DELIT") or self.probation_end is not None
             if self.probation_end:
                 self.clean_probation = False
 
@@ -123,7 +136,7 @@ class _Life:
             fields["simultaneous_group"] = group
         event = self.add("offence", lag=(7, 100), effective=established, **fields)
         capital.advance(established)
-        capital.withdraw(kind.points, established)
+        capital.withdraw(kind.points, established, kind.offence_class)
         return event, kind
 
     def course(self, first_day: dt.date, kind: str, capital: _Capital | None) -> None:
