@@ -13,11 +13,16 @@ from backend.accounts.clock import Clock, system_clock
 from backend.accounts.passwords import hash_password
 from backend.accounts.session import Sessions
 
+_hashes: dict[str, str] = {}
+
 
 async def create_linked_account(db: Any, email: str, password: str, neph: str | None,
                                 clock: Clock = system_clock) -> int:
     """A verified account (`email`, `password`) linked to `neph`; an existing one is updated."""
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = _hashes.get(password) or await asyncio.to_thread(hash_password, password)
+    # Tests make hundreds of accounts with the same password: hash it once per process (a real
+    # argon2id hash, same salt for these accounts — fine for test and demo accounts only).
+    _hashes[password] = password_hash
     now = clock()
     async with db.write() as conn:
         cursor = await conn.execute(
