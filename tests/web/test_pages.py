@@ -171,3 +171,12 @@ async def test_home_for_a_signed_in_driver_leads_to_their_pages(web_client):
     hrefs = {attrs.get("href") for tag, attrs in page.elements if tag == "a"}
     assert {"/solde", "/historique"} <= hrefs
     assert "Créer un compte" not in page.text
+
+
+@pytest.mark.parametrize(("path", "nav"), [("/solde", "/solde"), ("/historique?type=stages", "/historique"),
+                                           ("/calendrier", "/calendrier"), ("/permis", "/permis")])
+async def test_navigation_marks_the_current_section(web_client, path, nav):
+    async with web_client(MARTIN.neph) as client:
+        page = check_page((await client.get(path)).text)
+    current = [attrs["href"] for tag, attrs in page.elements if tag == "a" and attrs.get("aria-current") == "page"]
+    assert current == [nav]

@@ -17,6 +17,7 @@ async def driver_file(request: Request, register: Any, viewer: Any) -> LicenceFi
     return await licence_file(register, viewer.neph, request.app.state.today())
 
 
-def page_context(view: Any, viewer: Any, **extra: Any) -> dict[str, Any]:
-    """What base.html needs besides the view: who is signed in (driver navigation) and freshness."""
-    return {"view": view, "viewer": viewer, "extracted_at": view.extracted_at, **extra}
+def page_context(view: Any, viewer: Any, nav_current: str, **extra: Any) -> dict[str, Any]:
+    """What base.html needs besides the view: who is signed in (driver navigation), freshness, and the
+    current section (given, so the layout does not parse the request URL on every page)."""
+    return {"view": view, "viewer": viewer, "extracted_at": view.extracted_at, "nav_current": nav_current, **extra}

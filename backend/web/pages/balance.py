@@ -15,4 +15,4 @@ from backend.web.pages._common import PRIVATE, driver_file, page_context
 @get("/solde", include_in_schema=False)
 async def balance(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     view = balance_view(await driver_file(request, register, viewer))
-    return render(request, "pages/balance.html", page_context(view, viewer), block="balance_card", headers=PRIVATE)
+    return render(request, "pages/balance.html", page_context(view, viewer, "solde"), block="balance_card", headers=PRIVATE)

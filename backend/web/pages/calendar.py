@@ -17,7 +17,7 @@ from backend.web.pages._common import PRIVATE, driver_file, page_context
 @get("/calendrier", include_in_schema=False)
 async def calendar(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     view = calendar_view(await driver_file(request, register, viewer))
-    return render(request, "pages/calendar.html", page_context(view, viewer), headers=PRIVATE)
+    return render(request, "pages/calendar.html", page_context(view, viewer, "calendrier"), headers=PRIVATE)
 
 
 @get("/calendrier.ics", include_in_schema=False)

@@ -17,4 +17,4 @@ from backend.web.pages._common import PRIVATE, driver_file, page_context
 async def history(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any], type: FromQuery[str] = "tout", tout: FromQuery[str] = "") -> Response:
     file = await driver_file(request, register, viewer)
     view = history_view(file, kind=type, show_all=tout == "1")
-    return render(request, "pages/history.html", page_context(view, viewer, page_title=view.title), block="history_results", headers=PRIVATE)
+    return render(request, "pages/history.html", page_context(view, viewer, "historique", page_title=view.title), block="history_results", headers=PRIVATE)

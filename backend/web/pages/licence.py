@@ -15,4 +15,4 @@ from backend.web.pages._common import PRIVATE, driver_file, page_context
 @get("/permis", include_in_schema=False)
 async def licence(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     view = licence_view(await driver_file(request, register, viewer))
-    return render(request, "pages/licence.html", page_context(view, viewer), headers=PRIVATE)
+    return render(request, "pages/licence.html", page_context(view, viewer, "permis"), headers=PRIVATE)
