@@ -228,3 +228,12 @@ async def test_signed_out_visitors_are_sent_to_sign_in(signed_in_client):
     for url in ("/releve", "/releve.pdf"):
         response = await stranger.get(url)
         assert response.status_code == 303 and response.headers["location"].startswith("/connexion"), url
+
+
+async def test_without_a_signing_key_no_unsealed_statement_is_handed_out(signed_in_client):
+    client = await signed_in_client(LONG)
+    client.app.state.seal_keyring = Keyring.parse("", public_key_of(new_private_key("old1")))
+    for url in ("/releve", "/releve.pdf"):
+        response = await client.get(url)
+        assert response.status_code >= 500, url  # the web area's error page (503 is shown as its 500 page)
+        assert LONG not in response.text and "MARTIN" not in response.text
