@@ -16,6 +16,9 @@ from tests.fixtures.browser import DESKTOP, MOBILE, NARROW
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+# Without JavaScript the layout is the same CSS: the phone size is the demanding one.
+VIEWPORTS = {True: (MOBILE, DESKTOP), False: (MOBILE,)}
+
 
 async def open_page(page, url: str, status: int = 200):
     response = await page.goto(url)
@@ -28,7 +31,7 @@ async def open_page(page, url: str, status: int = 200):
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 async def test_public_page(browser_page, live_server, axe_check, path, js):
     page = await browser_page(js=js)
-    for viewport in (MOBILE, DESKTOP):
+    for viewport in VIEWPORTS[js]:
         await page.set_viewport_size(viewport)
         await open_page(page, live_server(path))
         await check_structure(page, js=js)
@@ -42,7 +45,7 @@ async def test_public_page(browser_page, live_server, axe_check, path, js):
 @pytest.mark.parametrize("path", DRIVER_PAGES)
 async def test_driver_page(browser_page, live_server, axe_check, path, driver, js):
     page = await browser_page(js=js, neph=live_server.nephs[driver])
-    for viewport in (MOBILE, DESKTOP):
+    for viewport in VIEWPORTS[js]:
         await page.set_viewport_size(viewport)
         await open_page(page, live_server(path))
         assert page.url == live_server(path), f"{path}: redirected to {page.url}"
