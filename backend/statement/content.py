@@ -16,131 +16,13 @@ import msgspec
 from backend.law import events as ev
 from backend.records import labels
 from backend.records.views import licence_view
-
-_STRUCT = dict(frozen=True, kw_only=True)
+from backend.statement.model import (
+    Cancellation, Category, Course, Decision, Identity, Licence, MedicalVisit, Offence, Probation, Restoration,
+    StatementContent, Suspension,
+)
 
 RESTORATION_KINDS = ("single_point_restoration", "full_restoration", "ten_year_restoration",
                      "course_credit", "probation_increment")
-
-
-class Identity(msgspec.Struct, **_STRUCT):
-    family_name: str
-    given_names: str
-    birth_date: dt.date
-    birth_place: str  # as printed: "commune INSEE 69123", or "né(e) à l'étranger"
-    birth_country: str  # "France" or "pays INSEE 99134"
-
-
-class Probation(msgspec.Struct, **_STRUCT):
-    started_on: dt.date
-    ends_on: dt.date
-    training: str
-    note: str | None
-
-
-class Category(msgspec.Struct, **_STRUCT):
-    category: str
-    obtained_on: dt.date
-    valid_until: dt.date | None
-    validity: str
-
-
-class Licence(msgspec.Struct, **_STRUCT):
-    event_id: str
-    issued_on: dt.date
-    kind: str
-    training: str
-    categories: list[Category]
-
-
-class Offence(msgspec.Struct, **_STRUCT):
-    event_id: str
-    label: str
-    natinf: str | None
-    offence_class: str
-    committed_on: dt.date
-    place: str | None
-    established_on: dt.date
-    established_by: str
-    points: int  # what the offence withdraws before any cap
-    withdrawn: int  # what was actually withdrawn (engine)
-    cap: str | None  # why fewer points were withdrawn, if so
-    cancelled: str | None  # "Annulée le … : motif" when the register cancelled it
-
-
-class Restoration(msgspec.Struct, **_STRUCT):
-    date: dt.date
-    kind: str
-    change: int
-    balance: int
-    maximum: int
-    rule: str
-    explanation: str
-
-
-class Course(msgspec.Struct, **_STRUCT):
-    event_id: str
-    first_day: dt.date
-    last_day: dt.date
-    kind: str
-    organiser: str | None
-    place: str | None
-    points: int  # credited by the engine
-    cancelled: str | None
-
-
-class MedicalVisit(msgspec.Struct, **_STRUCT):
-    visited_on: dt.date
-    outcome: str
-    valid_until: dt.date | None
-    categories: list[str]
-
-
-class Suspension(msgspec.Struct, **_STRUCT):
-    starts_on: dt.date
-    ends_on: dt.date | None
-    kind: str
-    label: str | None
-
-
-class Decision(msgspec.Struct, **_STRUCT):
-    """Invalidation, surrender of the licence, annulment, complementary training."""
-
-    date: dt.date
-    label: str
-    detail: str | None
-
-
-class Cancellation(msgspec.Struct, **_STRUCT):
-    event_id: str
-    cancelled_on: dt.date
-    what: str
-    reason: str | None
-
-
-class StatementContent(msgspec.Struct, **_STRUCT):
-    neph: str
-    as_of: dt.date
-    extracted_at: dt.datetime | None
-    identity: Identity
-    status: str
-    balance: int | None
-    maximum: int | None
-    problem: str | None
-    probation: Probation | None
-    mandatory_course_due_by: dt.date | None  # stage obligatoire (lettre 48N) to follow by this date
-    new_licence_not_before: dt.date | None
-    warnings: list[str]
-    licences: list[Licence]
-    restrictions: list[str]
-    offences: list[Offence]
-    restorations: list[Restoration]
-    courses: list[Course]
-    medical_visits: list[MedicalVisit]
-    suspensions: list[Suspension]
-    decisions: list[Decision]
-    cancellations: list[Cancellation]
-
 
 _ENCODER = msgspec.json.Encoder(order="deterministic")
 
