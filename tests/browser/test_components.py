@@ -46,6 +46,7 @@ GALLERY = """{% extends "base.html" %}
 {{ timeline(entries=entries, label="Historique du dossier") }}
 {{ timeline(entries=[], empty_text="Aucun événement de ce type.") }}
 {{ pagination(current=4, total=9, url_pattern="/historique?page={page}", hx_target="#resultats") }}
+<p id="resultats"><a id="lien-casse" href="/cette-page-n-existe-pas" hx-get="/cette-page-n-existe-pas" hx-target="#resultats">Lien vers une page disparue</a></p>
 {% endblock %}"""
 
 ENTRIES = [
@@ -119,3 +120,13 @@ async def test_meaning_never_by_colour_alone(browser_page, live_server):
     assert await items.nth(0).locator("time").get_attribute("datetime") == "2025-03-20"
     assert "20 mars 2025" in await items.nth(0).locator("time").text_content()
     assert await page.locator('.pagination [aria-current="page"]').text_content() == "Page 4"
+
+
+async def test_failed_htmx_get_falls_back_to_a_full_page(browser_page, live_server):
+    """htmx 2 does not swap a 404: app.js navigates instead, so the person sees the error page."""
+    page = await browser_page(viewport=DESKTOP)
+    await show_gallery(page, live_server)
+    async with page.expect_navigation():
+        await page.locator("#lien-casse").click()
+    assert page.url == live_server("/cette-page-n-existe-pas")
+    assert await page.locator("h1").count() == 1

@@ -69,6 +69,23 @@
 
   document.addEventListener("htmx:afterSettle", afterSwap);
 
+  // htmx 2 does not swap error responses, so a failed request would otherwise do nothing at all.
+  // A failed GET falls back to an ordinary navigation (the server's full error page, which works
+  // like any page); a network failure is said in the live region.
+  document.addEventListener("htmx:responseError", function (event) {
+    var detail = event.detail || {};
+    var config = detail.requestConfig || {};
+    var path = detail.pathInfo && (detail.pathInfo.finalRequestPath || detail.pathInfo.requestPath);
+    if (config.verb === "get" && path) {
+      window.location.assign(path);
+    } else {
+      announce("Une erreur est survenue. Rechargez la page et réessayez.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    announce("Le service ne répond pas. Vérifiez votre connexion à Internet, puis réessayez.");
+  });
+
   // CSRF: htmx requests that change state carry the token as a header (forms also carry it as
   // the hidden field _csrf_token, which is what works without JavaScript).
   document.addEventListener("htmx:configRequest", function (event) {
