@@ -150,16 +150,17 @@ def _status_notices(file: LicenceFile) -> tuple[Notice, ...]:
                             "Un stage de sensibilisation terminé avant cette remise peut vous rendre des points "
                             "et éviter l'invalidation. Après la remise, vous devrez restituer votre permis à la "
                             "préfecture dans les 10 jours."),)
+    when = result.new_licence_not_before
+    if when is not None:
+        new_licence = (f"Vous pouvez repasser le permis depuis le {_fr(when)}." if when <= file.as_of else
+                       f"Vous pourrez repasser le permis à partir du {_fr(when)}.")
     if result.status == "invalidated":
-        when = result.new_licence_not_before
-        body = ("Vous pourrez repasser le permis à partir du " + _fr(when) + "." if when else
-                "La date à partir de laquelle vous pourrez repasser le permis sera connue une fois "
-                "votre permis remis à la préfecture.")
+        body = new_licence if when else ("La date à partir de laquelle vous pourrez repasser le permis sera connue "
+                                         "une fois votre permis remis à la préfecture.")
         return (Notice(tone="danger", title="Votre permis est invalidé (solde nul)", body=body),)
     if result.status == "annulled":
-        when = result.new_licence_not_before
-        body = ("Vous pourrez demander un nouveau permis à partir du " + _fr(when) + "." if when else
-                "La décision de justice fixe la date à partir de laquelle vous pourrez repasser le permis.")
+        body = new_licence if when else ("La décision de justice fixe la date à partir de laquelle vous pourrez "
+                                         "repasser le permis.")
         return (Notice(tone="danger", title="Votre permis a été annulé par décision de justice", body=body),)
     if result.status == "suspended":
         return (Notice(tone="warning", title="Votre permis est actuellement suspendu",

@@ -60,7 +60,9 @@ def test_invalidated_licence_says_from_when_a_new_licence_is_possible():
     file = make_file(raw, dt.date(2025, 4, 1))
     view = balance_view(file)
     assert view.status == "invalidated"
-    assert "20 septembre 2025" in view.status_notices[0].body
+    assert view.status_notices[0].body == "Vous pourrez repasser le permis à partir du 20 septembre 2025."
+    later = balance_view(make_file(raw, dt.date(2025, 10, 1)))
+    assert later.status_notices[0].body == "Vous pouvez repasser le permis depuis le 20 septembre 2025."
     assert "Un stage ne peut plus" in view.course_text
     assert licence_view(file).categories[0].validity == "non valide (permis invalidé)"
     titles = [line.title for line in history_view(file).lines]
