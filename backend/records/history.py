@@ -35,6 +35,8 @@ _ENTRY_GROUP = {
 # Event types whose own entry (same event_id, this kind) already tells the story.
 _PRIMARY_KIND = {"offence": "withdrawal", "course": "course_credit", "licence_issued": "licence_issued",
                  "invalidation_notified": "invalidation"}
+_CATEGORY = {"probation_increment": "Permis probatoire", "probation_end": "Permis probatoire",
+             "invalidation": "Invalidation"}
 DEFAULT_YEARS = 10
 
 
@@ -135,6 +137,8 @@ def _entry_line(entry: Any, events: dict[str, Any]) -> HistoryLine:
         title = (labels.LICENCE_KIND[event.kind] + ", " + labels.TRAINING[event.training]).capitalize()
         if event.categories:
             details.append(Detail("Catégories", ", ".join(event.categories)))
+    if title == kind_label:  # probation steps, invalidation: a category above, the precise step as title
+        kind_label = _CATEGORY.get(entry.kind, "")
     return HistoryLine(date=entry.date, group=_ENTRY_GROUP.get(entry.kind, "permis"), kind=entry.kind,
                        kind_label=kind_label, title=title, details=tuple(details), change=entry.change,
                        balance=entry.balance, maximum=entry.maximum, body=entry.explanation,
