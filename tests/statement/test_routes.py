@@ -237,3 +237,21 @@ async def test_without_a_signing_key_no_unsealed_statement_is_handed_out(signed_
         response = await client.get(url)
         assert response.status_code >= 500, url  # the web area's error page (503 is shown as its 500 page)
         assert LONG not in response.text and "MARTIN" not in response.text
+
+
+@pytest.mark.parametrize("neph", [LONG, "100000000002", "100000000003", "100000000006"])
+async def test_the_statement_and_the_balance_page_say_the_same(signed_in_client, neph):
+    """Same engine, same data, same day: the balance, ceiling and status agree with /solde."""
+    client = await signed_in_client(neph)
+    balance_page = (await client.get("/solde")).text
+    meter = re.search(r'<meter class="balance__meter" min="0" max="(\d+)" value="(\d+)"', balance_page)
+    statement = page_text((await client.get("/releve")).text)
+    assert meter or neph != LONG
+    if meter:
+        maximum, balance = int(meter.group(1)), int(meter.group(2))
+        assert f"Solde de points {balance} point" in statement
+        assert f"Nombre maximal de points {maximum} point" in statement
+    file = await licence_file(client.app.state.register, neph, client.app.state.today())
+    content = build_content(file)
+    assert content.balance == file.result.balance and content.maximum == file.result.maximum
+    assert f"Statut du permis {content.status}" in statement
