@@ -9,12 +9,16 @@ hundreds of milliseconds): callers run `render_pdf` in a worker thread.
 from __future__ import annotations
 
 import functools
+import logging
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint reports each rendering step at INFO: seven log lines per download, none useful.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "frontend" / "static"
 BASE_URL = "https://pointspermis.invalid/"
