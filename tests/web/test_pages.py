@@ -143,7 +143,8 @@ async def test_licence_page_lists_categories_restrictions_visits_suspensions(web
     assert "Aptitude avec restrictions constatée lors de la visite médicale du 15 janvier 2023" in martin
     assert "Aucune suspension n'est enregistrée." in martin
     assert "Suspension administrative : à partir du 1er mai 2024 jusqu'au 1er août 2024" in durand
-    assert "apprentissage anticipé de la conduite" in durand
+    assert "Formation Apprentissage anticipé de la conduite (conduite accompagnée)" in durand
+    assert "15 janvier 2023 : apte avec restrictions, valable jusqu'au 15 janvier 2028 (catégories B)." in martin
 
 
 async def test_health_route_is_public_plain_text(web_client):
