@@ -12,5 +12,7 @@ PUBLIC_PAGES = [
 ]
 NOT_FOUND_PAGE = "/cette-page-n-existe-pas"
 DRIVER_PAGES = ["/solde", "/historique", "/calendrier", "/permis", "/releve"]
-# Two drivers with different files: a full licence with a cancelled decision, a probationary one.
-DRIVERS = ["martin", "durand"]
+# Showcase drivers whose files put the pages in different states (tests/fixtures/browser.py).
+DRIVERS = ["martin", "bernard", "dubois", "bensaid"]
+# Without JavaScript the markup is the same; two contrasting files are enough.
+DRIVERS_WITHOUT_JS = ["martin", "bernard"]
