@@ -26,7 +26,7 @@ import msgspec
 
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import EVENT, HOLDER, checked_chunks
-from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, utc_iso
+from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, same_event, utc_iso
 
 INSERT_EVENT_IF_NEW = INSERT_EVENT + " ON CONFLICT (id) DO NOTHING"
 
@@ -190,7 +190,7 @@ class FeedImporter:
             event_id, neph = row[0], row[1]
             if event_id in batch.events:
                 first_line, first_row, _ = batch.events[event_id]
-                if (first_row[1], first_row[8]) == (neph, row[8]):
+                if first_row[1] == neph and same_event(first_row[5], row[5]):
                     self.result.events_unchanged += 1
                 else:
                     self._problem(number, f'event "{event_id}"',
@@ -199,7 +199,7 @@ class FeedImporter:
             if neph not in batch.holder_lines:
                 batch.nephs_to_check[neph] = None
             batch.events[event_id] = (number, row, text)
-            if row[2] == "cancellation":
+            if row[3] is not None:
                 self.cancellations[event_id] = (number, text)
         elif kind == HOLDER:
             batch.holders.append(outcome[2])
@@ -240,7 +240,7 @@ class FeedImporter:
             (_encode_json([row[0] for row in rows]).decode(), last_seq))
         for event_id, neph, body in existing:
             number, row, text = batch.events[event_id]
-            if (neph, body) == (row[1], row[8]):
+            if neph == row[1] and same_event(body, row[5]):
                 self.result.events_unchanged += 1
             else:
                 where = "for another holder" if neph != row[1] else "with different content"

@@ -4,6 +4,7 @@ in worker processes. The importer then does the checks that need the whole file 
 
 `check_line` returns one of
 - ``(EVENT, number, row)`` — row = the ``events`` columns (repository.INSERT_EVENT order);
+  a cancellation is the only row whose ``cancels`` (row[3]) is not None;
 - ``(HOLDER, number, row)`` — row = the ``holders`` columns (repository.UPSERT_HOLDER order);
 - ``(PROBLEM, number, ref, reason)``;
 - ``None`` for a blank line.
@@ -26,6 +27,7 @@ import msgspec
 
 from backend.law.events import Cancellation, Event, InvalidRecord, _reword, check_event, decode_event, event_ref
 from backend.register.feed import HolderRecord
+from backend.register.repository import event_row
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
 CHUNK_LINES = 2000
@@ -33,7 +35,6 @@ CHUNK_LINES = 2000
 _decode_json = msgspec.json.Decoder().decode
 _decode_event_json = msgspec.json.Decoder(Event).decode
 _decode_holder_json = msgspec.json.Decoder(HolderRecord).decode
-_encode_json = msgspec.json.encode
 # Fast path: a line that starts with its `neph` (as the register and the demo write it) is decoded
 # straight into the engine's event Structs, in C. Any other line, or any error, takes the general
 # path (`decode_event` on a dict), which gives the exact message.
@@ -78,28 +79,23 @@ def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
     else:
         neph = None
     if neph is not None:
+        # The event without its neph, exactly as fed: validated here, stored as the body, read back
+        # with the same decoder (no re-encoding).
+        body = b"{" + rest.rstrip(b" \t\r\n")
         try:
-            event = _decode_event_json(b"{" + rest)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            pass
-        else:
+            event = _decode_event_json(body)
             if not check_event(event, ""):
-                return _event_row(number, event, neph, extract_id)
+                return EVENT, number, (event.id, neph, event.effective_on.isoformat(),
+                                       event.cancels if type(event) is Cancellation else None, extract_id,
+                                       body.decode())
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            pass
     elif _HOLDER_FIRST.match(text):
         try:
             return _holder_row(number, _decode_holder_json(text), extract_id)
         except (msgspec.ValidationError, msgspec.DecodeError):
             pass
     return _check_slowly(number, text, extract_id)
-
-
-def _event_row(number: int, event: Event, neph: str, extract_id: str) -> tuple:
-    effective = event.effective_on.isoformat()
-    recorded = event.recorded_on
-    recorded = recorded.isoformat() if recorded is not None else None
-    cancels = event.cancels if type(event) is Cancellation else None
-    return EVENT, number, (event.id, neph, event.__struct_config__.tag, effective, recorded, recorded or effective,
-                           cancels, extract_id, _encode_json(event).decode())
 
 
 def _holder_row(number: int, holder: HolderRecord, extract_id: str) -> tuple:
@@ -135,7 +131,7 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
     if type(neph) is not str or len(neph) != 12 or not _NEPH_OK.issuperset(neph):
         reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
         return PROBLEM, number, f'event "{event.id}"', reason
-    return _event_row(number, event, neph, extract_id)
+    return EVENT, number, event_row(event, neph, extract_id)
 
 
 def _die_with_parent(parent: int) -> None:

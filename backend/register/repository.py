@@ -56,14 +56,16 @@ def extract_from_row(row: sqlite3.Row) -> Extract:
 
 def event_row(event: Event, neph: str, extract_id: str) -> tuple:
     """The `events` columns for a validated event (the importer builds the same tuples)."""
-    return (event.id, neph, type(event).__struct_config__.tag, event.effective_on.isoformat(),
-            event.recorded_on.isoformat() if event.recorded_on else None, event.known_on.isoformat(),
-            event.cancels if isinstance(event, Cancellation) else None, extract_id,
-            msgspec.json.encode(event).decode())
+    return (event.id, neph, event.effective_on.isoformat(), event.cancels if isinstance(event, Cancellation) else None,
+            extract_id, msgspec.json.encode(event).decode())
 
 
-INSERT_EVENT = ("INSERT INTO events (id, neph, type, effective_on, recorded_on, known_on, cancels, extract_id, body) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+def same_event(body: str, other_body: str) -> bool:
+    """Two stored or fed bodies of one event id say the same thing (layout and spelled-out defaults aside)."""
+    return body == other_body or _EVENT_DECODER.decode(body) == _EVENT_DECODER.decode(other_body)
+
+
+INSERT_EVENT = ("INSERT INTO events (id, neph, effective_on, cancels, extract_id, body) VALUES (?, ?, ?, ?, ?, ?)")
 UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (neph) DO UPDATE SET family_name = excluded.family_name, "
                  "given_names = excluded.given_names, birth_date = excluded.birth_date, "

@@ -79,8 +79,8 @@ def test_a_migration_breaking_foreign_keys_is_rolled_back(tmp_path: Path) -> Non
     bad = LATEST + 1
     (folder / f"{bad:04d}_orphan.sql").write_text(
         "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) VALUES ('x','','','','');"
-        "INSERT INTO events (id, neph, type, effective_on, known_on, extract_id, body) "
-        "VALUES ('e', 'nobody000000', 'offence', '', '', 'x', '{}');")
+        "INSERT INTO events (id, neph, effective_on, extract_id, body) "
+        "VALUES ('e', 'nobody000000', '', 'x', '{}');")
     conn = dbmod.connect(tmp_path / "db.sqlite3")
     with pytest.raises(DatabaseError, match="breaks foreign keys"):
         migrate(conn, folder)

@@ -34,20 +34,20 @@ CREATE TABLE holders (
 -- normalised names in Python.
 CREATE INDEX holders_by_birth ON holders (birth_date, birth_country, gender);
 
--- One row per record event. `seq` keeps the feed order (a stable tie-break); `body` is the
--- validated event re-encoded in the record format (defaults omitted), the source of truth;
--- the other columns are copies for querying.
+-- One row per record event. `seq` keeps the feed order (a stable tie-break); `body` is the event
+-- in the record format without its `neph` (as the feed wrote it when it was validated straight
+-- from the line, else re-encoded), the source of truth, read back with the same decoder; the other
+-- columns are copies for querying (the type, recorded_on and known_on are read from the body).
 CREATE TABLE events (
     seq          INTEGER PRIMARY KEY,
     id           TEXT NOT NULL UNIQUE,
     neph         TEXT NOT NULL REFERENCES holders (neph),
-    type         TEXT NOT NULL,
     effective_on TEXT NOT NULL,
-    recorded_on  TEXT,
-    known_on     TEXT NOT NULL,
-    cancels      TEXT,                         -- for type = 'cancellation': the id it cancels
+    cancels      TEXT,                         -- for a cancellation: the id it cancels
     extract_id   TEXT NOT NULL REFERENCES extracts (extract_id),
     body         TEXT NOT NULL
 );
 
-CREATE INDEX events_by_holder ON events (neph, effective_on, seq);
+-- A file's events by effective date then feed order: every index entry ends with the rowid (= seq),
+-- so (neph, effective_on) gives that order without storing seq twice.
+CREATE INDEX events_by_holder ON events (neph, effective_on);
