@@ -25,7 +25,7 @@ from typing import BinaryIO
 import msgspec
 
 from backend.register.feed import ExtractHeader
-from backend.register.linecheck import EVENT, HOLDER, checked_chunks
+from backend.register.linecheck import Checked, checked_chunks
 from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, same_event, utc_iso
 
 INSERT_EVENT_IF_NEW = INSERT_EVENT + " ON CONFLICT (id) DO NOTHING"
@@ -73,13 +73,20 @@ def file_sha256(path: Path) -> str:
 
 
 class _Batch:
-    """Lines decoded but not yet written: holders, events, and the nephs they rely on."""
+    """Lines checked but not yet written: valid event rows, holders, and what the checks that need
+    the database look at (per holder, not per event)."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_line: int) -> None:
+        self.first_line = first_line
+        self.lines: list[bytes] = []  # the texts, for the lines found bad when writing
+        self.rows: list[tuple] = []
+        self.row_lines: list[int] = []
+        self.first_event_line: dict[str, int] = {}  # neph -> line of its first event in this batch
         self.holders: list[tuple] = []
-        self.holder_lines: dict[str, int] = {}  # neph -> line, holders defined in this batch
-        self.events: dict[str, tuple[int, tuple, bytes]] = {}  # id -> (line, row, text)
-        self.nephs_to_check: dict[str, None] = {}
+        self.holder_lines: dict[str, int] = {}  # neph -> first holder line in this batch
+
+    def text(self, number: int) -> bytes:
+        return self.lines[number - self.first_line]
 
 
 class FeedImporter:
@@ -168,84 +175,98 @@ class FeedImporter:
         self._publish_rejected()
 
     def _lines(self, handle: BinaryIO) -> None:
-        """Lines are checked in chunks (here or in worker processes), then applied in file order."""
-        batch = _Batch()
+        """Lines are checked in chunks (here or in worker processes), then written in file order."""
+        batch = _Batch(2)
         number = 1
         for first, lines, checked in checked_chunks(handle, self.extract_id, self.workers):
-            for text, outcome in zip(lines, checked):
-                if outcome is not None:
-                    self._apply(outcome, text, batch)
+            self._add(batch, lines, checked)
             number = first + len(lines) - 1
-            if len(batch.events) + len(batch.holders) >= BATCH_LINES:
+            if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
                 self._flush(batch)
-                batch = _Batch()
+                batch = _Batch(number + 1)
             self.progress(sum(map(len, lines)))
         self._flush(batch)
         self.result.lines = number
 
-    def _apply(self, outcome: tuple, text: bytes, batch: _Batch) -> None:
-        kind, number = outcome[0], outcome[1]
-        if kind == EVENT:
-            row = outcome[2]
-            event_id, neph = row[0], row[1]
-            if event_id in batch.events:
-                first_line, first_row, _ = batch.events[event_id]
-                if first_row[1] == neph and same_event(first_row[5], row[5]):
-                    self.result.events_unchanged += 1
-                else:
-                    self._problem(number, f'event "{event_id}"',
-                                  f"id already used with different content on line {first_line}", text)
-                return
-            if neph not in batch.holder_lines:
-                batch.nephs_to_check[neph] = None
-            batch.events[event_id] = (number, row, text)
-            if row[3] is not None:
-                self.cancellations[event_id] = (number, text)
-        elif kind == HOLDER:
-            batch.holders.append(outcome[2])
-            batch.holder_lines.setdefault(outcome[2][0], number)
-        else:
-            self._problem(number, outcome[2], outcome[3], text)
+    def _add(self, batch: _Batch, lines: list[bytes], checked: Checked) -> None:
+        batch.lines += lines
+        for number, ref, reason in checked.problems:
+            self._problem(number, ref, reason, batch.text(number))
+        for number, row in checked.holders:
+            batch.holders.append(row)
+            batch.holder_lines.setdefault(row[0], number)
+        batch.rows += checked.rows
+        batch.row_lines += checked.row_lines
+        for neph, number in checked.first_event_line.items():
+            batch.first_event_line.setdefault(neph, number)
+        for number, event_id in checked.cancellations:
+            self.cancellations.setdefault(event_id, (number, batch.text(number)))
 
     # --- writing a batch ---------------------------------------------------------------------
 
     def _flush(self, batch: _Batch) -> None:
         conn = self.conn
-        known: set[str] = set()
-        if batch.nephs_to_check:
+        rows, row_lines = batch.rows, batch.row_lines
+        orphans: set[str] = set()
+        if rows:
+            # An event's holder is in the register or on an earlier line of this file (checked
+            # before this batch's holders are written).
             known = {row[0] for row in conn.execute(
                 "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))",
-                (_encode_json(list(batch.nephs_to_check)).decode(),))}
+                (_encode_json(list(batch.first_event_line)).decode(),))}
+            orphans = {neph for neph, number in batch.first_event_line.items()
+                       if neph not in known and batch.holder_lines.get(neph, number) >= number}
         if batch.holders:
             conn.executemany(UPSERT_HOLDER, batch.holders)
             self.result.holders += len(batch.holders)
-        if not batch.events:
+        if orphans:
+            rows, row_lines = self._without_orphans(batch, orphans)
+        if not rows:
             return
-        holder_lines, rows = batch.holder_lines, []
-        for event_id, (number, row, text) in batch.events.items():
-            neph = row[1]
-            if neph not in known and holder_lines.get(neph, number) >= number:
-                self._problem(number, f'event "{event_id}"', f"neph {neph!r} has no holder line earlier in this "
-                              "file nor in the register", text)
-            else:
-                rows.append(row)
         last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         inserted = conn.executemany(INSERT_EVENT_IF_NEW, rows).rowcount
         self.result.events_new += inserted
-        if inserted == len(rows):
-            return  # the usual case: no id seen before, no need to look
-        # Some ids were already there (an earlier import, or an earlier batch of this file).
-        existing = conn.execute(
-            "SELECT id, neph, body FROM events WHERE id IN (SELECT value FROM json_each(?)) AND seq <= ?",
-            (_encode_json([row[0] for row in rows]).decode(), last_seq))
-        for event_id, neph, body in existing:
-            number, row, text = batch.events[event_id]
-            if neph == row[1] and same_event(body, row[5]):
+        if inserted != len(rows):
+            self._not_inserted(batch, rows, row_lines, last_seq)
+
+    def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], list[int]]:
+        rows, row_lines = [], []
+        for row, number in zip(batch.rows, batch.row_lines):
+            neph = row[1]
+            if neph in orphans and batch.holder_lines.get(neph, number) >= number:
+                self._problem(number, f'event "{row[0]}"', f"neph {neph!r} has no holder line earlier in this "
+                              "file nor in the register", batch.text(number))
+            else:
+                rows.append(row)
+                row_lines.append(number)
+        return rows, row_lines
+
+    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: list[int], last_seq: int) -> None:
+        """Some ids were there already: in the register or an earlier batch (seq <= last_seq), or
+        earlier in this batch (its first occurrence was inserted). Same content is a no-op."""
+        stored = {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
+            "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
+            (_encode_json([row[0] for row in rows]).decode(),))}
+        first_in_batch: dict[str, int] = {}
+        for index, (row, number) in enumerate(zip(rows, row_lines)):
+            event_id = row[0]
+            neph, body, seq = stored[event_id]
+            if seq > last_seq:
+                first = first_in_batch.setdefault(event_id, index)
+                if first == index:
+                    continue  # the one inserted
+                if rows[first][1] == row[1] and same_event(rows[first][5], row[5]):
+                    self.result.events_unchanged += 1
+                else:
+                    self._problem(number, f'event "{event_id}"',
+                                  f"id already used with different content on line {row_lines[first]}",
+                                  batch.text(number))
+            elif neph == row[1] and same_event(body, row[5]):
                 self.result.events_unchanged += 1
             else:
                 where = "for another holder" if neph != row[1] else "with different content"
                 self._problem(number, f'event "{event_id}"',
-                              f"id already in the register or earlier in this file {where}", text)
+                              f"id already in the register or earlier in this file {where}", batch.text(number))
 
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""

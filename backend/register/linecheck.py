@@ -21,7 +21,7 @@ import re
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import msgspec
 
@@ -43,7 +43,7 @@ _HOLDER_FIRST = re.compile(rb'\{\s*"type"\s*:\s*"holder"\s*,')
 _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, list[bytes], list]]:
+def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, list[bytes], Checked]]:
     """(first line number, lines, their outcomes) in file order, for the lines after the header;
     with `workers` > 0 the checks run in that many processes, a few chunks ahead of the caller."""
     chunks = _chunks(handle)
@@ -66,8 +66,39 @@ def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Itera
             yield first, lines, future.result()
 
 
-def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> list[tuple | None]:
-    return [check_line(number, text, extract_id) for number, text in enumerate(lines, start=first_number)]
+class Checked(NamedTuple):
+    """The outcomes of a chunk of lines, grouped so that the writer handles a valid event without
+    any per-line Python work of its own: it extends its batch with `rows` and hands them to SQLite."""
+
+    rows: list[tuple]  # valid events, in file order (repository.INSERT_EVENT columns)
+    row_lines: list[int]  # their line numbers
+    first_event_line: dict[str, int]  # neph -> line of its first event in this chunk
+    holders: list[tuple[int, tuple]]  # (line, repository.UPSERT_HOLDER columns)
+    cancellations: list[tuple[int, str]]  # (line, id) of the cancellations among `rows`
+    problems: list[tuple[int, str, str]]  # (line, ref, reason)
+
+
+def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> Checked:
+    checked = Checked([], [], {}, [], [], [])
+    rows, row_lines, first_event_line = checked.rows, checked.row_lines, checked.first_event_line
+    for number, text in enumerate(lines, start=first_number):
+        outcome = check_line(number, text, extract_id)
+        if outcome is None:
+            continue
+        kind = outcome[0]
+        if kind == EVENT:
+            row = outcome[2]
+            rows.append(row)
+            row_lines.append(number)
+            if row[1] not in first_event_line:
+                first_event_line[row[1]] = number
+            if row[3] is not None:
+                checked.cancellations.append((number, row[0]))
+        elif kind == HOLDER:
+            checked.holders.append((number, outcome[2]))
+        else:
+            checked.problems.append((number, outcome[2], outcome[3]))
+    return checked
 
 
 def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
