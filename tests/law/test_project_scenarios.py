@@ -13,35 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import pytest
 
 from backend.law.events import decode_events
+from tests.law.scenario_support import mismatches, run_scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.json"))
-
-
-def summarise(entries: list[dict[str, Any]]) -> list[list[Any]]:
-    """`[date, kind, change]` for entries whose change is not 0, summed per (date, kind)."""
-    totals: dict[tuple[str, str], int] = {}
-    for entry in entries:
-        if entry["change"] != 0:
-            key = (entry["date"], entry["kind"])
-            totals[key] = totals.get(key, 0) + entry["change"]
-    return [[date, kind, change] for (date, kind), change in totals.items()]
-
-
-def run_scenario(scenario: dict[str, Any]) -> dict[str, Any]:
-    """The engine's JSON output for a scenario (with its optional `policies`, default otherwise)."""
-    from backend.law import Policies, compute
-
-    events = decode_events(scenario["events"])
-    policies = Policies(**scenario.get("policies", {}))
-    result = compute(events, dt.date.fromisoformat(scenario["as_of"]), policies)
-    return json.loads(msgspec.json.encode(result))
 
 
 def test_there_are_project_scenarios() -> None:
@@ -60,13 +39,5 @@ def test_scenario_file_is_documented(path: Path) -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_project_scenario(path: Path) -> None:
     scenario = json.loads(path.read_text(encoding="utf-8"))
-    output = run_scenario(scenario)
-    mismatches = []
-    for key, expected in scenario["expect"].items():
-        actual = output[key]
-        if key in ("history", "calendar"):
-            actual = summarise(actual)
-        if actual != expected:
-            mismatches.append(f"{key}:\n  expected {json.dumps(expected, ensure_ascii=False)}"
-                              f"\n  engine   {json.dumps(actual, ensure_ascii=False)}")
-    assert not mismatches, f"{path.name} ({scenario['name']}):\n" + "\n".join(mismatches)
+    problems = mismatches(scenario, run_scenario(scenario))
+    assert not problems, f"{path.name} ({scenario['name']}):\n" + "\n".join(problems)

@@ -7,29 +7,17 @@ project's reference answers (spec/engine-contract.md, "Scenario files").
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from backend.law import Policies, compute, decode_events, to_builtins
+from tests.law.scenario_support import mismatches, run_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("POINTSPERMIS_SHARED_DIR") or REPO.parent / "shared")
 SCENARIOS = sorted((SHARED / "scenarios").glob("*.json"))
-
-
-def summarise(entries: list[dict[str, Any]]) -> list[list[Any]]:
-    """The contract's comparison: `[date, kind, change]` of non-zero entries, summed per (date, kind)."""
-    totals: dict[tuple[str, str], int] = {}
-    for entry in entries:
-        if entry["change"] != 0:
-            key = (entry["date"], entry["kind"])
-            totals[key] = totals.get(key, 0) + entry["change"]
-    return [[date, kind, change] for (date, kind), change in totals.items()]
 
 
 def test_shared_scenarios_are_there() -> None:
@@ -42,14 +30,8 @@ def test_shared_scenarios_are_there() -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_shared_scenario(path: Path) -> None:
     scenario = json.loads(path.read_text(encoding="utf-8"))
-    result = compute(decode_events(scenario["events"]), dt.date.fromisoformat(scenario["as_of"]),
-                     Policies(**scenario.get("policies", {})))
-    output = to_builtins(result)
-    problems = []
-    for key, expected in scenario["expect"].items():
-        actual = summarise(output[key]) if key in ("history", "calendar") else output[key]
-        if actual != expected:
-            problems.append(f"{key}: expected {expected!r}, engine gave {actual!r}")
+    output = run_scenario(scenario)
+    problems = mismatches(scenario, output)
     assert not problems, f"{path.name} — {scenario['name']}\n" + "\n".join(problems)
     # Whatever the case, the balance never leaves [0, maximum] and the ledger adds up.
     running = None
