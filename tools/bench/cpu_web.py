@@ -1,0 +1,132 @@
+"""CPU per request through the whole ASGI app, in one process (no server, no network).
+
+`.venv/bin/python tools/bench/cpu_web.py [DB] [--requests N] [--profile PATH]` copies DB (default
+var/bench/web-2000.sqlite3, made by bench_web.py), signs in drivers linked to random holders, and
+prints time.process_time per request for /sante, /solde (full and htmx fragment) and /historique,
+as a returning browser sends them (session + CSRF cookies, Accept-Encoding br). With --profile,
+it writes a cProfile of the /solde requests. Figures for comparing changes, not a goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("POINTSPERMIS_ENVIRONMENT", "test")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db", nargs="?", default=str(ROOT / "var/bench/web-2000.sqlite3"))
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--drivers", type=int, default=200)
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+
+    import logging
+
+    import msgspec
+    from litestar.testing import AsyncTestClient
+
+    from backend.accounts.testing import create_linked_account, create_session
+    from backend.register.repository import SqliteRegister
+    from backend.settings import get_settings
+    from backend.web.app import create_app
+    from tests.fixtures.register import copy_db
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
+    work = Path(tempfile.mkdtemp(prefix="cpu-web-"))
+    db_path = copy_db(Path(args.db), work / "db.sqlite3")
+    settings = msgspec.structs.replace(get_settings(), db=str(db_path), environment="test")
+    app = create_app(settings)
+    async with AsyncTestClient(app) as client:
+        db = app.state.db
+        nephs = await SqliteRegister(db).random_nephs(args.drivers, seed=7)
+        cookie_name = app.state.accounts.sessions.cookie_name
+        sessions = []
+        for i, neph in enumerate(nephs):
+            account = await create_linked_account(db, f"cpu-{i}@exemple.test", "mot-de-passe-long-123", neph)
+            sessions.append(await create_session(db, account))
+        first = await client.get("/connexion")  # a returning browser already has its CSRF cookie
+        csrf = first.cookies.get("pp_csrf") or client.cookies.get("pp_csrf")
+        base = {"Accept-Encoding": "br, gzip"}
+
+        async def run(path: str, hx: bool, signed: bool, n: int, profile: cProfile.Profile | None = None) -> float:
+            headers = dict(base)
+            if hx:
+                headers["HX-Request"] = "true"
+            for i in range(20):  # warm-up
+                await one(path, headers, signed, i)
+            if profile:
+                profile.enable()
+            start = time.process_time()
+            for i in range(n):
+                response = await one(path, headers, signed, i)
+            elapsed = time.process_time() - start
+            if profile:
+                profile.disable()
+            assert response.status_code == 200, (path, response.status_code)
+            return elapsed / n * 1e6
+
+        class Response:  # what the server would send, collected from the raw ASGI messages
+            status_code = 0
+
+        async def one(path, headers, signed, i):
+            # A raw ASGI call (what a server does), so that no HTTP client work is measured.
+            cookies = []
+            if signed:
+                cookies.append(f"{cookie_name}={sessions[i % len(sessions)]}")
+            if csrf:
+                cookies.append(f"pp_csrf={csrf}")
+            raw = [(b"host", b"testserver.local"), (b"user-agent", b"Mozilla/5.0 (bench)"),
+                   (b"accept", b"text/html,application/xhtml+xml"), (b"accept-language", b"fr-FR,fr;q=0.9")]
+            raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+            if cookies:
+                raw.append((b"cookie", "; ".join(cookies).encode()))
+            scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+                     "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+                     "root_path": "", "query_string": b"", "headers": raw,
+                     "client": ("127.0.0.1", 50000), "server": ("testserver.local", 80), "state": {}}
+            response = Response()
+            response.body = b""
+
+            async def receive():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message):
+                if message["type"] == "http.response.start":
+                    response.status_code = message["status"]
+                elif message["type"] == "http.response.body":
+                    response.body += message.get("body", b"")
+
+            await app(scope, receive, send)
+            return response
+
+        if os.environ.get("CPU_WEB_DUMP"):  # the uncompressed pages, to look at or to tune compression
+            for name, path, hx in (("solde", "/solde", False), ("solde-hx", "/solde", True), ("historique", "/historique", False)):
+                h = {"HX-Request": "true"} if hx else {}
+                (Path(os.environ["CPU_WEB_DUMP"]) / f"{name}.html").write_bytes((await one(path, h, True, 0)).body)
+        results = {}
+        results["/sante"] = await run("/sante", False, False, args.requests)
+        results["/solde"] = await run("/solde", False, True, args.requests)
+        results["/solde (fragment)"] = await run("/solde", True, True, args.requests)
+        results["/historique"] = await run("/historique", False, True, args.requests)
+        for name, us in results.items():
+            print(f"{name:20s} {us:8.0f} µs CPU/request  ({us / results['/sante']:.2f}x /sante)")
+        if args.profile:
+            profile = cProfile.Profile()
+            await run("/solde", False, True, args.requests, profile)
+            profile.dump_stats(args.profile)
+            print("profile:", args.profile)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
