@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import weakref
+from collections import OrderedDict
 from zoneinfo import ZoneInfo
 from typing import Any, Protocol
 
@@ -58,7 +59,17 @@ class HolderNotFound(LookupError):
 
 async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> LicenceFile:
     """Load and compute one file; raise `HolderNotFound` when the NEPH is unknown."""
-    extracted_at = await extract_time(register)  # cached: usually no database access
+    extracted_at, version = await _latest_extract(register)  # cached: usually no database access
+    # A file changes only when a feed is imported (a new extract, or the same one again) and its
+    # result only with `as_of`: a driver going from page to page, or reloading, reuses it.
+    files = _file_cache.get(register)
+    if files is None:
+        files = _file_cache[register] = OrderedDict()
+    key = (neph, as_of, version)
+    cached = files.get(key)
+    if cached is not None:
+        files.move_to_end(key)
+        return cached
     holder, events = await register.get_file(neph)
     if holder is None:
         raise HolderNotFound(neph)
@@ -71,7 +82,7 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
             + "; ".join(_french_reason(p) for p in exc.problems)
             + ". Les informations du fichier national restent affichées telles quelles."
         )
-    return LicenceFile(
+    file = LicenceFile(
         neph=neph,
         as_of=as_of,
         holder=holder,
@@ -80,6 +91,10 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
         problem=problem,
         extracted_at=extracted_at,
     )
+    files[key] = file
+    if len(files) > FILE_CACHE_SIZE:
+        files.popitem(last=False)
+    return file
 
 
 def _french_reason(problem: EventError) -> str:
@@ -90,18 +105,31 @@ def _french_reason(problem: EventError) -> str:
 
 # The latest extract changes only when a feed is imported (a few times a day): remembering it
 # for a short while saves a database read on every page without showing a stale date for long.
+# The files computed from an extract are kept as long as it is the latest one, so a new import is
+# seen by every page at most EXTRACT_TTL_SECONDS later, together with its « données à jour au ».
 EXTRACT_TTL_SECONDS = 30.0
-_extract_cache: weakref.WeakKeyDictionary[Any, tuple[float, dt.datetime | None]] = weakref.WeakKeyDictionary()
+FILE_CACHE_SIZE = 4096
+"""Computed files kept per process (least recently used first out): a few KB each."""
+_extract_cache: weakref.WeakKeyDictionary[Any, tuple[float, dt.datetime | None, Any]] = weakref.WeakKeyDictionary()
+_file_cache: weakref.WeakKeyDictionary[Any, OrderedDict[tuple, LicenceFile]] = weakref.WeakKeyDictionary()
+monotonic = time.monotonic  # module attribute: tests move the clock past the TTL
 
 
 async def extract_time(register: RegisterReader) -> dt.datetime | None:
     """When the register produced the latest imported extract, or None before any import."""
-    now = time.monotonic()
+    return (await _latest_extract(register))[0]
+
+
+async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, Any]:
+    """(extracted_at in Paris time, a value that changes with every import)."""
+    now = monotonic()
     cached = _extract_cache.get(register)
     if cached is not None and cached[0] > now:
-        return cached[1]
+        return cached[1], cached[2]
     extract = await register.latest_extract()
     # Shown to drivers in France: in Paris time, so that the date written is the local date.
     value = extract.extracted_at.astimezone(PARIS) if extract is not None else None
-    _extract_cache[register] = (now + EXTRACT_TTL_SECONDS, value)
-    return value
+    # Re-importing an extract (same id, corrected file) updates its import time and digest.
+    version = (extract.extract_id, extract.imported_at, extract.file_sha256) if extract is not None else None
+    _extract_cache[register] = (now + EXTRACT_TTL_SECONDS, value, version)
+    return value, version

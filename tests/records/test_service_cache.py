@@ -1,0 +1,52 @@
+"""The records service keeps computed files per process: a new import must still be seen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import msgspec
+
+from backend.records import service
+from backend.register.demo import _holder
+from tests.fixtures.register import import_feed
+
+NEPH = "100000000001"  # showcase holder MARTIN Camille (11 points on AS_OF)
+AS_OF = dt.date(2026, 11, 26)
+
+
+def write_feed(path: Path, extract_id: str, lines: list[dict]) -> Path:
+    header = {"type": "extract", "extract_id": extract_id, "extracted_at": "2026-11-26T22:00:00+00:00"}
+    holder = _holder(NEPH, "MARTIN", "Camille Louise", "1965-04-12", "69123", "female")
+    path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in [header, holder, *lines]))
+    return path
+
+
+async def test_a_file_is_computed_once_then_again_after_an_import(register, tmp_path, monkeypatch):
+    first = await service.licence_file(register, NEPH, AS_OF)
+    before = first.result.balance
+    assert before >= 3 and not any(e.id == "cache-1" for e in first.events)
+    assert await service.licence_file(register, NEPH, AS_OF) is first  # kept: no new read, no new computation
+    assert (await service.licence_file(register, NEPH, AS_OF + dt.timedelta(days=1))).as_of == AS_OF + dt.timedelta(days=1)
+
+    offence = {"neph": NEPH, "type": "offence", "id": "cache-1", "committed_on": "2026-09-01",
+               "established_on": "2026-10-01", "established_by": "fixed_fine_paid", "points": 3,
+               "offence_class": "C4", "label": "Infraction importée après coup"}
+    result = import_feed(Path(register.db.path), write_feed(tmp_path / "next.jsonl", "next-extract", [offence]))
+    assert result.status == "imported", result.problems
+
+    # Once the latest extract is read again (at most EXTRACT_TTL_SECONDS later), the file is recomputed.
+    later = service.monotonic() + service.EXTRACT_TTL_SECONDS + 1
+    monkeypatch.setattr(service, "monotonic", lambda: later)
+    second = await service.licence_file(register, NEPH, AS_OF)
+    assert second is not first
+    assert second.result.balance == before - 3 and any(e.id == "cache-1" for e in second.events)
+    assert second.extracted_at == dt.datetime(2026, 11, 26, 22, 0, tzinfo=dt.timezone.utc)
+
+
+async def test_an_unknown_holder_is_never_kept(register):
+    import pytest
+
+    for _ in range(2):
+        with pytest.raises(service.HolderNotFound):
+            await service.licence_file(register, "999999999999", AS_OF)
