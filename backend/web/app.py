@@ -46,10 +46,11 @@ def provide_register(request: Request) -> SqliteRegister:
 
 
 def compression_config() -> CompressionConfig:
-    # Brotli quality 4 with a 256 KB window, compressed in one call (compression.OneShotBrotli):
+    # Brotli quality 3 with a 256 KB window, compressed in one call (compression.OneShotBrotli):
     # measured several times cheaper per page than Litestar's default streaming quality 5 with a
-    # 4 MB window, for ~5 % more bytes; pages are small and made per request.
-    config = CompressionConfig(backend="brotli", brotli_quality=4, brotli_lgwin=18, gzip_compress_level=6,
+    # 4 MB window; pages are small and made per request. Quality 3 rather than 4 halves brotli's
+    # time on a /solde page (150 -> 67 µs) for 144 more bytes (2,097 -> 2,241 B).
+    config = CompressionConfig(backend="brotli", brotli_quality=3, brotli_lgwin=18, gzip_compress_level=6,
                                brotli_gzip_fallback=True, minimum_size=500)
     config.compression_facade = OneShotBrotli  # set after __post_init__, which picks Litestar's own facade
     return config
