@@ -4,7 +4,7 @@
 var/bench/web-2000.sqlite3, made by bench_web.py), signs in drivers linked to random holders, and
 prints time.process_time per request for /sante, /solde (full and htmx fragment) and /historique,
 as a returning browser sends them (session + CSRF cookies, Accept-Encoding br). With --profile,
-it writes a cProfile of the /solde requests. Figures for comparing changes, not a goal.
+it writes a cProfile of the /solde requests (or --profile-path). Figures for comparing changes, not a goal.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--drivers", type=int, default=200)
     parser.add_argument("--profile")
+    parser.add_argument("--profile-path", default="/solde", help="the page profiled with --profile")
     args = parser.parse_args()
 
     import logging
@@ -123,7 +124,7 @@ async def main() -> None:
             print(f"{name:20s} {us:8.0f} µs CPU/request  ({us / results['/sante']:.2f}x /sante)")
         if args.profile:
             profile = cProfile.Profile()
-            await run("/solde", False, True, args.requests, profile)
+            await run(args.profile_path, False, True, args.requests, profile)
             profile.dump_stats(args.profile)
             print("profile:", args.profile)
 
