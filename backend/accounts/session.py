@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
 from backend.accounts.clock import Clock
@@ -130,6 +131,12 @@ async def provide_viewer(request: Request) -> Viewer:
     if viewer is None:
         raise NotAuthorizedException("Connexion requise")
     return viewer
+
+
+async def provide_viewer_after_register(request: Request, register: NamedDependency[Any]) -> Viewer:
+    """`provide_viewer`, declared as depending on `register` only so that Litestar resolves the two
+    one after the other instead of in a task group (see AccountsPlugin)."""
+    return await provide_viewer(request)
 
 
 def csrf_token_for(request: Request) -> str:
