@@ -12,8 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from backend.register.commands_migrate import add_db_argument, db_path
-from backend.register.db import DatabaseError, open_migrated
+from backend.register.commands_migrate import add_db_argument, open_for_command
 from backend.register.importer import FeedImporter, Problem
 
 # Below this size an import takes well under a second: no progress bar, no worker processes.
@@ -31,11 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = db_path(args)
-    try:
-        conn = open_migrated(path)
-    except DatabaseError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+    _, conn = open_for_command(args)
+    if conn is None:
         return 1
     status = 0
     try:

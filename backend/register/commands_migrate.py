@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from backend.register.db import DatabaseError, open_migrated, schema_version
@@ -18,16 +19,23 @@ def db_path(args: argparse.Namespace) -> str:
     return args.db or get_settings().db
 
 
+def open_for_command(args: argparse.Namespace) -> tuple[str, sqlite3.Connection | None]:
+    """The `--db` database opened and migrated; on refusal the reason is printed and None returned."""
+    path = db_path(args)
+    try:
+        return path, open_migrated(path)
+    except DatabaseError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return path, None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    path = db_path(args)
-    try:
-        conn = open_migrated(path)
-    except DatabaseError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+    path, conn = open_for_command(args)
+    if conn is None:
         return 1
     try:
         print(f"{path}: schema version {schema_version(conn)}")
