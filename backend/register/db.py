@@ -124,7 +124,12 @@ def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[
 def open_migrated(path: str | Path) -> sqlite3.Connection:
     """A synchronous connection to a database brought up to date (the parent folder is created)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path)
+    try:
+        conn = connect(path)
+    except sqlite3.DatabaseError as exc:
+        # e.g. "file is not a database": say what to do instead of a traceback.
+        raise DatabaseError(f"ce fichier n'est pas une base SQLite utilisable ({exc}) ; "
+                            "indiquez une autre base avec --db ou POINTSPERMIS_DB") from exc
     try:
         migrate(conn)
     except BaseException:

@@ -51,6 +51,14 @@ def test_refuses_a_foreign_database(tmp_path: Path) -> None:
         open_migrated(path)
 
 
+def test_a_file_that_is_not_a_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("not a database at all, just some text" * 50)
+    with pytest.raises(DatabaseError, match="pas une base SQLite utilisable.*--db"):
+        open_migrated(path)
+    assert path.read_text().startswith("not a database"), "the file must be left as it was"
+
+
 def test_later_migration_files_are_picked_up_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "migrations"
     shutil.copytree(dbmod.MIGRATIONS_DIR, folder)
