@@ -12,10 +12,14 @@ Line numbers are 1-based; every problem is reported as ``FILE:LINE: event "id": 
 
 from __future__ import annotations
 
+import array
+import bisect
 import dataclasses
+import gc
 import datetime as dt
 import hashlib
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -25,12 +29,12 @@ from typing import BinaryIO
 import msgspec
 
 from backend.register.feed import ExtractHeader
-from backend.register.linecheck import Checked, checked_chunks
-from backend.register.repository import INSERT_EVENT, UPSERT_HOLDER, same_event, utc_iso
+from backend.register.linecheck import Checked, checked_chunks, split_lines
+from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
 
-INSERT_EVENT_IF_NEW = INSERT_EVENT + " ON CONFLICT (id) DO NOTHING"
 
 BATCH_LINES = 5000
+_EXTRACT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _encode_json = msgspec.json.encode
 
 
@@ -60,6 +64,16 @@ class ImportResult:
                 f"{len(self.problems)} rejected, {self.seconds:.2f} s")
 
 
+def insert_event_sql(extract_id: str) -> str:
+    """The insert of a row of linecheck (id, neph, effective_on, cancels, body): the body comes as the
+    UTF-8 bytes of the line, stored as TEXT without re-encoding; `cancels` "" is NULL; the extract id,
+    the same for every row of a file, is written in the statement rather than bound on each row."""
+    if not _EXTRACT_ID.fullmatch(extract_id):  # the header's own pattern: nothing to quote
+        raise ValueError(f"extract id {extract_id!r}")
+    return ("INSERT INTO events (id, neph, effective_on, cancels, body, extract_id) "
+            f"VALUES (?, ?, ?, NULLIF(?, ''), CAST(? AS TEXT), '{extract_id}') ON CONFLICT (id) DO NOTHING")
+
+
 def rejected_path(path: Path) -> Path:
     return path.with_name(path.name + ".rejected.jsonl")
 
@@ -76,17 +90,21 @@ class _Batch:
     """Lines checked but not yet written: valid event rows, holders, and what the checks that need
     the database look at (per holder, not per event)."""
 
-    def __init__(self, first_line: int) -> None:
-        self.first_line = first_line
-        self.lines: list[bytes] = []  # the texts, for the lines found bad when writing
+    def __init__(self) -> None:
+        self.blocks: list[tuple[int, bytes]] = []  # (first line, chunk): the texts of lines found bad
+        self.split: dict[int, list[bytes]] = {}  # first line -> the chunk's lines, split when needed
         self.rows: list[tuple] = []
-        self.row_lines: list[int] = []
+        self.row_lines = array.array("q")
         self.first_event_line: dict[str, int] = {}  # neph -> line of its first event in this batch
         self.holders: list[tuple] = []
         self.holder_lines: dict[str, int] = {}  # neph -> first holder line in this batch
 
     def text(self, number: int) -> bytes:
-        return self.lines[number - self.first_line]
+        """The text of a line of this batch (rarely needed: only for lines found bad)."""
+        first, block = self.blocks[bisect.bisect_right(self.blocks, number, key=lambda b: b[0]) - 1]
+        if first not in self.split:
+            self.split[first] = split_lines(block)
+        return self.split[first][number - first]
 
 
 class FeedImporter:
@@ -137,6 +155,7 @@ class FeedImporter:
     def _import(self, handle: BinaryIO, header: ExtractHeader, digest: str) -> None:
         conn = self.conn
         self.extract_id = header.extract_id
+        self.insert_event = insert_event_sql(header.extract_id)
         # Every event's holder is checked by one query per batch; SQLite checking it again on each
         # row would double the cost of an insert. The constraint is verified for the new rows at the end.
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -176,20 +195,28 @@ class FeedImporter:
 
     def _lines(self, handle: BinaryIO) -> None:
         """Lines are checked in chunks (here or in worker processes), then written in file order."""
-        batch = _Batch(2)
+        batch = _Batch()
         number = 1
-        for first, lines, checked in checked_chunks(handle, self.extract_id, self.workers):
-            self._add(batch, lines, checked)
-            number = first + len(lines) - 1
-            if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
-                self._flush(batch)
-                batch = _Batch(number + 1)
-            self.progress(sum(map(len, lines)))
-        self._flush(batch)
+        # The rows are tuples of strings and bytes: no reference cycles for the collector to find,
+        # but allocating a million of them would start it thousands of times.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for first, block, checked in checked_chunks(handle, self.extract_id, self.workers):
+                self._add(batch, first, block, checked)
+                number = first + block.count(b"\n") - block.endswith(b"\n")
+                if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
+                    self._flush(batch)
+                    batch = _Batch()
+                self.progress(len(block))
+            self._flush(batch)
+        finally:
+            if collecting:
+                gc.enable()
         self.result.lines = number
 
-    def _add(self, batch: _Batch, lines: list[bytes], checked: Checked) -> None:
-        batch.lines += lines
+    def _add(self, batch: _Batch, first: int, block: bytes, checked: Checked) -> None:
+        batch.blocks.append((first, block))
         for number, ref, reason in checked.problems:
             self._problem(number, ref, reason, batch.text(number))
         for number, row in checked.holders:
@@ -200,7 +227,8 @@ class FeedImporter:
         for neph, number in checked.first_event_line.items():
             batch.first_event_line.setdefault(neph, number)
         for number, event_id in checked.cancellations:
-            self.cancellations.setdefault(event_id, (number, batch.text(number)))
+            if event_id not in self.cancellations:  # the text is only kept for the rejected-lines file
+                self.cancellations[event_id] = (number, batch.text(number) if self.skip_invalid else b"")
 
     # --- writing a batch ---------------------------------------------------------------------
 
@@ -224,13 +252,13 @@ class FeedImporter:
         if not rows:
             return
         last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        inserted = conn.executemany(INSERT_EVENT_IF_NEW, rows).rowcount
+        inserted = conn.executemany(self.insert_event, rows).rowcount
         self.result.events_new += inserted
         if inserted != len(rows):
             self._not_inserted(batch, rows, row_lines, last_seq)
 
-    def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], list[int]]:
-        rows, row_lines = [], []
+    def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
+        rows, row_lines = [], array.array("q")
         for row, number in zip(batch.rows, batch.row_lines):
             neph = row[1]
             if neph in orphans and batch.holder_lines.get(neph, number) >= number:
@@ -241,7 +269,7 @@ class FeedImporter:
                 row_lines.append(number)
         return rows, row_lines
 
-    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: list[int], last_seq: int) -> None:
+    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: array.array, last_seq: int) -> None:
         """Some ids were there already: in the register or an earlier batch (seq <= last_seq), or
         earlier in this batch (its first occurrence was inserted). Same content is a no-op."""
         stored = {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
@@ -255,13 +283,13 @@ class FeedImporter:
                 first = first_in_batch.setdefault(event_id, index)
                 if first == index:
                     continue  # the one inserted
-                if rows[first][1] == row[1] and same_event(rows[first][5], row[5]):
+                if rows[first][1] == row[1] and same_event(rows[first][4], row[4]):
                     self.result.events_unchanged += 1
                 else:
                     self._problem(number, f'event "{event_id}"',
                                   f"id already used with different content on line {row_lines[first]}",
                                   batch.text(number))
-            elif neph == row[1] and same_event(body, row[5]):
+            elif neph == row[1] and same_event(body.encode(), row[4]):
                 self.result.events_unchanged += 1
             else:
                 where = "for another holder" if neph != row[1] else "with different content"

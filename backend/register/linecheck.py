@@ -3,8 +3,11 @@ in worker processes. The importer then does the checks that need the whole file 
 (holder known, id already used, cancelled event exists).
 
 `check_line` returns one of
-- ``(EVENT, number, row)`` — row = the ``events`` columns (repository.INSERT_EVENT order);
-  a cancellation is the only row whose ``cancels`` (row[3]) is not None;
+- ``(EVENT, number, row)`` — row = ``(id, neph, effective_on, cancels, body)``, the ``events``
+  columns of importer.insert_event_sql. They are shaped for Python's sqlite3 binding fast path
+  (exact str, int, float or bytearray; None or bytes go through its adapter lookup, ~1 µs each):
+  the body is a bytearray of the line's UTF-8 (stored as TEXT without re-encoding) and ``cancels``
+  is ``""`` except for a cancellation (the only row whose row[3] is not empty);
 - ``(HOLDER, number, row)`` — row = the ``holders`` columns (repository.UPSERT_HOLDER order);
 - ``(PROBLEM, number, ref, reason)``;
 - ``None`` for a blank line.
@@ -12,10 +15,10 @@ in worker processes. The importer then does the checks that need the whole file 
 
 from __future__ import annotations
 
+import array
 import collections
 import ctypes
 import io
-import itertools
 import multiprocessing
 import os
 import pickle
@@ -29,12 +32,13 @@ import msgspec
 
 from backend.law.events import Cancellation, Event, InvalidRecord, _reword, check_event, decode_event, event_ref
 from backend.register.feed import HolderRecord
-from backend.register.repository import event_row
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
-CHUNK_LINES = 2000
+CHUNK_BYTES = 1 << 19  # about 2,000 lines of the demo feed
+IN_FLIGHT_PER_WORKER = 6
 
 _decode_json = msgspec.json.Decoder().decode
+_encode_json = msgspec.json.Encoder().encode
 _decode_event_json = msgspec.json.Decoder(Event).decode
 _decode_holder_json = msgspec.json.Decoder(HolderRecord).decode
 # Fast path: a line that starts with its `neph` (as the register and the demo write it) is decoded
@@ -45,45 +49,56 @@ _HOLDER_FIRST = re.compile(rb'\{\s*"type"\s*:\s*"holder"\s*,')
 _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, list[bytes], Checked]]:
-    """(first line number, lines, their outcomes) in file order, for the lines after the header;
-    with `workers` > 0 the checks run in that many processes, a few chunks ahead of the caller."""
+def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, bytes, Checked]]:
+    """(first line number, the chunk's bytes: whole lines, their outcomes) in file order, for the
+    lines after the header; with `workers` > 0 the checks run in that many processes, several chunks
+    ahead of the caller (which then only reads the file and hands each chunk's bytes over)."""
     chunks = _chunks(handle)
     if workers < 1:
-        for first, lines in chunks:
-            yield first, lines, check_chunk(first, lines, extract_id)
+        for first, block in chunks:
+            yield first, block, check_chunk(first, block, extract_id)
         return
     # fork: the workers inherit the imported modules (the CLI process has no other threads).
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         pending: collections.deque = collections.deque()
-        for first, lines in chunks:
-            pending.append((first, lines, pool.submit(_check_chunk_pickled, first, lines, extract_id)))
-            # A few chunks in flight keep the workers busy; more would only use memory.
-            if len(pending) > 2 * workers:
-                first, lines, future = pending.popleft()
-                yield first, lines, pickle.loads(future.result())
+        for first, block in chunks:
+            pending.append((first, block, pool.submit(_check_chunk_pickled, first, block, extract_id)))
+            # Enough chunks in flight that the workers never wait while the caller writes a batch
+            # (a few MiB: the memory stays flat).
+            if len(pending) > IN_FLIGHT_PER_WORKER * workers:
+                first, block, future = pending.popleft()
+                yield first, block, pickle.loads(future.result())
         while pending:
-            first, lines, future = pending.popleft()
-            yield first, lines, pickle.loads(future.result())
+            first, block, future = pending.popleft()
+            yield first, block, pickle.loads(future.result())
 
 
 class Checked(NamedTuple):
     """The outcomes of a chunk of lines, grouped so that the writer handles a valid event without
     any per-line Python work of its own: it extends its batch with `rows` and hands them to SQLite."""
 
-    rows: list[tuple]  # valid events, in file order (repository.INSERT_EVENT columns)
-    row_lines: list[int]  # their line numbers
+    rows: list[tuple]  # valid events, in file order (see check_line)
+    row_lines: array.array  # their line numbers
     first_event_line: dict[str, int]  # neph -> line of its first event in this chunk
     holders: list[tuple[int, tuple]]  # (line, repository.UPSERT_HOLDER columns)
     cancellations: list[tuple[int, str]]  # (line, id) of the cancellations among `rows`
     problems: list[tuple[int, str, str]]  # (line, ref, reason)
 
 
-def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> Checked:
-    checked = Checked([], [], {}, [], [], [])
+def split_lines(block: bytes) -> list[bytes]:
+    """The lines of a chunk as iterating over the file gives them (split on b"\\n" only), without
+    their b"\\n"."""
+    lines = block.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
+    checked = Checked([], array.array("q"), {}, [], [], [])
     rows, row_lines, first_event_line = checked.rows, checked.row_lines, checked.first_event_line
-    for number, text in enumerate(lines, start=first_number):
+    for number, text in enumerate(split_lines(block), start=first_number):
         outcome = check_line(number, text, extract_id)
         if outcome is None:
             continue
@@ -94,7 +109,7 @@ def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> Check
             row_lines.append(number)
             if row[1] not in first_event_line:
                 first_event_line[row[1]] = number
-            if row[3] is not None:
+            if row[3]:
                 checked.cancellations.append((number, row[0]))
         elif kind == HOLDER:
             checked.holders.append((number, outcome[2]))
@@ -103,19 +118,19 @@ def check_chunk(first_number: int, lines: list[bytes], extract_id: str) -> Check
     return checked
 
 
-def _check_chunk_pickled(first_number: int, lines: list[bytes], extract_id: str) -> bytes:
+def _check_chunk_pickled(first_number: int, block: bytes, extract_id: str) -> bytes:
     """In a worker: the chunk's outcome pickled in "fast" mode, without the memo that looks up every
     object (a third of the usual cost; the rows of strings share nothing that would need it)."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
     pickler.fast = True
-    pickler.dump(check_chunk(first_number, lines, extract_id))
+    pickler.dump(check_chunk(first_number, block, extract_id))
     return out.getvalue()
 
 
 def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
     # `{"neph":"<12>",` exactly as msgspec writes it is checked without a regex (a third of the time).
-    if text.startswith(b'{"neph":"') and text[21:23] == b'",' and _NEPH_OK.issuperset(text[9:21].decode("latin-1")):
+    if text.startswith(b'{"neph":"') and text[21:23] == b'",' and text[9:21].isalnum():  # bytes: ASCII only
         neph, rest = text[9:21].decode(), text[23:]
     elif match := _NEPH_FIRST.match(text):
         neph, rest = match.group(1).decode(), text[match.end():]
@@ -129,8 +144,7 @@ def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
             event = _decode_event_json(body)
             if not check_event(event, ""):
                 return EVENT, number, (event.id, neph, event.effective_on.isoformat(),
-                                       event.cancels if type(event) is Cancellation else None, extract_id,
-                                       body.decode())
+                                       event.cancels if type(event) is Cancellation else "", bytearray(body))
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
             pass
     elif _HOLDER_FIRST.match(text):
@@ -174,7 +188,8 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
     if type(neph) is not str or len(neph) != 12 or not _NEPH_OK.issuperset(neph):
         reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
         return PROBLEM, number, f'event "{event.id}"', reason
-    return EVENT, number, event_row(event, neph, extract_id)
+    return EVENT, number, (event.id, neph, event.effective_on.isoformat(),
+                           event.cancels if type(event) is Cancellation else "", bytearray(_encode_json(event)))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -188,9 +203,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _chunks(handle: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, lines) for the lines after the header."""
+def _chunks(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(number of the first line, whole lines) for the lines after the header: one read of about
+    CHUNK_BYTES, completed to the end of its last line."""
     first = 2
-    while lines := list(itertools.islice(handle, CHUNK_LINES)):
-        yield first, lines
-        first += len(lines)
+    while block := handle.read(CHUNK_BYTES):
+        if not block.endswith(b"\n"):
+            block += handle.readline()
+        yield first, block
+        first += block.count(b"\n") + (not block.endswith(b"\n"))

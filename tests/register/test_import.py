@@ -295,3 +295,26 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.Mon
         db = tmp_path / f"db-{shown}.sqlite3"
         assert main(["import", str(demo_feed), "--db", str(db), "--workers", "0"]) == 0
         assert ("demo.jsonl:" in stream.getvalue() and "%|" in stream.getvalue()) is shown, stream.getvalue()
+
+
+def test_events_are_stored_as_text_with_their_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The body is the line's JSON without its neph, as TEXT; `cancels` is NULL except for a cancellation."""
+    db = tmp_path / "db.sqlite3"
+    cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-1", "cancelled_on": "2024-05-01"}
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps(HEADER) + "\n" + json.dumps(HOLDER) + "\n"
+                    + '{"neph":"' + NEPH + '","type":"licence_issued","id":"l-1","issued_on":"2010-06-01"}\n'
+                    + json.dumps(OFFENCE, ensure_ascii=False) + "\n" + json.dumps(cancel) + "\n")
+    assert run_import(capsys, db, feed)[0] == 0
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT id, neph, effective_on, cancels, extract_id, typeof(body), body FROM events "
+                            "ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+    assert [row[:6] for row in rows] == [
+        ("l-1", NEPH, "2010-06-01", None, "x-2026-11-25", "text"),
+        ("o-1", NEPH, "2024-04-10", None, "x-2026-11-25", "text"),
+        ("c-1", NEPH, "2024-05-01", "o-1", "x-2026-11-25", "text")]
+    assert rows[0][6] == '{"type":"licence_issued","id":"l-1","issued_on":"2010-06-01"}'
+    assert json.loads(rows[1][6]) == {k: v for k, v in OFFENCE.items() if k != "neph"}
