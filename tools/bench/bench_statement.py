@@ -3,7 +3,9 @@
 Builds a demo register in a temporary directory (`backend.register.demo`), then for a typical
 record and the long showcase record (100000000001) measures, in process, what `/releve` and
 `/releve.pdf` do per request: records service (one register read + engine) → content → seal →
-QR → template (whole page), and the same plus WeasyPrint for the PDF. Prints figures, asserts nothing.
+QR → template (whole page), and the same plus WeasyPrint for the PDF. One untimed PDF of each record
+first: a server process pays the first render's font loading once, not per statement. Prints figures
+and the load average (the machine is shared: compare CPU figures), asserts nothing.
 
     .venv/bin/python tools/bench/bench_statement.py [--holders N] [--page-runs N] [--pdf-runs N]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -82,6 +85,7 @@ async def bench(holders: int, page_runs: int, pdf_runs: int) -> None:
                 for _ in range(page_runs):
                     with Timer(page):
                         html = template.render({**PAGE_CONTEXT, **statement_render.context(await produce())})
+                render_pdf(statement_render.pdf_document(env, await produce()))  # warm-up, untimed
                 pdf: list[tuple[float, float]] = []
                 for _ in range(pdf_runs):
                     with Timer(pdf):
@@ -90,6 +94,7 @@ async def bench(holders: int, page_runs: int, pdf_runs: int) -> None:
                 print(f"{label:8} ({neph}: {size}; page {len(html) // 1024} KiB, PDF {len(data) // 1024} KiB)")
                 print(f"  /releve      median {median_ms(page)}  over {page_runs} runs   goal < 20 ms")
                 print(f"  /releve.pdf  median {median_ms(pdf)}  over {pdf_runs} runs   goal < 500 ms")
+                print("  load average {:.2f} {:.2f} {:.2f} (2 cores)".format(*os.getloadavg()))
         finally:
             await db.close()
 
