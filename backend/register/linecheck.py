@@ -17,25 +17,22 @@ from __future__ import annotations
 
 import array
 import collections
-import ctypes
+import functools
 import io
-import multiprocessing
-import os
 import pickle
 import re
-import signal
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import BinaryIO, NamedTuple
 
 import msgspec
 
 from backend.law.events import Cancellation, Event, InvalidRecord, _reword, check_event, decode_event, event_ref
+from backend.register.checkers import Checkers
 from backend.register.feed import HolderRecord
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
-CHUNK_BYTES = 1 << 19  # about 2,000 lines of the demo feed
-IN_FLIGHT_PER_WORKER = 6
+CHUNK_BYTES = 1 << 18  # about 1,000 lines of the demo feed
+IN_FLIGHT_PER_WORKER = 8  # descriptors sent ahead
 
 _decode_json = msgspec.json.Decoder().decode
 _encode_json = msgspec.json.Encoder().encode
@@ -51,27 +48,24 @@ _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, bytes, Checked]]:
     """(first line number, the chunk's bytes: whole lines, their outcomes) in file order, for the
-    lines after the header; with `workers` > 0 the checks run in that many processes, several chunks
-    ahead of the caller (which then only reads the file and hands each chunk's bytes over)."""
+    lines after the header; with `workers` > 0 the checks run in that many processes (checkers.py),
+    a few chunks ahead of the caller, which only reads the file to cut it into chunks."""
     chunks = _chunks(handle)
     if workers < 1:
-        for first, block in chunks:
+        for first, _, block in chunks:
             yield first, block, check_chunk(first, block, extract_id)
         return
-    # fork: the workers inherit the imported modules (the CLI process has no other threads).
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        pending: collections.deque = collections.deque()
-        for first, block in chunks:
-            pending.append((first, block, pool.submit(_check_chunk_pickled, first, block, extract_id)))
-            # Enough chunks in flight that the workers never wait while the caller writes a batch
-            # (a few MiB: the memory stays flat).
-            if len(pending) > IN_FLIGHT_PER_WORKER * workers:
-                first, block, future = pending.popleft()
-                yield first, block, pickle.loads(future.result())
+    pending: collections.deque = collections.deque()
+    with Checkers(handle.fileno(), workers, functools.partial(_check_chunk_pickled, extract_id=extract_id)) as pool:
+        for index, (first, offset, block) in enumerate(chunks):
+            pool.send(index, first, offset, len(block))
+            pending.append((index, first, block))
+            if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
+                index, first, block = pending.popleft()
+                yield first, block, pickle.loads(pool.receive(index))
         while pending:
-            first, block, future = pending.popleft()
-            yield first, block, pickle.loads(future.result())
+            index, first, block = pending.popleft()
+            yield first, block, pickle.loads(pool.receive(index))
 
 
 class Checked(NamedTuple):
@@ -192,23 +186,13 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
                            event.cancels if type(event) is Cancellation else "", bytearray(_encode_json(event)))
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker must not outlive an importer killed with kill -9 (it would wait forever for work)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _chunks(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(number of the first line, whole lines) for the lines after the header: one read of about
-    CHUNK_BYTES, completed to the end of its last line."""
-    first = 2
+def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(number of the first line, offset in the file, whole lines) for the lines after the header:
+    one read of about CHUNK_BYTES, completed to the end of its last line."""
+    first, offset = 2, handle.tell()
     while block := handle.read(CHUNK_BYTES):
         if not block.endswith(b"\n"):
             block += handle.readline()
-        yield first, block
+        yield first, offset, block
         first += block.count(b"\n") + (not block.endswith(b"\n"))
+        offset += len(block)
