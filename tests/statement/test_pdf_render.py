@@ -58,6 +58,8 @@ async def test_the_statement_is_parsed_fast_and_gives_the_same_pdf_as_the_html5_
     assert fast == _what_it_says(pdf.render_pdf(html))
     pages, tags, lang = fast
     assert len(pages) >= 3 and lang == "fr" and tags.count("/H3") >= 8 and "/Table" in tags and "/Figure" in tags
+    # on paper, restored points are written in words (the screen-reader text), not as "+3"
+    assert "points récupérés" in " ".join(pages) and "+3" not in " ".join(pages)
 
 
 def test_a_document_that_is_not_well_formed_xml_still_renders_with_the_html5_parser():
