@@ -197,9 +197,9 @@ class FeedImporter:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for first, block, checked in checked_chunks(handle, self.extract_id, self.workers):
+            for first, count, block, checked in checked_chunks(handle, self.extract_id, self.workers):
                 self._add(batch, first, block, checked)
-                number = first + block.count(b"\n") - block.endswith(b"\n")
+                number = first + count - 1
                 if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
                     self._flush(batch)
                     batch = _Batch()

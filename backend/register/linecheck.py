@@ -52,26 +52,27 @@ _ISO_DAYS_MAX = 100_000
 _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def checked_chunks(handle: BinaryIO, extract_id: str, workers: int = 0) -> Iterator[tuple[int, bytes, Checked]]:
-    """(first line number, the chunk's bytes: whole lines, their outcomes) in file order, for the
-    lines after the header; with `workers` > 0 the checks run in that many processes (checkers.py),
-    a few chunks ahead of the caller, which only reads the file to cut it into chunks."""
+def checked_chunks(handle: BinaryIO, extract_id: str,
+                   workers: int = 0) -> Iterator[tuple[int, int, bytes, Checked]]:
+    """(first line number, number of lines, the chunk's bytes: whole lines, their outcomes) in file
+    order, for the lines after the header; with `workers` > 0 the checks run in that many processes
+    (checkers.py), a few chunks ahead of the caller, which only reads the file to cut it into chunks."""
     chunks = _chunks(handle)
     if workers < 1:
-        for first, _, block in chunks:
-            yield first, block, check_chunk(first, block, extract_id)
+        for first, count, _, block in chunks:
+            yield first, count, block, check_chunk(first, block, extract_id)
         return
     pending: collections.deque = collections.deque()
     with Checkers(handle.fileno(), workers, functools.partial(_check_chunk_pickled, extract_id=extract_id)) as pool:
-        for index, (first, offset, block) in enumerate(chunks):
+        for index, (first, count, offset, block) in enumerate(chunks):
             pool.send(index, first, offset, len(block))
-            pending.append((index, first, block))
+            pending.append((index, first, count, block))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
-                index, first, block = pending.popleft()
-                yield first, block, pickle.loads(pool.receive(index))
+                index, first, count, block = pending.popleft()
+                yield first, count, block, pickle.loads(pool.receive(index))
         while pending:
-            index, first, block = pending.popleft()
-            yield first, block, pickle.loads(pool.receive(index))
+            index, first, count, block = pending.popleft()
+            yield first, count, block, pickle.loads(pool.receive(index))
 
 
 class Checked(NamedTuple):
@@ -206,13 +207,14 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
                            event.cancels if type(event) is Cancellation else "", bytearray(_encode_json(event)))
 
 
-def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """(number of the first line, offset in the file, whole lines) for the lines after the header:
-    one read of about CHUNK_BYTES, completed to the end of its last line."""
+def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, int, bytes]]:
+    """(number of the first line, number of lines, offset in the file, whole lines) for the lines
+    after the header: one read of about CHUNK_BYTES, completed to the end of its last line."""
     first, offset = 2, handle.tell()
     while block := handle.read(CHUNK_BYTES):
         if not block.endswith(b"\n"):
             block += handle.readline()
-        yield first, offset, block
-        first += block.count(b"\n") + (not block.endswith(b"\n"))
+        count = block.count(b"\n") + (not block.endswith(b"\n"))
+        yield first, count, offset, block
+        first += count
         offset += len(block)
