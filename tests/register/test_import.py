@@ -318,3 +318,31 @@ def test_events_are_stored_as_text_with_their_columns(tmp_path: Path, capsys: py
         ("c-1", NEPH, "2024-05-01", "o-1", "x-2026-11-25", "text")]
     assert rows[0][6] == '{"type":"licence_issued","id":"l-1","issued_on":"2010-06-01"}'
     assert json.loads(rows[1][6]) == {k: v for k, v in OFFENCE.items() if k != "neph"}
+
+
+def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
+        tmp_path: Path, demo_feed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checker process that raises (here on its second chunk) stops the import with its traceback;
+    the transaction is rolled back."""
+    from backend.register import linecheck
+    from backend.register.checkers import CheckerFailed
+    from backend.register.importer import FeedImporter
+
+    real = linecheck.check_chunk
+
+    def failing(first: int, block: bytes, extract_id: str) -> linecheck.Checked:
+        if first > 2:
+            raise RuntimeError("the checker ran out of luck")
+        return real(first, block, extract_id)
+
+    monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)  # several chunks of the small demo feed
+    monkeypatch.setattr(linecheck, "check_chunk", failing)  # inherited by the forked checkers
+    conn = open_migrated(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(CheckerFailed, match="the checker ran out of luck"):
+            FeedImporter(conn, demo_feed, workers=2).run()
+        assert conn.execute("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM holders) "
+                            "+ (SELECT count(*) FROM extracts)").fetchone()[0] == 0
+        assert not conn.in_transaction
+    finally:
+        conn.close()
