@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -66,12 +67,14 @@ def main() -> int:
     db = folder / "import.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    load_before = os.getloadavg()
     started = time.perf_counter()
     command = [sys.executable, "-m", "backend", "import", str(feed), "--db", str(db)]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
     child = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    load_after = os.getloadavg()
     if child.returncode != 0:
         print(child.stdout, child.stderr, file=sys.stderr)
         return 1
@@ -85,7 +88,14 @@ def main() -> int:
     print(f"  CPU time {cpu:.2f} s (writer and checker processes): {cpu / events * 1e6:.1f} us per event, "
           f"{events / cpu:,.0f} events per CPU second")
     print(f"  peak RSS of the import process: {peak_kib / 1024:.0f} MiB")
-    print(f"  database size: {size / 2**20:.0f} MiB ({feed.stat().st_size / 2**20:.0f} MiB of feed)")
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    print(f"  database size: {size / 2**20:.0f} MiB ({feed.stat().st_size / 2**20:.0f} MiB of feed), "
+          f"{page_size // 1024} KiB pages")
+    # Two cores shared with other work: the wall time is only meaningful beside the load.
+    print(f"  load average (1 min) before/after: {load_before[0]:.2f} / {load_after[0]:.2f} "
+          f"on {os.cpu_count()} CPUs")
     return 0
 
 
