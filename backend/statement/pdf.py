@@ -95,16 +95,6 @@ thead { display: table-header-group; }
 .summary-list__key { width: 42mm; font-weight: bold; }
 .statement-list { list-style: none; padding: 0; }
 .statement-item { break-inside: avoid; margin: 0 0 2mm; }
-.timeline { list-style: none; padding: 0; border: 0; }
-.timeline__item { break-inside: avoid; border-left: 1.5pt solid #000; padding: 0 0 0 3mm; margin: 0 0 2.5mm; }
-.timeline__item::before { content: none; }
-.timeline__kind, .timeline__date, .timeline__change { margin: 0; }
-.timeline__title { margin: 0; font-size: 9.5pt; }
-.timeline__change { font-weight: bold; }
-/* On paper the change is written in words ("3 points récupérés", the screen readers' text) rather
-   than as a sign and a number: clearer to read, and no hidden text positioned apart from the flow. */
-.timeline__change [aria-hidden="true"] { display: none; }
-.timeline__change .visually-hidden { position: static; width: auto; height: auto; overflow: visible; clip: auto; }
 .statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 4mm; }
 .statement-qr { width: 36mm; height: 36mm; float: right; margin: 0 0 2mm 4mm; image-rendering: pixelated; }
 .statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; }

@@ -71,12 +71,6 @@ def context(statement: Statement) -> dict[str, Any]:
         "verify_base": statement.verify_base,
         "extracted_at": s.extracted_at,
         "page_title": "Relevé d'information intégral",
-        "restoration_entries": [
-            {"date": r.date, "date_label": "Le", "kind": "restoration", "kind_label": None, "title": r.kind,
-             "body": r.explanation, "change": r.change, "balance": r.balance, "rule": r.rule,
-             "rule_links": None, "annulled": False, "id": None}
-            for r in s.restorations
-        ],
     }
 
 
