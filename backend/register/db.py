@@ -89,6 +89,10 @@ def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[
         if tables:
             raise DatabaseError("the database has tables but no schema version: it was not created by "
                                 "pointspermis; check POINTSPERMIS_DB or --db")
+        # 16 KiB pages, set before anything is written (an existing file keeps its own): a feed import
+        # writes a quarter as many pages to the WAL and back, and updates shallower B-trees
+        # (1,000,006-event import: writer CPU -20 %, wall -30 %); reading a licence file costs the same.
+        conn.execute("PRAGMA page_size = 16384")
         # WAL is persistent: set once, when the file is created (it cannot change inside a transaction).
         conn.execute("PRAGMA journal_mode = WAL")
     applied: list[int] = []
