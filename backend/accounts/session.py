@@ -77,8 +77,8 @@ class Sessions:
             return None
         id_hash = digest(session_id)
         now = self.clock()
-        # One statement on a reader: one thread hop on every guarded request.
-        rows = await self.db.fetch_all(
+        # One primary-key lookup on every guarded request: a small read, on the loop's thread.
+        rows = await self.db.fetch_small(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, a.fc_sub"
             " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
             (id_hash,),

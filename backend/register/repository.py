@@ -80,8 +80,7 @@ class SqliteRegister:
         self.db = db
 
     async def get_holder(self, neph: str) -> Holder | None:
-        async with self.db.read(snapshot=False) as conn:
-            rows = await conn.execute_fetchall(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+        rows = await self.db.fetch_small(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
         return holder_from_row(rows[0]) if rows else None
 
     async def get_events(self, neph: str) -> list[Event]:
@@ -92,19 +91,17 @@ class SqliteRegister:
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
-        """Holder and events in one statement (one snapshot, one round trip to the reader thread)."""
-        async with self.db.read(snapshot=False) as conn:
-            rows = await conn.execute_fetchall(
-                f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, e.body FROM holders h "
-                "LEFT JOIN events e ON e.neph = h.neph WHERE h.neph = ? ORDER BY e.effective_on, e.seq", (neph,))
+        """Holder and events in one statement (one snapshot; a few index pages: a small read)."""
+        rows = await self.db.fetch_small(
+            f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, e.body FROM holders h "
+            "LEFT JOIN events e ON e.neph = h.neph WHERE h.neph = ? ORDER BY e.effective_on, e.seq", (neph,))
         if not rows:
             return None, []
         return holder_from_row(rows[0]), [_EVENT_DECODER.decode(row["body"]) for row in rows if row["body"] is not None]
 
     async def latest_extract(self) -> Extract | None:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
-        async with self.db.read(snapshot=False) as conn:
-            rows = await conn.execute_fetchall("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
+        rows = await self.db.fetch_small("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
         return extract_from_row(rows[0]) if rows else None
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,

@@ -163,3 +163,20 @@ async def test_fetch_all_is_one_statement_on_a_reader(tmp_path: Path) -> None:
             await db.fetch_all("DELETE FROM extracts")
     finally:
         await db.close()
+
+
+async def test_fetch_small_reads_on_the_loop_thread_and_sees_each_commit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        assert await db.fetch_small("SELECT extract_id FROM extracts") == []
+        async with db.write() as conn:
+            await conn.execute("INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+                               "VALUES ('a', '2026-01-01T00:00:00+00:00', 'f', '', '')")
+        # No snapshot is held between calls: the row committed after the first read is seen at once.
+        rows = await db.fetch_small("SELECT extract_id FROM extracts WHERE file_name = ?", ("f",))
+        assert [r["extract_id"] for r in rows] == ["a"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.fetch_small("DELETE FROM extracts")
+    finally:
+        await db.close()
+

@@ -30,6 +30,10 @@ async def main() -> None:
     parser.add_argument("--drivers", type=int, default=200)
     parser.add_argument("--profile")
     parser.add_argument("--profile-path", default="/solde", help="the page profiled with --profile")
+    parser.add_argument("--routes", default="sante,solde,solde-hx,historique",
+                        help="comma-separated subset of: sante, solde, solde-hx, historique")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the records service's file cache before each request (a driver not seen lately)")
     args = parser.parse_args()
 
     import logging
@@ -80,7 +84,11 @@ async def main() -> None:
         class Response:  # what the server would send, collected from the raw ASGI messages
             status_code = 0
 
+        from backend.records import service as records_service
+
         async def one(path, headers, signed, i):
+            if args.cold:
+                records_service._file_cache.clear()
             # A raw ASGI call (what a server does), so that no HTTP client work is measured.
             cookies = []
             if signed:
@@ -116,12 +124,14 @@ async def main() -> None:
                 h = {"HX-Request": "true"} if hx else {}
                 (Path(os.environ["CPU_WEB_DUMP"]) / f"{name}.html").write_bytes((await one(path, h, True, 0)).body)
         results = {}
-        results["/sante"] = await run("/sante", False, False, args.requests)
-        results["/solde"] = await run("/solde", False, True, args.requests)
-        results["/solde (fragment)"] = await run("/solde", True, True, args.requests)
-        results["/historique"] = await run("/historique", False, True, args.requests)
+        routes = {"sante": ("/sante", False, False), "solde": ("/solde", False, True),
+                  "solde-hx": ("/solde", True, True), "historique": ("/historique", False, True)}
+        for name in args.routes.split(","):
+            path, hx, signed = routes[name]
+            results[path + (" (fragment)" if hx else "")] = await run(path, hx, signed, args.requests)
+        floor = results.get("/sante")
         for name, us in results.items():
-            print(f"{name:20s} {us:8.0f} µs CPU/request  ({us / results['/sante']:.2f}x /sante)")
+            print(f"{name:20s} {us:8.0f} µs CPU/request" + (f"  ({us / floor:.2f}x /sante)" if floor else ""))
         if args.profile:
             profile = cProfile.Profile()
             await run(args.profile_path, False, True, args.requests, profile)
