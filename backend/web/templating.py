@@ -54,6 +54,25 @@ def iso(value: dt.date | str | None) -> str:
     return day.isoformat() if day else ""
 
 
+# The site menu: (key, href, text). Driver sections need a session, so they show only when signed in.
+DRIVER_SECTIONS = (("solde", "/solde", "Solde"), ("historique", "/historique", "Historique"),
+                   ("calendrier", "/calendrier", "Calendrier"), ("permis", "/permis", "Permis"),
+                   ("releve", "/releve", "Relevé"))
+ALWAYS_SECTIONS = (("aide", "/aide", "Aide"),)
+
+
+def site_nav(viewer: object, current: str | None, path: str) -> list[tuple[str, str, bool]]:
+    """The menu as (href, text, is current page); `current` is a section key a page names itself,
+    else the section whose URL starts the path (/solde, /calendrier.ics, /releve/2026 …)."""
+    sections = DRIVER_SECTIONS + ALWAYS_SECTIONS if viewer else ALWAYS_SECTIONS
+    if not current:
+        for key, href, _ in sections:
+            if path == href or path.startswith((href + "/", href + ".")):
+                current = key
+                break
+    return [(href, text, key == current) for key, href, text in sections]
+
+
 class StaticFiles:
     """Versioned URLs for static files: the query string is a hash of the file's content,
     so a file can be cached for a year and a new version is fetched as soon as it changes."""
@@ -86,4 +105,5 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles 
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, points=points,
                        signed_points=signed_points, iso=iso)
     env.globals["static_url"] = (static or StaticFiles()).url
+    env.globals["site_nav"] = site_nav
     return env
