@@ -92,9 +92,24 @@ class StaticFiles:
         return url
 
 
+class Environment(jinja2.Environment):
+    """Jinja's environment, with flat template globals.
+
+    Jinja gives each template `ChainMap(template globals, environment globals)`; every
+    `{% from "components/…" import … %}` then subtracts those keys from the caller's in pure
+    Python (ChainMap has no C set operations): about a tenth of a page's render time, measured.
+    A plain dict copy does the same lookups in C. The environment's globals are all set before
+    the first template is loaded (here and by Litestar when the app is built), so the copy
+    misses nothing.
+    """
+
+    def make_globals(self, d):  # type: ignore[override]
+        return {**self.globals, **d} if d else dict(self.globals)
+
+
 def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles | None = None) -> jinja2.Environment:
     """The environment shared by Litestar's template engine and `backend.web.htmx.render`."""
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,  # every template is HTML, whatever its extension
         trim_blocks=True,
