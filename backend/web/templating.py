@@ -7,6 +7,7 @@ so a filter defined here is available everywhere and behaves the same everywhere
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 
@@ -22,6 +23,7 @@ STATIC_PREFIX = "/static"
 MINUS = "\u2212"  # typographic minus: screen readers say "moins", and it does not wrap like "-"
 
 
+@functools.lru_cache(maxsize=256)  # extract times: a handful of values, written twice on every page
 def datetime_fr(value: dt.datetime | str | None) -> str:
     """An extract time in Paris local time: "25 novembre 2026 à 23 h 00"."""
     if value is None or value == "":
