@@ -94,7 +94,16 @@ class GuardMiddleware(ASGIMiddleware):
             return
         accounts = scope["litestar_app"].state.accounts
         session_id = _cookie(scope, accounts.sessions.cookie_name)
-        loaded = await accounts.sessions.load(session_id)
+        later: list[tuple[str, tuple]] = []  # the session's refresh, written once the response is sent
+        try:
+            await self._guarded(scope, receive, send, next_app, accounts, session_id, path_template, later)
+        finally:
+            if later:
+                await accounts.sessions.write_now(later)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Any,
+                       session_id: str | None, path_template: str, later: list) -> None:
+        loaded = await accounts.sessions.load(session_id, later)
         viewer = loaded[0] if loaded else None
         state = scope.setdefault("state", {})  # type: ignore[typeddict-unknown-key]
         state["viewer"] = viewer

@@ -71,8 +71,13 @@ class Sessions:
         )
         return session_id
 
-    async def load(self, session_id: str | None) -> tuple[Viewer, str | None] | None:
-        """The viewer of a live session (and its FranceConnect ID token), refreshing its idle time."""
+    async def load(self, session_id: str | None, later: list[tuple[str, tuple]] | None = None
+                   ) -> tuple[Viewer, str | None] | None:
+        """The viewer of a live session (and its FranceConnect ID token), refreshing its idle time.
+
+        With `later`, the session's own write (refresh, or removal when expired) is appended to it
+        for the caller to run with `write_now` once the page is sent: the page then never waits for
+        the single writer (an import, another worker's checkpoint on a slow disk)."""
         if not session_id or len(session_id) > 100:
             return None
         id_hash = digest(session_id)
@@ -88,14 +93,23 @@ class Sessions:
             return None
         account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_sub = tuple(row)
         if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
-            async with self.db.write() as conn:
-                await conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+            await self._write(later, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
             return None
         if now - last_seen_at >= TOUCH_EVERY_SECONDS:
-            async with self.db.write() as conn:
-                await conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
+            await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
         viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None)
         return viewer, fc_id_token
+
+    async def _write(self, later: list[tuple[str, tuple]] | None, sql: str, params: tuple) -> None:
+        if later is not None:
+            later.append((sql, params))
+            return
+        await self.write_now([(sql, params)])
+
+    async def write_now(self, writes: list[tuple[str, tuple]]) -> None:
+        async with self.db.write() as conn:
+            for sql, params in writes:
+                await conn.execute(sql, params)
 
     async def end(self, conn: Any, session_id: str | None) -> None:
         if session_id:

@@ -208,8 +208,10 @@ class Database:
             return list(await conn.execute_fetchall(sql, params))
 
     async def fetch_small(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        """One small indexed read (a primary-key or index lookup returning a few rows), run at once
-        on the event loop's thread; anything else goes through `fetch_all`.
+        """One small indexed read (a primary-key or index lookup returning a few rows) in a small,
+        busy table that stays in memory (sessions, extracts), run at once on the event loop's thread;
+        anything else goes through `fetch_all`: a read that may wait for the disk must not block the
+        loop, or every request of the worker waits with it.
 
         Why: such a read costs SQLite 20–150 µs, less than handing it to a reader thread and
         waking the loop again (measured: /solde, tools/bench/cpu_web.py), and under load every

@@ -91,8 +91,11 @@ class SqliteRegister:
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
-        """Holder and events in one statement (one snapshot; a few index pages: a small read)."""
-        rows = await self.db.fetch_small(
+        """Holder and events in one statement (one snapshot, one round trip to a reader thread).
+
+        Not `fetch_small`: a national register is larger than memory, so a file's pages may be on
+        disk, and a disk read on the event loop's thread would stall every request of the worker."""
+        rows = await self.db.fetch_all(
             f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, e.body FROM holders h "
             "LEFT JOIN events e ON e.neph = h.neph WHERE h.neph = ? ORDER BY e.effective_on, e.seq", (neph,))
         if not rows:
