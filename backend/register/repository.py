@@ -80,7 +80,8 @@ class SqliteRegister:
         self.db = db
 
     async def get_holder(self, neph: str) -> Holder | None:
-        rows = await self.db.fetch_small(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+        # Not fetch_small: the holders table is as large as the register (see get_file).
+        rows = await self.db.fetch_all(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
         return holder_from_row(rows[0]) if rows else None
 
     async def get_events(self, neph: str) -> list[Event]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ def serve(app, sock):
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
+    # The socket is bound but listens only once uvicorn has run the app's lifespan: a browser sent
+    # before then is refused (seen once in make test, 19:11).
+    for _ in range(400):
+        if server.started:
+            break
+        time.sleep(0.025)
+    assert server.started, "the live server did not start within 10 s"
     return server, thread
 
 

@@ -151,32 +151,20 @@ async def test_writes_are_serialised(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_fetch_all_is_one_statement_on_a_reader(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fetch", ["fetch_all", "fetch_small"])
+async def test_one_statement_reads_are_read_only_and_see_each_commit(tmp_path: Path, fetch: str) -> None:
+    """fetch_all runs on a reader thread, fetch_small on the event loop's thread: same answers."""
     db = await Database.open(tmp_path / "db.sqlite3")
+    read = getattr(db, fetch)
     try:
-        async with db.write() as conn:
-            await conn.execute("INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
-                               "VALUES ('a', '2026-01-01T00:00:00+00:00', 'f', '', '')")
-        rows = await db.fetch_all("SELECT extract_id FROM extracts WHERE file_name = ?", ("f",))
-        assert [r["extract_id"] for r in rows] == ["a"]
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            await db.fetch_all("DELETE FROM extracts")
-    finally:
-        await db.close()
-
-
-async def test_fetch_small_reads_on_the_loop_thread_and_sees_each_commit(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
-    try:
-        assert await db.fetch_small("SELECT extract_id FROM extracts") == []
+        assert await read("SELECT extract_id FROM extracts") == []
         async with db.write() as conn:
             await conn.execute("INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
                                "VALUES ('a', '2026-01-01T00:00:00+00:00', 'f', '', '')")
         # No snapshot is held between calls: the row committed after the first read is seen at once.
-        rows = await db.fetch_small("SELECT extract_id FROM extracts WHERE file_name = ?", ("f",))
+        rows = await read("SELECT extract_id FROM extracts WHERE file_name = ?", ("f",))
         assert [r["extract_id"] for r in rows] == ["a"]
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            await db.fetch_small("DELETE FROM extracts")
+            await read("DELETE FROM extracts")
     finally:
         await db.close()
-
