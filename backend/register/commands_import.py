@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from backend.register.commands_migrate import add_db_argument, open_for_command
-from backend.register.importer import FeedImporter, Problem
+from backend.register.importer import FeedImporter, Problem, open_writer
 
 # Below this size an import takes well under a second: no progress bar, no worker processes.
 PROGRESS_MIN_BYTES = 5_000_000
@@ -30,13 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, conn = open_for_command(args)
-    if conn is None:
+    path, migrated = open_for_command(args)
+    if migrated is None:
         return 1
+    migrated.close()  # before the import's own connection opens the file (see importer.open_writer)
+    conn = open_writer(path)
     status = 0
     try:
-        # Bigger page cache for the import's index updates (bounded: 64 MiB).
-        conn.execute("PRAGMA cache_size = -65536")
         for file in args.files:
             if not file.is_file():
                 print(f"{file}: no such file", file=sys.stderr)

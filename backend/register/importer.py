@@ -8,6 +8,11 @@ it was, and the import can simply be rerun. Re-importing an event with the same 
 no-op; the same id with different content is an error.
 
 Line numbers are 1-based; every problem is reported as ``FILE:LINE: event "id": reason``.
+
+The import writes through its own connection, `open_writer`: apsw with the SQLite it bundles,
+not the stdlib `sqlite3` the web and the migrations use (both read and write the same WAL file
+format). Inserting the rows costs SQLite less CPU there (1,000,006 events, executemany of 5,000
+rows: ~6 µs per event instead of ~9.5 µs with Debian's libsqlite3 through `sqlite3`).
 """
 
 from __future__ import annotations
@@ -20,14 +25,15 @@ import datetime as dt
 import hashlib
 import os
 import re
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+import apsw
 import msgspec
 
+from backend.register.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
 from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
@@ -74,6 +80,28 @@ def insert_event_sql(extract_id: str) -> str:
             f"VALUES (?, ?, ?, NULLIF(?, ''), CAST(? AS TEXT), '{extract_id}') ON CONFLICT (id) DO NOTHING")
 
 
+def open_writer(path: str | Path) -> apsw.Connection:
+    """The import's connection to a database already migrated (db.open_migrated), in autocommit mode
+    (the importer opens its own transaction). Why apsw: see the module's docstring.
+
+    Two copies of SQLite in one process must never have the same file open at once: POSIX locks
+    belong to the process, and closing the file in one copy drops the locks the other holds. So a
+    process that migrates with `sqlite3` closes that connection before opening this one (and the
+    web, which uses `sqlite3`, runs no import)."""
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READWRITE)
+    try:
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        # As db.configure, except foreign keys: the importer verifies them per batch itself.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        # Bigger page cache for the import's index updates (bounded: 64 MiB).
+        conn.execute("PRAGMA cache_size = -65536")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def rejected_path(path: Path) -> Path:
     return path.with_name(path.name + ".rejected.jsonl")
 
@@ -110,7 +138,7 @@ class _Batch:
 class FeedImporter:
     """One file, one transaction. `report(problem)` is called as each bad line is found."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, skip_invalid: bool = False,
+    def __init__(self, conn: apsw.Connection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
         """`workers` > 0: check lines in that many worker processes while this one writes."""
@@ -184,8 +212,6 @@ class FeedImporter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        finally:
-            conn.execute("PRAGMA foreign_keys = ON")
         self._publish_rejected()
 
     def _lines(self, handle: BinaryIO) -> None:
@@ -255,7 +281,9 @@ class FeedImporter:
         if missing:  # cannot happen unless the checks above are wrong: never commit it
             raise RuntimeError(f"{missing} holders of events to import are missing")
         last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        inserted = conn.executemany(self.insert_event, rows).rowcount
+        changes = conn.total_changes()
+        conn.executemany(self.insert_event, rows)
+        inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
         if inserted != len(rows):
             self._not_inserted(batch, rows, row_lines, last_seq)

@@ -326,7 +326,7 @@ def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
     the transaction is rolled back."""
     from backend.register import linecheck
     from backend.register.checkers import CheckerFailed
-    from backend.register.importer import FeedImporter
+    from backend.register.importer import FeedImporter, open_writer
 
     real = linecheck.check_chunk
 
@@ -337,7 +337,8 @@ def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
 
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)  # several chunks of the small demo feed
     monkeypatch.setattr(linecheck, "check_chunk", failing)  # inherited by the forked checkers
-    conn = open_migrated(tmp_path / "db.sqlite3")
+    open_migrated(tmp_path / "db.sqlite3").close()
+    conn = open_writer(tmp_path / "db.sqlite3")
     try:
         with pytest.raises(CheckerFailed, match="the checker ran out of luck"):
             FeedImporter(conn, demo_feed, workers=2).run()
