@@ -73,6 +73,17 @@ UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?
                  "gender = excluded.gender, extract_id = excluded.extract_id")
 
 
+_FILE_SQL = (
+    f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
+    "(SELECT '[' || group_concat('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']') || ']' "
+    "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
+_FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
+
+
+def _effective_then_seq(item: tuple[str, int, Event]) -> tuple[str, int]:
+    return item[0], item[1]
+
+
 class SqliteRegister:
     """The register stored in SQLite (see migrations/0001_register.sql)."""
 
@@ -92,16 +103,23 @@ class SqliteRegister:
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
-        """Holder and events in one statement (one snapshot, one round trip to a reader thread).
+        """Holder and events in one statement returning one row (one snapshot), read on the event
+        loop's thread (`Database.fetch_small`: cheaper than a turn of the loop, see there).
 
-        Not `fetch_small`: a national register is larger than memory, so a file's pages may be on
-        disk, and a disk read on the event loop's thread would stall every request of the worker."""
-        rows = await self.db.fetch_all(
-            f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, e.body FROM holders h "
-            "LEFT JOIN events e ON e.neph = h.neph WHERE h.neph = ? ORDER BY e.effective_on, e.seq", (neph,))
+        One row, not one per event: if SQLite is busy the statement goes to a reader thread, and
+        Python's sqlite3 releases the GIL around each row it steps to, which a thread then waits to
+        take back from a busy loop, for every row. The events come as one JSON array of
+        [effective_on, seq, body] built by SQLite (bodies are the JSON validated on import), decoded
+        in one call and put in order here."""
+        rows = await self.db.fetch_small(_FILE_SQL, (neph,))
         if not rows:
             return None, []
-        return holder_from_row(rows[0]), [_EVENT_DECODER.decode(row["body"]) for row in rows if row["body"] is not None]
+        row = rows[0]
+        events = row["events"]
+        if events is None:
+            return holder_from_row(row), []
+        ordered = sorted(_FILE_EVENTS_DECODER.decode(events), key=_effective_then_seq)
+        return holder_from_row(row), [event for _, _, event in ordered]
 
     async def latest_extract(self) -> Extract | None:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""

@@ -114,3 +114,28 @@ async def test_get_file_reads_holder_and_events_together(tmp_path: Path) -> None
         assert await register.get_file(CAMILLE.neph) == (CAMILLE, [licence])
     finally:
         await register.db.close()
+
+
+async def test_get_file_gives_events_by_effective_date_then_feed_order(tmp_path: Path) -> None:
+    register = await open_register(tmp_path)
+    try:
+        await register.add_extract("x1", dt.datetime(2026, 11, 25, tzinfo=UTC))
+        await register.add_holder(CAMILLE, "x1")
+        assert await register.get_file(CAMILLE.neph) == (CAMILLE, [])  # a holder without events yet
+
+        def offence(event_id: str, established_on: str) -> Offence:
+            return decode_event({"type": "offence", "id": event_id, "committed_on": "2020-01-02",
+                                 "established_on": established_on, "established_by": "fixed_fine_paid",
+                                 "points": 1, "offence_class": "C4", "label": "Excès de vitesse < 20 km/h"})
+
+        licence = decode_event({"type": "licence_issued", "id": "l-1", "issued_on": "2010-06-01"})
+        later, same_day_first, same_day_second = (offence("o-late", "2023-05-01"), offence("o-b", "2021-03-04"),
+                                                  offence("o-a", "2021-03-04"))
+        # Fed out of date order; the two of 2021-03-04 keep their feed order (o-b before o-a).
+        await register.add_events(CAMILLE.neph, [later, same_day_first, licence, same_day_second], "x1")
+        holder, events = await register.get_file(CAMILLE.neph)
+        assert holder == CAMILLE
+        assert [e.id for e in events] == ["l-1", "o-b", "o-a", "o-late"]
+        assert events == [licence, same_day_first, same_day_second, later]
+    finally:
+        await register.db.close()

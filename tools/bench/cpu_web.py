@@ -32,6 +32,9 @@ async def main() -> None:
     parser.add_argument("--profile-path", default="/solde", help="the page profiled with --profile")
     parser.add_argument("--routes", default="sante,solde,solde-hx,historique",
                         help="comma-separated subset of: sante, solde, solde-hx, historique")
+    parser.add_argument("--cycles", action="store_true",
+                        help="count the objects each request leaves in reference cycles (garbage only the "
+                             "cyclic collector frees), by type")
     parser.add_argument("--cold", action="store_true",
                         help="empty the records service's file cache before each request (a driver not seen lately)")
     args = parser.parse_args()
@@ -132,11 +135,39 @@ async def main() -> None:
         floor = results.get("/sante")
         for name, us in results.items():
             print(f"{name:20s} {us:8.0f} µs CPU/request" + (f"  ({us / floor:.2f}x /sante)" if floor else ""))
+        if args.cycles:
+            await cycles(routes, args.routes.split(","), one)
         if args.profile:
             profile = cProfile.Profile()
             await run(args.profile_path, False, True, args.requests, profile)
             profile.dump_stats(args.profile)
             print("profile:", args.profile)
+
+
+async def cycles(routes: dict, names: list[str], one) -> None:
+    """Objects left in reference cycles per request: each one is work for the cyclic collector, whose
+    passes stop the worker (tens of ms when thousands of cyclic objects pile up between passes)."""
+    import collections
+    import gc
+
+    for name in names:
+        path, hx, signed = routes[name]
+        headers = {"HX-Request": "true"} if hx else {}
+        n = 50
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for i in range(n):
+                await one(path, headers, signed, i)
+            gc.collect()
+            garbage = collections.Counter(type(o).__qualname__ for o in gc.garbage)
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+        total = sum(garbage.values())
+        print(f"{name}: {total / n:.0f} objects in reference cycles per request; most common:")
+        for kind, count in garbage.most_common(12):
+            print(f"    {count / n:8.1f}  {kind}")
 
 
 if __name__ == "__main__":
