@@ -347,3 +347,50 @@ def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
         assert not conn.in_transaction
     finally:
         conn.close()
+
+
+def compact(line: dict | str) -> str:
+    """A line as the register and the demo write it (no spaces: the checkers' fast path)."""
+    return line if isinstance(line, str) else json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+
+
+PATTERN_LINES = [  # fields whose regex the fast path checks once per chunk: same messages as line by line
+    ({**LICENCE, "id": "l 2"}, "event \"l 2\": id: Expected `str` matching regex '^[A-Za-z0-9._:-]+$'"),
+    ({**OFFENCE, "id": "o-8", "natinf": "12a"}, "event \"o-8\": natinf: Expected `str` matching regex '^[0-9]+$'"),
+    ({"neph": NEPH, "type": "cancellation", "id": "c-2", "cancels": "o/1", "cancelled_on": "2024-05-01"},
+     "event \"c-2\": cancels: Expected `str` matching regex '^[A-Za-z0-9._:-]+$'"),
+    ({**HOLDER, "neph": "19057510012-"}, "holder \"19057510012-\": neph: Expected `str` matching regex"),
+    ({**HOLDER, "neph": "190575100125", "birth_country": "98100"}, 'holder "190575100125": birth_country: Expected'),
+]
+
+
+def test_bad_lines_in_the_compact_layout_get_the_same_messages(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    assert run_import(capsys, db, write(tmp_path / "first.jsonl", {**HEADER, "extract_id": "x0"}, HOLDER))[0] == 0
+    before = dump(db)
+    bad = [*BAD_LINES, *PATTERN_LINES]
+    feed = write(tmp_path / "feed.jsonl", *map(compact, (HEADER, LICENCE, OFFENCE, *(line for line, _ in bad))))
+    status, _, err = run_import(capsys, db, feed)
+    assert status == 1
+    messages = [line for line in err.splitlines() if line.startswith(f"{feed}:")]
+    for number, (_, expected) in enumerate(bad, start=4):
+        assert any(m.startswith(f"{feed}:{number}: {expected}") for m in messages), (number, expected, messages)
+    assert sum(m.startswith(f"{feed}:") and m.split(":")[1].isdigit() for m in messages) == len(bad)
+    assert dump(db) == before
+
+
+def test_a_chunk_checked_fast_gives_what_line_by_line_gives() -> None:
+    """check_chunk (lenient decoding, patterns checked per chunk) against check_chunk_strictly, on good
+    and bad lines mixed; an id with an escaped trailing newline passes msgspec's `^…$` search, and must
+    pass here too (the per-chunk test refuses it, so the chunk is checked again strictly)."""
+    from backend.register.linecheck import check_chunk, check_chunk_strictly
+
+    good = [HOLDER, LICENCE, OFFENCE, {**OFFENCE, "id": "o-9", "natinf": "21345"},
+            {"neph": NEPH, "type": "cancellation", "id": "c-3", "cancels": "o-9", "cancelled_on": "2024-05-01"}]
+    cases = [good, [*good, {**LICENCE, "id": "l-3\n"}], *([*good, line] for line, _ in [*BAD_LINES, *PATTERN_LINES])]
+    for lines in cases:
+        block = "".join(compact(line) + "\n" for line in lines).encode()
+        assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines
+    fast = check_chunk(2, "".join(compact(line) + "\n" for line in good).encode(), "x")
+    assert len(fast.rows) == 4 and len(fast.holders) == 1 and fast.cancellations == [(6, "c-3")] and not fast.problems
