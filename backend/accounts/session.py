@@ -24,6 +24,8 @@ IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
 # Refresh `last_seen_at` at most once a minute: one write per minute per session, not per request.
 TOUCH_EVERY_SECONDS = 60
+# Sessions this process has asked to refresh lately, remembered at most this many (oldest first out).
+_RECENT_TOUCHES_MAX = 100_000
 
 
 class Viewer(msgspec.Struct, frozen=True):
@@ -49,6 +51,11 @@ class Sessions:
         self.clock = clock
         self.secure = secure
         self.cookie_name = cookie_name(secure)
+        # id_hash -> when this process queued its refresh. Until that write is done, the row still
+        # shows the old `last_seen_at`; without this, every request of the session in the meantime
+        # would queue the same refresh again (measured under load: thousands of writes waiting for
+        # the single writer, seconds behind, for a few hundred sessions).
+        self._touched: dict[str, int] = {}
 
     def cookie(self, value: str, *, clear: bool = False) -> Cookie:
         return Cookie(
@@ -95,10 +102,18 @@ class Sessions:
         if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
             await self._write(later, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
             return None
-        if now - last_seen_at >= TOUCH_EVERY_SECONDS:
+        if now - max(last_seen_at, self._touched.get(id_hash, 0)) >= TOUCH_EVERY_SECONDS:
+            self._remember_touch(id_hash, now)
             await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
         viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None)
         return viewer, fc_id_token
+
+    def _remember_touch(self, id_hash: str, now: int) -> None:
+        touched = self._touched
+        touched.pop(id_hash, None)  # re-inserted last: the dict stays in order of touch
+        touched[id_hash] = now
+        if len(touched) > _RECENT_TOUCHES_MAX:
+            del touched[next(iter(touched))]
 
     async def _write(self, later: list[tuple[str, tuple]] | None, sql: str, params: tuple) -> None:
         if later is not None:

@@ -113,3 +113,39 @@ async def test_production_cookies_are_secure_and_host_prefixed(accounts_db_path)
         assert cookie.startswith("__Host-pp_session=") and "Secure" in cookie and "HttpOnly" in cookie
         assert "Path=/" in cookie and "Domain" not in cookie
         assert (await client.get("/solde")).status_code == 200
+
+
+async def test_a_session_is_refreshed_once_a_minute_not_once_per_request(tmp_path):
+    """While a refresh waits for the writer, the session's next requests must not ask for it again."""
+    from backend.accounts.session import TOUCH_EVERY_SECONDS, Sessions
+    from backend.accounts.testing import create_linked_account
+    from backend.register.db import Database
+
+    now = [1_800_000_000]
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        account = await create_linked_account(db, "minute@exemple.test", TEST_PASSWORD, NEPH)
+        sessions = Sessions(db, lambda: now[0], secure=False)
+        async with db.write() as conn:
+            session_id = await sessions.create(conn, account)
+
+        later: list = []
+        for _ in range(3):
+            assert await sessions.load(session_id, later) is not None
+        assert later == []  # just created: nothing to refresh
+        now[0] += TOUCH_EVERY_SECONDS
+        for _ in range(5):  # five pages before the refresh is written
+            assert await sessions.load(session_id, later) is not None
+        assert later == [("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now[0], later[0][1][1]))]
+        await sessions.write_now(later)
+        now[0] += TOUCH_EVERY_SECONDS - 1
+        again: list = []
+        assert await sessions.load(session_id, again) is not None and again == []
+        now[0] += 1
+        assert await sessions.load(session_id, again) is not None and len(again) == 1
+        # Another process (its own Sessions) reads the row: refreshed by the write above.
+        other: list = []
+        assert await Sessions(db, lambda: now[0] - 1, secure=False).load(session_id, other) is not None
+        assert other == []
+    finally:
+        await db.close()

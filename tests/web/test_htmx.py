@@ -47,3 +47,21 @@ async def test_every_html_response_varies_on_hx_request(web_client, path):
     async with web_client(MARTIN.neph) as client:
         response = await client.get(path)
     assert "HX-Request" in [v.strip() for v in response.headers["vary"].split(",")]
+
+
+@pytest.mark.parametrize(("path", "other"), [("/solde", None), ("/historique", "/historique?type=retraits"),
+                                             ("/historique?type=retraits", "/historique?type=stages")])
+async def test_the_fragment_is_the_same_region_as_in_the_whole_page_whichever_comes_first(web_client, path, other):
+    """Regions are rendered once per computed file (web/fragments.py): whichever request renders a
+    region first, the page and the fragment carry the same markup, and another filter its own."""
+    async with web_client(MARTIN.neph) as client:
+        if other:
+            other_fragment = (await client.get(other, headers=HX)).text.strip()
+        fragment = (await client.get(path, headers=HX)).text.strip()
+        page = (await client.get(path)).text
+        again = (await client.get(path, headers=HX)).text.strip()
+    assert fragment == again
+    assert fragment in page, "the whole page holds the fragment's markup"
+    if other:
+        assert other_fragment != fragment
+        assert other_fragment not in page

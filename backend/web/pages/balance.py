@@ -8,11 +8,18 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.views import balance_view
-from backend.web.htmx import render
+from backend.web.fragments import rendered_block
+from backend.web.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
+
+
+TEMPLATE = "pages/balance.html"
 
 
 @get("/solde", include_in_schema=False)
 async def balance(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
-    view = balance_view(await driver_file(request, register, viewer))
-    return render(request, "pages/balance.html", page_context(view, viewer, "solde"), block="balance_card", headers=PRIVATE)
+    file = await driver_file(request, register, viewer)
+    context = page_context(balance_view(file), viewer, "solde")
+    # The card shows only the file: rendered once per computed file (web/fragments.py).
+    context["card_html"] = rendered_block(environment(request), TEMPLATE, "balance_card", file, context)
+    return render(request, TEMPLATE, context, block="balance_card", headers=PRIVATE)

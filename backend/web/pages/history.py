@@ -9,12 +9,20 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from backend.records.history import history_view
-from backend.web.htmx import render
+from backend.web.fragments import rendered_block
+from backend.web.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
+
+
+TEMPLATE = "pages/history.html"
 
 
 @get("/historique", include_in_schema=False)
 async def history(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any], type: FromQuery[str] = "tout", tout: FromQuery[str] = "") -> Response:
     file = await driver_file(request, register, viewer)
     view = history_view(file, kind=type, show_all=tout == "1")
-    return render(request, "pages/history.html", page_context(view, viewer, "historique", page_title=view.title), block="history_results", headers=PRIVATE)
+    context = page_context(view, viewer, "historique", page_title=view.title)
+    # The results show only the file and the filter: rendered once per computed file and filter.
+    context["results_html"] = rendered_block(environment(request), TEMPLATE, "history_results", file, context,
+                                             variant=(view.kind, view.show_all))
+    return render(request, TEMPLATE, context, block="history_results", headers=PRIVATE)
