@@ -72,12 +72,12 @@ class ImportResult:
 
 def insert_event_sql(extract_id: str) -> str:
     """The insert of a row of linecheck (id, neph, effective_on, cancels, body): the body comes as the
-    UTF-8 bytes of the line, stored as TEXT without re-encoding; `cancels` "" is NULL; the extract id,
-    the same for every row of a file, is written in the statement rather than bound on each row."""
+    UTF-8 bytes of the line, stored as TEXT without re-encoding; the extract id, the same for every
+    row of a file, is written in the statement rather than bound on each row."""
     if not _EXTRACT_ID.fullmatch(extract_id):  # the header's own pattern: nothing to quote
         raise ValueError(f"extract id {extract_id!r}")
     return ("INSERT INTO events (id, neph, effective_on, cancels, body, extract_id) "
-            f"VALUES (?, ?, ?, NULLIF(?, ''), CAST(? AS TEXT), '{extract_id}') ON CONFLICT (id) DO NOTHING")
+            f"VALUES (?, ?, ?, ?, CAST(? AS TEXT), '{extract_id}') ON CONFLICT (id) DO NOTHING")
 
 
 def open_writer(path: str | Path) -> apsw.Connection:
