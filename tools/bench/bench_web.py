@@ -157,9 +157,19 @@ def first_visit_bytes(base: str, cookie: str) -> tuple[int, list[tuple[str, int]
 def lighthouse(url: str, cookie: str, out_dir: Path) -> dict:
     report = out_dir / (re.sub(r"\W+", "_", url) + ".json")
     env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
-    subprocess.run([str(LIGHTHOUSE), url, "--only-categories=performance,accessibility", "--output=json",
-                    f"--output-path={report}", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
-                    f"--extra-headers={json.dumps({'Cookie': cookie})}"], check=True, env=env)
+    command = [str(LIGHTHOUSE), url, "--only-categories=performance,accessibility", "--output=json",
+               f"--output-path={report}", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
+               f"--extra-headers={json.dumps({'Cookie': cookie})}"]
+    for attempt in range(3):
+        run = subprocess.run(command, env=env, capture_output=True, text=True)
+        if run.returncode == 0:
+            break
+        # Chromium's trace sometimes misses the navigation on a loaded machine ("NO_NAVSTART"):
+        # Lighthouse itself says to run it again. Anything else, or a third failure, is an error.
+        print(f"  lighthouse {url}: attempt {attempt + 1} failed: {run.stderr.strip()[-300:]}")
+        if "run Lighthouse again" not in run.stderr + run.stdout:
+            break
+    run.check_returncode()
     data = json.loads(report.read_text())
     audits = data["audits"]
     return {"perf": data["categories"]["performance"]["score"], "a11y": data["categories"]["accessibility"]["score"],
