@@ -11,6 +11,7 @@ import datetime as dt
 import random
 import sqlite3
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Protocol
 
 import msgspec
@@ -80,10 +81,6 @@ _FILE_SQL = (
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
 
 
-def _effective_then_seq(item: tuple[str, int, Event]) -> tuple[str, int]:
-    return item[0], item[1]
-
-
 class SqliteRegister:
     """The register stored in SQLite (see migrations/0001_register.sql)."""
 
@@ -91,8 +88,8 @@ class SqliteRegister:
         self.db = db
 
     async def get_holder(self, neph: str) -> Holder | None:
-        # Not fetch_small: the holders table is as large as the register (see get_file).
-        rows = await self.db.fetch_all(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
+        # A primary-key lookup, like get_file's: on the loop's thread (see Database.fetch_small).
+        rows = await self.db.fetch_small(f"SELECT {_HOLDER_COLUMNS} FROM holders WHERE neph = ?", (neph,))
         return holder_from_row(rows[0]) if rows else None
 
     async def get_events(self, neph: str) -> list[Event]:
@@ -118,7 +115,7 @@ class SqliteRegister:
         events = row["events"]
         if events is None:
             return holder_from_row(row), []
-        ordered = sorted(_FILE_EVENTS_DECODER.decode(events), key=_effective_then_seq)
+        ordered = sorted(_FILE_EVENTS_DECODER.decode(events), key=itemgetter(0, 1))  # effective_on, seq
         return holder_from_row(row), [event for _, _, event in ordered]
 
     async def latest_extract(self) -> Extract | None:
