@@ -1,7 +1,11 @@
 """Web benchmark: throughput and latency of driver pages against the same server's cheapest route,
 first-visit weight, and Lighthouse (mobile) scores. Prints figures; asserts nothing.
 
-    .venv/bin/python tools/bench/bench_web.py [--holders 100000] [--duration 15] [--skip-lighthouse]
+    .venv/bin/python tools/bench/bench_web.py [--holders 100000] [--duration 15] [--skip-lighthouse] [--sessions N]
+
+With the default 2,000 signed-in drivers, each worker sees each driver several times in a run, so most
+requests find the driver's computed file and rendered regions in the worker's caches (a driver going
+from page to page); `--sessions 100000` makes most requests a first visit (file read, engine, render).
 
 1. Builds (once, then reuses) a register of N demo holders: `pointspermis demo` + `pointspermis import`.
 2. Signs in the way the service does, without passwords: creates accounts linked to random holders
@@ -241,6 +245,9 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="register to use (default: var/bench/web-<holders>.sqlite3)")
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs per route (median reported)")
     parser.add_argument("--skip-lighthouse", action="store_true")
+    parser.add_argument("--sessions", type=int, default=SESSIONS,
+                        help="signed-in drivers, each linked to a random holder (more than the per-worker caches "
+                             "hold, e.g. the number of holders, measures mostly first visits)")
     args = parser.parse_args()
 
     db = args.db or ROOT / "var" / "bench" / f"web-{args.holders}.sqlite3"
@@ -250,7 +257,7 @@ def main() -> int:
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
            "POINTSPERMIS_DB": str(db)}
     asyncio.run(breakdown(db))
-    cookies = asyncio.run(create_sessions(db, SESSIONS, secure=True))
+    cookies = asyncio.run(create_sessions(db, args.sessions, secure=True))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server_log = ROOT / "var" / "bench" / "web-server.log"
