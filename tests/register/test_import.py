@@ -394,3 +394,22 @@ def test_a_chunk_checked_fast_gives_what_line_by_line_gives() -> None:
         assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines
     fast = check_chunk(2, "".join(compact(line) + "\n" for line in good).encode(), "x")
     assert len(fast.rows) == 4 and len(fast.holders) == 1 and fast.cancellations == [(6, "c-3")] and not fast.problems
+
+
+def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Computed from the chunks as they are read (several chunks here, with worker processes)."""
+    import hashlib
+
+    from backend.register import linecheck
+
+    monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)
+    db = tmp_path / "db.sqlite3"
+    assert main(["import", str(demo_feed), "--db", str(db), "--workers", "2"]) == 0
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT file_sha256 FROM extracts").fetchone()[0] == \
+            hashlib.sha256(demo_feed.read_bytes()).hexdigest()
+    finally:
+        conn.close()
