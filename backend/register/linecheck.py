@@ -236,7 +236,7 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
                 if others:  # fields other than the id with a pattern (an offence's natinf…)
                     for name, check in others:
                         value = getattr(event, name)
-                        if value is not None:
+                        if type(value) is str:  # a pattern applies to a string (not to None, in an Optional)
                             later[check].append(value)
                 cancels = None
                 if kind is cancellation:
