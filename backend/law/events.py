@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
+# msgspec applies a pattern with re.search: `\Z`, not `$`, which would also accept a trailing "\n"
+# (an id "l-3\n" written escaped in the JSON).
+EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+\Z")]
+Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+\Z")]
 OffenceClass = Literal["C1", "C2", "C3", "C4", "C5", "DELIT"]
 
 # gc=False: events hold only strings, dates and tuples of strings (no cycles), and a service keeps
@@ -207,9 +209,10 @@ class InvalidRecord(ValueError):
 
 
 def event_ref(raw: Any, index: int | None) -> str:
-    """`event "o-3"` when the id is a usable string, else `event #4` (1-based index)."""
+    """`event "o-3"` when the id is a usable string, else `event #4` (1-based index). The id is quoted
+    as JSON: one that the id pattern refuses (a control character, a quote) still prints on one line."""
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
-        return f'event "{raw["id"]}"'
+        return f'event {msgspec.json.encode(raw["id"]).decode()}'
     return f"event #{index + 1}" if index is not None else "event"
 
 
@@ -221,7 +224,8 @@ def _reword(exc: msgspec.ValidationError, raw: dict[str, Any]) -> tuple[str | No
     text = str(exc)
     match = _PATH_FIELD.search(text)
     field = match.group(1) if match else None
-    reason = re.sub(r"\s*-\s*at `\$[^`]*`", "", text)
+    # msgspec quotes a pattern with repr(): `\\Z` back to `\Z`, the regex as written.
+    reason = re.sub(r"\s*-\s*at `\$[^`]*`", "", text).replace("\\\\", "\\")
     if text.startswith("Object missing required field"):
         field = text.split("`")[1]
         return field, f"{field} is required"

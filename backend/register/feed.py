@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Neph = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z]{12}$")]
+# Patterns end with `\Z`, not `$` (re.search's `$` also accepts a trailing "\n"): see law/events.py.
+Neph = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z]{12}\Z")]
 """12 characters, opaque (law-research §7.4): digits in practice, letters tolerated."""
 
 Gender = Literal["female", "male"]
@@ -40,8 +41,8 @@ class HolderRecord(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
     family_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     given_names: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     birth_date: dt.date
-    birth_place: Annotated[str, msgspec.Meta(pattern=r"^([0-9][0-9AB][0-9]{3})?$")]
-    birth_country: Annotated[str, msgspec.Meta(pattern=r"^99[0-9]{3}$")]
+    birth_place: Annotated[str, msgspec.Meta(pattern=r"^([0-9][0-9AB][0-9]{3})?\Z")]
+    birth_country: Annotated[str, msgspec.Meta(pattern=r"^99[0-9]{3}\Z")]
     gender: Gender
 
     def to_holder(self) -> Holder:
@@ -54,7 +55,7 @@ class ExtractHeader(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
                     tag_field="type", tag="extract"):
     """The first line of a feed file."""
 
-    extract_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    extract_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+\Z")]
     extracted_at: Annotated[dt.datetime, msgspec.Meta(tz=True)]
     """With its UTC offset, e.g. 2026-11-25T22:00:00+00:00."""
 

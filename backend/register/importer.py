@@ -444,4 +444,4 @@ def _sync_file_range() -> Callable | None:
 
 
 def _plain(exc: Exception) -> str:
-    return str(exc).replace("`$.", "`")
+    return str(exc).replace("`$.", "`").replace("\\\\", "\\")  # repr-quoted pattern: `\\Z` back to `\Z`

@@ -378,7 +378,7 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
             return _holder_row(number, msgspec.convert(raw, HolderRecord, strict=True), extract_id)
         except msgspec.ValidationError as exc:
             neph = raw.get("neph")
-            ref = f'holder "{neph}"' if isinstance(neph, str) and neph else "holder"
+            ref = f"holder {_encode_json(neph).decode()}" if isinstance(neph, str) and neph else "holder"  # one line
             return PROBLEM, number, ref, _reword(exc, raw)[1]
     if kind == "extract":
         return PROBLEM, number, "header", "a second extract header; only the first line may be one"

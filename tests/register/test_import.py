@@ -355,11 +355,16 @@ def compact(line: dict | str) -> str:
 
 
 PATTERN_LINES = [  # fields whose regex the fast path checks once per chunk: same messages as line by line
-    ({**LICENCE, "id": "l 2"}, "event \"l 2\": id: Expected `str` matching regex '^[A-Za-z0-9._:-]+$'"),
-    ({**OFFENCE, "id": "o-8", "natinf": "12a"}, "event \"o-8\": natinf: Expected `str` matching regex '^[0-9]+$'"),
+    ({**LICENCE, "id": "l 2"}, "event \"l 2\": id: Expected `str` matching regex '^[A-Za-z0-9._:-]+\\Z'"),
+    ({**OFFENCE, "id": "o-8", "natinf": "12a"}, "event \"o-8\": natinf: Expected `str` matching regex '^[0-9]+\\Z'"),
     ({"neph": NEPH, "type": "cancellation", "id": "c-2", "cancels": "o/1", "cancelled_on": "2024-05-01"},
-     "event \"c-2\": cancels: Expected `str` matching regex '^[A-Za-z0-9._:-]+$'"),
+     "event \"c-2\": cancels: Expected `str` matching regex '^[A-Za-z0-9._:-]+\\Z'"),
     ({**HOLDER, "neph": "19057510012-"}, "holder \"19057510012-\": neph: Expected `str` matching regex"),
+    # A trailing newline (escaped in the JSON) is not part of any of these forms (`\Z`, not `$`), and a
+    # refused value is quoted as JSON in the message, so that it stays on one line.
+    ({**LICENCE, "id": "l-3\n"}, "event \"l-3\\n\": id: Expected `str` matching regex '^[A-Za-z0-9._:-]+\\Z'"),
+    ({**OFFENCE, "id": "o-9", "natinf": "123\n"}, "event \"o-9\": natinf: Expected `str` matching regex '^[0-9]+\\Z'"),
+    ({**HOLDER, "neph": "190575100126\n"}, "holder \"190575100126\\n\": neph: Expected `str` matching regex"),
     ({**HOLDER, "neph": "190575100125", "birth_country": "98100"}, 'holder "190575100125": birth_country: Expected'),
 ]
 
