@@ -88,7 +88,9 @@ def open_writer(path: str | Path) -> apsw.Connection:
     (the importer opens its own transaction). Why apsw: see the module's docstring.
 
     Two copies of SQLite in one process must never have the same file open at once: POSIX locks
-    belong to the process, and closing the file in one copy drops the locks the other holds. So a
+    belong to the process, so neither copy sees the other's, and closing this connection checkpoints
+    and deletes the WAL under an open `sqlite3` connection (tried: that connection's next write went to
+    the deleted WAL, and a new reader got "disk I/O error"). So a
     process that migrates with `sqlite3` closes that connection before opening this one (and the
     web, which uses `sqlite3`, runs no import)."""
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READWRITE)
