@@ -213,7 +213,7 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
     through check_line. If a pattern fails, the chunk is checked again by check_line alone."""
     checked = Checked([], array.array("q"), {}, [], [], [])
     rows, row_lines, first_event_line = checked.rows, checked.row_lines, checked.first_event_line
-    holders, cancellations, problems = checked.holders, checked.cancellations, checked.problems
+    holders, cancellations = checked.holders, checked.cancellations
     ids: list[str] = []  # the ids of the events decoded leniently, and their other pattern fields
     later: dict[_PatternCheck, list[str]] = collections.defaultdict(list)
     decode_event, decode_holder, event_checks, iso_days = _decode_event_lenient, _decode_holder_lenient, _EVENT_CHECKS, _ISO_DAYS
@@ -259,22 +259,7 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
                     later[check].append(getattr(holder, name))
                 holders.append((number, _holder_row(number, holder, extract_id)[2]))
                 continue
-        outcome = check_line(number, text, extract_id)
-        if outcome is None:
-            continue
-        kind = outcome[0]
-        if kind == EVENT:
-            row = outcome[2]
-            rows.append(row)
-            row_lines.append(number)
-            if row[1] not in first_event_line:
-                first_event_line[row[1]] = number
-            if row[3]:
-                cancellations.append((number, row[0]))
-        elif kind == HOLDER:
-            holders.append((number, outcome[2]))
-        else:
-            problems.append((number, outcome[2], outcome[3]))
+        _add(checked, number, check_line(number, text, extract_id))
     if (_ID_CHECK is not None and not _ID_CHECK.ok(ids)) or not all(check.ok(values) for check, values in later.items()):
         return check_chunk_strictly(first_number, block, extract_id)
     return checked
@@ -283,25 +268,28 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
 def check_chunk_strictly(first_number: int, block: bytes, extract_id: str) -> Checked:
     """Every line through check_line (the strict decoders)."""
     checked = Checked([], array.array("q"), {}, [], [], [])
-    rows, row_lines, first_event_line = checked.rows, checked.row_lines, checked.first_event_line
     for number, text in enumerate(split_lines(block), start=first_number):
-        outcome = check_line(number, text, extract_id)
-        if outcome is None:
-            continue
-        kind = outcome[0]
-        if kind == EVENT:
-            row = outcome[2]
-            rows.append(row)
-            row_lines.append(number)
-            if row[1] not in first_event_line:
-                first_event_line[row[1]] = number
-            if row[3]:
-                checked.cancellations.append((number, row[0]))
-        elif kind == HOLDER:
-            checked.holders.append((number, outcome[2]))
-        else:
-            checked.problems.append((number, outcome[2], outcome[3]))
+        _add(checked, number, check_line(number, text, extract_id))
     return checked
+
+
+def _add(checked: Checked, number: int, outcome: tuple | None) -> None:
+    """A check_line outcome into the chunk's outcomes (None: a blank line)."""
+    if outcome is None:
+        return
+    kind = outcome[0]
+    if kind == EVENT:
+        row = outcome[2]
+        checked.rows.append(row)
+        checked.row_lines.append(number)
+        if row[1] not in checked.first_event_line:
+            checked.first_event_line[row[1]] = number
+        if row[3]:
+            checked.cancellations.append((number, row[0]))
+    elif kind == HOLDER:
+        checked.holders.append((number, outcome[2]))
+    else:
+        checked.problems.append((number, outcome[2], outcome[3]))
 
 
 def _check_chunk_pickled(first_number: int, block: bytes, extract_id: str) -> bytes:
