@@ -62,14 +62,16 @@ _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 class _PatternCheck:
     """`ok(values)`: every value passes `re.search(pattern, value)`, as msgspec checks it (or, for
-    `^[class]+$` patterns, a stricter test of all values at once: a value it refuses is looked at
+    `^[class]+\\Z` patterns, one test of all values at once: a value it refuses is looked at
     again by the strict path, so nothing passes that msgspec would refuse)."""
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self._search = re.compile(pattern).search
         self._joined: Callable[[str], object] | None = None
-        plain = re.fullmatch(r"\^(\[[^\]\\\n]*\])\+\$", pattern)  # ^[…]+$, a class without escapes
+        # ^[…]+\Z (or ^[…]+$, whose trailing-newline leniency the joined test refuses: the strict
+        # path then decides), a class without escapes.
+        plain = re.fullmatch(r"\^(\[[^\]\\\n]*\])\+(?:\$|\\Z)", pattern)
         if plain and not re.fullmatch(plain.group(1), "\n"):
             klass = plain.group(1)
             self._joined = re.compile(f"{klass}+(?:\n{klass}+)*").fullmatch

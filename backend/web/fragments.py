@@ -29,7 +29,7 @@ def rendered_block(env: Any, template_name: str, block: str, source: object, con
     `variant` (whatever else the block depends on, e.g. a filter), rendered with `context` the first time."""
     key = (id(source), template_name, block, variant)
     entry = _rendered.get(key)
-    if entry is not None and entry[0] is source:
+    if entry is not None:  # the same object: the entry holds it, so no other object has its id
         _rendered.move_to_end(key)
         return entry[1]
     html = Markup(render_block(env, template_name, block, context))

@@ -418,3 +418,22 @@ def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_p
             hashlib.sha256(demo_feed.read_bytes()).hexdigest()
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("pattern", [r"^[A-Za-z0-9._:-]+\Z", r"^[0-9]+\Z", r"^[0-9A-Za-z]{12}\Z", r"^[0-9]+$"])
+def test_a_chunks_pattern_check_accepts_exactly_what_msgspec_would(pattern):
+    """The fast path checks a pattern once for a chunk's values (one joined test for `^[…]+\\Z`): a list
+    passes only if every value passes re.search, as msgspec checks it; `$` lists ending in "\\n" fall
+    back to the strict path (refused here, then decided by msgspec line by line)."""
+    import re
+
+    from backend.register.linecheck import _PatternCheck
+
+    check = _PatternCheck(pattern)
+    samples = ["o-1", "12", "190575100123", "a b", "", "12\n", "l-3\nx", "é", "123", "A.b:c_d-e"]
+    for values in ([], *([s] for s in samples), samples[:3], ["12", "34"], ["12", "3 4"], ["o-1", "12\n"]):
+        expected = all(re.search(pattern, value) for value in values)
+        trailing_newline = any(value.endswith("\n") for value in values)
+        if pattern.endswith("$") and trailing_newline:
+            expected = False  # stricter than msgspec there: the strict path decides
+        assert check.ok(values) == expected, (pattern, values)
