@@ -68,20 +68,25 @@ class _PatternCheck:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self._search = re.compile(pattern).search
-        self._joined: Callable[[str], object] | None = None
+        self._members: bytes | None = None
         # ^[…]+\Z (or ^[…]+$, whose trailing-newline leniency the joined test refuses: the strict
-        # path then decides), a class without escapes.
-        plain = re.fullmatch(r"\^(\[[^\]\\\n]*\])\+(?:\$|\\Z)", pattern)
-        if plain and not re.fullmatch(plain.group(1), "\n"):
+        # path then decides), a class of ASCII characters and ranges: no escape, not negated.
+        plain = re.fullmatch(r"\^(\[[^\]\\\n^][^\]\\\n]*\])\+(?:\$|\\Z)", pattern)
+        if plain and plain.group(1).isascii():
             klass = plain.group(1)
-            self._joined = re.compile(f"{klass}+(?:\n{klass}+)*").fullmatch
+            members = bytes(b for b in range(128) if re.fullmatch(klass, chr(b)))
+            if b"\n" not in members:
+                self._members = members
 
     def ok(self, values: list[str]) -> bool:
         if not values:
             return True
-        if self._joined is not None:  # "\n" is outside the class: one "\n" between values, none inside
+        if self._members is not None:
+            # Every value non-empty, and deleting the class's bytes from all of them joined by "\n"
+            # leaves only those "\n": one C pass (a regex over the same text costs ~5 times more).
             joined = "\n".join(values)
-            return joined.count("\n") == len(values) - 1 and self._joined(joined) is not None
+            return (joined.isascii() and all(values)
+                    and joined.encode().translate(None, self._members) == b"\n" * (len(values) - 1))
         return all(map(self._search, values))
 
 
@@ -221,10 +226,13 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
     decode_event, decode_holder, event_checks, iso_days = _decode_event_lenient, _decode_holder_lenient, _EVENT_CHECKS, _ISO_DAYS
     cancellation = _CANCELLATION
     number = first_number - 1
-    for text in split_lines(block):
+    # The lines with their "\n" (BytesIO finds it with memchr; bytes.split compares byte by byte:
+    # ~1,300 instructions a line of the demo feed), tested without slicing where possible.
+    for text in io.BytesIO(block):
         number += 1
-        if text[21:23] == b'",' and text[:9] == b'{"neph":"' and text[-1:] == b"}" and text[9:21].isalnum():
-            body = bytearray(memoryview(text)[22:])
+        if text.startswith(b'{"neph":"') and text.startswith(b'",', 21) and text.endswith(b'}\n') \
+                and (neph_bytes := text[9:21]).isalnum():  # bytes: ASCII only
+            body = bytearray(memoryview(text)[22:-1])
             body[0] = 0x7B  # {
             try:
                 event = decode_event(body)
@@ -245,13 +253,13 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
                     cancels = event.cancels
                     cancellations.append((number, event_id))
                 day = event.effective_on
-                neph = text[9:21].decode()
+                neph = neph_bytes.decode()
                 rows.append((event_id, neph, iso_days.get(day) or _iso_day(day), cancels, body))
                 row_lines.append(number)
                 if neph not in first_event_line:
                     first_event_line[neph] = number
                 continue
-        elif text[:17] == b'{"type":"holder",':
+        elif text.startswith(b'{"type":"holder",'):
             try:
                 holder = decode_holder(text)
             except (msgspec.ValidationError, msgspec.DecodeError):
@@ -261,7 +269,7 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
                     later[check].append(getattr(holder, name))
                 holders.append((number, _holder_row(number, holder, extract_id)[2]))
                 continue
-        _add(checked, number, check_line(number, text, extract_id))
+        _add(checked, number, check_line(number, text[:-1] if text.endswith(b"\n") else text, extract_id))
     if (_ID_CHECK is not None and not _ID_CHECK.ok(ids)) or not all(check.ok(values) for check, values in later.items()):
         return check_chunk_strictly(first_number, block, extract_id)
     return checked
