@@ -26,6 +26,8 @@ import gc
 import datetime as dt
 import functools
 import hashlib
+import itertools
+import operator
 import os
 import re
 import threading
@@ -40,7 +42,7 @@ import msgspec
 from backend.register.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
-from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
+from backend.register.repository import INSERT_RUN, UPSERT_HOLDER, runs_of, same_event, utc_iso
 
 
 BATCH_LINES = 5000
@@ -308,7 +310,13 @@ class FeedImporter:
         conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
-        if inserted != len(rows):
+        if inserted == len(rows):
+            # Each holder's events are found through runs of seq (migrations/0003_event_runs.sql):
+            # every row was inserted, so row i got seq last_seq + 1 + i, and the runs come from the rows.
+            conn.executemany(INSERT_RUN, runs_of(rows, last_seq + 1))
+        else:
+            # Some were skipped (ids already stored, or twice in the file: rare), so the seqs are read back.
+            conn.executemany(INSERT_RUN, inserted_runs(conn, last_seq))
             self._not_inserted(batch, rows, row_lines, last_seq)
 
     def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
@@ -352,20 +360,24 @@ class FeedImporter:
 
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""
+        removed: set[str] = set()  # the holders of the events deleted
         while self.cancellations:
             bad = self.conn.execute(
-                "SELECT c.id, c.cancels, t.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
+                "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
                 "WHERE c.id IN (SELECT value FROM json_each(?)) AND (t.id IS NULL OR t.neph != c.neph)",
                 (_encode_json(list(self.cancellations)).decode(),)).fetchall()
             if not bad:
-                return
-            for event_id, cancels, target_neph in bad:
+                break
+            for event_id, cancels, target_neph, neph in bad:
                 number, text = self.cancellations.pop(event_id)
                 where = "is not in the register nor in this file" if target_neph is None else "belongs to another holder"
                 self._problem(number, f'event "{event_id}"', f"cancels {cancels!r}, which {where}", text)
                 self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
                 self.result.events_new -= 1
+                removed.add(neph)
             # A cancellation of a cancellation just removed is now dangling too: check again.
+        if removed:
+            trim_runs(self.conn, removed)
 
     # --- problems and the rejected-lines file ----------------------------------------------------
 
@@ -394,6 +406,30 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
+
+
+def inserted_runs(conn: apsw.Connection, last_seq: int) -> list[tuple]:
+    """The `event_runs` rows of the events inserted after `last_seq` in this transaction, read back:
+    consecutive seqs, as the write lock was held from before the first."""
+    runs = []
+    rows = conn.execute("SELECT seq, neph FROM events WHERE seq > ? ORDER BY seq", (last_seq,))
+    for neph, group in itertools.groupby(rows, operator.itemgetter(1)):
+        seqs = [seq for seq, _ in group]
+        runs.append((neph, seqs[0], seqs[-1]))
+    return runs
+
+
+def trim_runs(conn: apsw.Connection, nephs: set[str]) -> None:
+    """After deleting events of `nephs`: no run of theirs may reach past the greatest seq left. The next
+    insert takes max(seq) + 1; inside an old run of the same holder, that event would be read twice (or,
+    where the old run starts, its new run could not be inserted: same key). Only the deleted events'
+    holders can have such runs, as a run ends on one of its own holder's rows."""
+    top = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    holders = _encode_json(sorted(nephs)).decode()
+    conn.execute("DELETE FROM event_runs WHERE neph IN (SELECT value FROM json_each(?)) AND first_seq > ?",
+                 (holders, top))
+    conn.execute("UPDATE event_runs SET last_seq = ? WHERE neph IN (SELECT value FROM json_each(?)) AND last_seq > ?",
+                 (top, holders, top))
 
 
 class _Writeback:
