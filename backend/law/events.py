@@ -21,6 +21,7 @@ EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A
 Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+\Z")]
 OffenceClass = Literal["C1", "C2", "C3", "C4", "C5", "DELIT"]
 
+
 def _field_date(field: str) -> Any:
     """`effective_on` for a type whose effective date is one of its fields: a property that reads it in
     C (operator.attrgetter). The engine, the import and the pages read it for every event: a Python

@@ -451,16 +451,16 @@ class _Writeback:
     COMMIT_EVERY_SECONDS = 0.02
 
     def __init__(self, conn: apsw.Connection) -> None:
-        self.fds: list[int] = []
+        self.fds: dict[str, int] = {}  # "wal", "db": those that could be opened
         self.sync_file_range = _sync_file_range()
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.committing = False
         self.closing = False
         if self.sync_file_range is not None:
-            for path in (conn.filename_wal, conn.filename):
+            for name, path in (("wal", conn.filename_wal), ("db", conn.filename)):
                 try:
-                    self.fds.append(os.open(path, os.O_RDONLY))
+                    self.fds[name] = os.open(path, os.O_RDONLY)
                 except OSError:
                     pass
 
@@ -490,8 +490,9 @@ class _Writeback:
             self.wake.clear()
             if self.closing:
                 return
-            for fd in self.fds if self.committing else self.fds[:1]:
-                self.sync_file_range(fd, 0, 0, self._WRITE)
+            for name, fd in self.fds.items():
+                if self.committing or name == "wal":
+                    self.sync_file_range(fd, 0, 0, self._WRITE)
 
     def close(self) -> None:
         if self.thread is not None:
@@ -499,9 +500,9 @@ class _Writeback:
             self.wake.set()
             self.thread.join()
             self.thread = None
-        for fd in self.fds:
+        for fd in self.fds.values():
             os.close(fd)
-        self.fds = []
+        self.fds = {}
 
 
 @functools.cache
