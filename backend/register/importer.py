@@ -26,8 +26,6 @@ import gc
 import datetime as dt
 import functools
 import hashlib
-import itertools
-import operator
 import os
 import re
 import threading
@@ -411,12 +409,8 @@ class FeedImporter:
 def inserted_runs(conn: apsw.Connection, last_seq: int) -> list[tuple]:
     """The `event_runs` rows of the events inserted after `last_seq` in this transaction, read back:
     consecutive seqs, as the write lock was held from before the first."""
-    runs = []
-    rows = conn.execute("SELECT seq, neph FROM events WHERE seq > ? ORDER BY seq", (last_seq,))
-    for neph, group in itertools.groupby(rows, operator.itemgetter(1)):
-        seqs = [seq for seq, _ in group]
-        runs.append((neph, seqs[0], seqs[-1]))
-    return runs
+    return runs_of(conn.execute("SELECT seq, neph FROM events WHERE seq > ? ORDER BY seq", (last_seq,)).fetchall(),
+                   last_seq + 1)
 
 
 def trim_runs(conn: apsw.Connection, nephs: set[str]) -> None:

@@ -315,14 +315,9 @@ def _check_chunk_pickled(first_number: int, block: bytes, extract_id: str) -> by
 
 
 def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
-    # `{"neph":"<12>",` exactly as msgspec writes it is checked without a regex (a third of the time).
-    # The body is the line without its neph, built in one copy: the "," before the next field
-    # becomes the "{" that opens the body.
-    if text.startswith(b'{"neph":"') and text[21:23] == b'",' and text[9:21].isalnum():  # bytes: ASCII only
-        neph = text[9:21].decode()
-        body = bytearray(memoryview(text)[22:])
-        body[0] = 0x7B  # {
-    elif match := _NEPH_FIRST.match(text):
+    # The lines in the register's own layout are handled by check_chunk's loop; here come the others
+    # (and every line of a chunk checked strictly): the body is the line without its neph.
+    if match := _NEPH_FIRST.match(text):
         neph = match.group(1).decode()
         body = bytearray(b"{" + text[match.end():])
     else:

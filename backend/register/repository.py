@@ -68,8 +68,7 @@ def same_event(body: str, other_body: str) -> bool:
 
 
 INSERT_EVENT = ("INSERT INTO events (id, neph, effective_on, cancels, extract_id, body) VALUES (?, ?, ?, ?, ?, ?)")
-# The neph as TEXT whatever the caller binds (str or the line's bytes): a BLOB would never equal holders.neph.
-INSERT_RUN = "INSERT INTO event_runs (neph, first_seq, last_seq) VALUES (CAST(? AS TEXT), ?, ?)"
+INSERT_RUN = "INSERT INTO event_runs (neph, first_seq, last_seq) VALUES (?, ?, ?)"
 UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (neph) DO UPDATE SET family_name = excluded.family_name, "
                  "given_names = excluded.given_names, birth_date = excluded.birth_date, "
