@@ -94,7 +94,10 @@ def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[
         # writes a quarter as many pages to the WAL and back, and updates shallower B-trees
         # (1,000,006-event import: writer CPU -20 %, wall -30 %); reading a licence file costs the same.
         conn.execute("PRAGMA page_size = 16384")
-        # WAL is persistent: set once, when the file is created (it cannot change inside a transaction).
+    # WAL is persistent: set when the file is created (it cannot change inside a transaction), and
+    # again after an import written in place (importer.write_in_place) that was killed or could not
+    # switch back. Reading the version above already rolled back what such an import left.
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
     applied: list[int] = []
     # A migration may rebuild tables; foreign keys are checked explicitly before each commit instead.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.register.db import open_migrated
 from tests.fixtures.register import register_content
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,7 @@ def test_kill_9_mid_import_leaves_a_consistent_database_and_rerun_completes(demo
         while processes_mentioning(str(db)):
             assert time.monotonic() < deadline, "a worker process outlived the killed import"
             time.sleep(0.05)
+        hot_journal = Path(f"{db}-journal").exists()  # killed while writing in place (importer.write_in_place)
         conn = sqlite3.connect(db)
         try:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -90,6 +92,9 @@ def test_kill_9_mid_import_leaves_a_consistent_database_and_rerun_completes(demo
             conn.close()
         if extracts == 0:
             assert events == 0  # all or nothing: the killed transaction left nothing behind
+            if hot_journal:  # the next open_migrated (any command, `serve`) puts the file back in WAL
+                open_migrated(db).close()
+                assert journal_mode(db) == "wal"
             break
         # killed after its commit: all of it is there
         assert register_content(db) == register_content(reference)
@@ -101,3 +106,12 @@ def test_kill_9_mid_import_leaves_a_consistent_database_and_rerun_completes(demo
     content = register_content(db)
     assert content == register_content(reference)
     assert len(content[3]) == len(content[1]) > 50_000  # every event read once, through its holder's runs
+    assert journal_mode(db) == "wal"
+
+
+def journal_mode(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        conn.close()
