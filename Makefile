@@ -31,7 +31,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-install-python: $(VENV)/.installed ## Python virtual environment from requirements.lock
+# The compiled line loop of the import (Cython, see setup.py), rebuilt whenever its source changes;
+# linecheck refuses to run with a build older than the source.
+COMPILED := backend/register/.chunkscan.built
+$(COMPILED): backend/register/chunkscan.pyx setup.py $(VENV)/.installed
+	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -e _BetaConfiguration -e 'warnings.warn(msg' || true
+	@$(PY) -c 'import backend.register.chunkscan' || { echo "building backend/register/chunkscan.pyx failed (a C compiler and Python's headers are needed)"; exit 1; }
+	touch $@
+
+install-python: $(VENV)/.installed $(COMPILED) ## Python virtual environment from requirements.lock, and the compiled module
 
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
@@ -55,4 +63,4 @@ migrate: install-python ## apply database migrations
 	$(VENV)/bin/pointspermis migrate
 
 clean: ## remove the virtual environment, Node tools and local data
-	rm -rf $(VENV) $(NODE_DIR)/node_modules var
+	rm -rf $(VENV) $(NODE_DIR)/node_modules var build $(COMPILED) backend/register/chunkscan.c backend/register/chunkscan.*.so

@@ -23,6 +23,7 @@ import pickle
 import re
 import typing
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated, BinaryIO, NamedTuple, Union
 
 import msgspec
@@ -31,6 +32,16 @@ from backend.law.events import (EVENT_TYPES, Cancellation, Event, InvalidRecord,
                                 decode_event, event_ref)
 from backend.register.checkers import Checkers
 from backend.register.feed import HolderRecord
+
+try:
+    from backend.register import chunkscan
+except ImportError as exc:
+    raise ImportError("backend/register/chunkscan.pyx is not compiled: run `make install-python` "
+                      "(or `python setup.py build_ext --inplace`; a C compiler is needed)") from exc
+if (_SOURCE := Path(__file__).with_name("chunkscan.pyx")).exists() \
+        and _SOURCE.stat().st_mtime > Path(chunkscan.__file__).stat().st_mtime:
+    # A build older than its source would silently run the old loop.
+    raise ImportError(f"{chunkscan.__file__} is older than {_SOURCE}: rebuild it with `make install-python`")
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
 CHUNK_BYTES = 1 << 18  # about 1,000 lines of the demo feed
@@ -217,62 +228,20 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
     """The lines of a chunk: in the layout the register and the demo write (`{"neph":"…",` first, no
     space at the end; holders `{"type":"holder",` first), each event or holder is decoded leniently
     and its patterns are checked for the whole chunk at the end; any other line, or any problem, goes
-    through check_line. If a pattern fails, the chunk is checked again by check_line alone."""
+    through check_line. If a pattern fails, the chunk is checked again by check_line alone.
+    The loop over the lines is compiled (chunkscan.pyx); what it calls is configured below."""
     checked = Checked([], array.array("q"), {}, [], [], [])
-    rows, row_lines, first_event_line = checked.rows, checked.row_lines, checked.first_event_line
-    holders, cancellations = checked.holders, checked.cancellations
     ids: list[str] = []  # the ids of the events decoded leniently, and their other pattern fields
     later: dict[_PatternCheck, list[str]] = collections.defaultdict(list)
-    decode_event, decode_holder, event_checks, iso_days = _decode_event_lenient, _decode_holder_lenient, _EVENT_CHECKS, _ISO_DAYS
-    cancellation = _CANCELLATION
-    number = first_number - 1
-    # The lines with their "\n" (BytesIO finds it with memchr; bytes.split compares byte by byte:
-    # ~1,300 instructions a line of the demo feed), tested without slicing where possible.
-    for text in io.BytesIO(block):
-        number += 1
-        if text.startswith(b'{"neph":"') and text.startswith(b'",', 21) and text.endswith(b'}\n') \
-                and (neph_bytes := text[9:21]).isalnum():  # bytes: ASCII only
-            body = bytearray(memoryview(text)[22:-1])
-            body[0] = 0x7B  # {
-            try:
-                event = decode_event(body)
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
-                event = None
-            if event is not None and not check_event(event, ""):
-                event_id = event.id
-                ids.append(event_id)
-                kind = type(event)
-                others = event_checks[kind]
-                if others:  # fields other than the id with a pattern (an offence's natinf…)
-                    for name, check in others:
-                        value = getattr(event, name)
-                        if type(value) is str:  # a pattern applies to a string (not to None, in an Optional)
-                            later[check].append(value)
-                cancels = None
-                if kind is cancellation:
-                    cancels = event.cancels
-                    cancellations.append((number, event_id))
-                day = event.effective_on
-                neph = neph_bytes.decode()
-                rows.append((event_id, neph, iso_days.get(day) or _iso_day(day), cancels, body))
-                row_lines.append(number)
-                if neph not in first_event_line:
-                    first_event_line[neph] = number
-                continue
-        elif text.startswith(b'{"type":"holder",'):
-            try:
-                holder = decode_holder(text)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                holder = None
-            if holder is not None:
-                for name, check in _HOLDER_CHECKS:
-                    later[check].append(getattr(holder, name))
-                holders.append((number, _holder_row(number, holder, extract_id)[2]))
-                continue
-        _add(checked, number, check_line(number, text[:-1] if text.endswith(b"\n") else text, extract_id))
+    chunkscan.scan(first_number, block, extract_id, checked, ids, later)
     if (_ID_CHECK is not None and not _ID_CHECK.ok(ids)) or not all(check.ok(values) for check, values in later.items()):
         return check_chunk_strictly(first_number, block, extract_id)
     return checked
+
+
+def _other_line(checked: Checked, number: int, text: bytes, extract_id: str) -> None:
+    """A line of a chunk not in the register's layout, or with a problem: strictly."""
+    _add(checked, number, check_line(number, text, extract_id))
 
 
 def check_chunk_strictly(first_number: int, block: bytes, extract_id: str) -> Checked:
@@ -363,6 +332,10 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
         if not text.strip():
             return None  # blank lines (e.g. a trailing one) carry nothing
         return PROBLEM, number, f"line {number}", f"not valid JSON ({exc})"
+    except UnicodeDecodeError as exc:  # msgspec's, for a string that is not UTF-8
+        bad = exc.object[exc.start:exc.end]
+        return PROBLEM, number, f"line {number}", (f"not valid UTF-8 (bytes {bad.hex(' ')} in a string); "
+                                                   "a feed file is encoded in UTF-8")
     if type(raw) is not dict:
         return PROBLEM, number, f"line {number}", "expected a JSON object"
     kind = raw.get("type")
@@ -398,3 +371,11 @@ def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, int, bytes]]:
         yield first, count, offset, block
         first += count
         offset += len(block)
+
+
+chunkscan.configure(
+    decode_event=_decode_event_lenient, decode_holder=_decode_holder_lenient, check_event=check_event,
+    event_checks=_EVENT_CHECKS, holder_checks=_HOLDER_CHECKS, cancellation=_CANCELLATION,
+    iso_days=_ISO_DAYS, iso_day=_iso_day, holder_row=_holder_row, other_line=_other_line,
+    decode_errors=(msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError),
+    holder_decode_errors=(msgspec.ValidationError, msgspec.DecodeError))

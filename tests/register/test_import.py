@@ -121,6 +121,18 @@ def test_every_bad_line_is_reported_and_the_file_rejected(tmp_path: Path, capsys
     assert dump(db) == before  # not even the valid lines
 
 
+def test_a_line_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.sqlite3"
+    feed = tmp_path / "feed.jsonl"
+    licence = json.dumps(LICENCE).encode()
+    feed.write_bytes(b"\n".join([json.dumps(HEADER).encode(), json.dumps(HOLDER).encode(), licence,
+                                 licence.replace(b'"l-1"', b'"l-\xe9"')]) + b"\n")
+    status, _, err = run_import(capsys, db, feed)
+    assert status == 1
+    assert f"{feed}:4: line 4: not valid UTF-8 (bytes e9 in a string); a feed file is encoded in UTF-8" in err
+    assert count(db, "events") == 0
+
+
 def test_holder_must_come_before_its_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "db.sqlite3"
     feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, HOLDER)
@@ -399,6 +411,32 @@ def test_a_chunk_checked_fast_gives_what_line_by_line_gives() -> None:
         assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines
     fast = check_chunk(2, "".join(compact(line) + "\n" for line in good).encode(), "x")
     assert len(fast.rows) == 4 and len(fast.holders) == 1 and fast.cancellations == [(6, "c-3")] and not fast.problems
+
+
+def test_the_compiled_scan_cuts_lines_as_line_by_line_does() -> None:
+    """chunkscan.pyx finds lines and tests the register's layout in C: every edge of a line (no final
+    newline, CRLF, blank lines, spaces, a neph of the wrong length or with other characters, bytes that
+    are not UTF-8, accents) gives what check_line gives for the same line."""
+    from backend.register.linecheck import check_chunk, check_chunk_strictly
+
+    holder, licence, offence = compact(HOLDER), compact(LICENCE), compact({**OFFENCE, "label": "Excès de vitesse"})
+    lines = [
+        holder.encode(), licence.encode(), offence.encode(),
+        licence.replace('"l-1"', '"l-2"').encode() + b"\r",  # CRLF
+        b"", b"   ",  # blank lines
+        licence.replace('"l-1"', '"l-3"').encode() + b" ",  # a space after the object
+        licence.replace(NEPH, NEPH[:11] + "-").replace('"l-1"', '"l-4"').encode(),
+        licence.replace(NEPH, NEPH[:11]).replace('"l-1"', '"l-5"').encode(),
+        licence.replace('"l-1"', '"l-6"').encode().replace(b'"licence_issued"', b'"licence_\xff"'),
+        b'{"neph":"' + NEPH.encode() + b'",}', b"{", b'{"type":"holder",',
+    ]
+    for ending in (b"\n", b""):  # the file's last line may have no newline
+        for last in range(len(lines)):
+            block = b"\n".join(lines[: last + 1]) + ending
+            assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines[last]
+    fast = check_chunk(2, b"\n".join(lines) + b"\n", "x")
+    assert [row[0] for row in fast.rows] == ["l-1", "o-1", "l-2", "l-3"] and len(fast.holders) == 1
+    assert [number for number, _, _ in fast.problems] == [9, 10, 11, 12, 13, 14]
 
 
 def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_path: Path,
