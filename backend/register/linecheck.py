@@ -4,7 +4,7 @@ in worker processes. The importer then does the checks that need the whole file 
 
 `check_line` returns one of
 - ``(EVENT, number, row)`` — row = ``(id, neph, effective_on, cancels, body)``, the ``events``
-  columns of importer.insert_event_sql: the body is the line's UTF-8 (a bytearray), stored as TEXT
+  columns of importer.insert_event_sql: the body is the line's UTF-8 (bytes), stored as TEXT
   without re-encoding, and ``cancels`` is None except for a cancellation (the only row whose row[3]
   is not None);
 - ``(HOLDER, number, row)`` — row = the ``holders`` columns (repository.UPSERT_HOLDER order);
@@ -288,7 +288,7 @@ def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
     # (and every line of a chunk checked strictly): the body is the line without its neph.
     if match := _NEPH_FIRST.match(text):
         neph = match.group(1).decode()
-        body = bytearray(b"{" + text[match.end():])
+        body = b"{" + text[match.end():]
     else:
         neph = None
     if neph is not None:
@@ -357,7 +357,7 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
         reason = "neph is required" if neph is None else f"neph {neph!r} is not a 12-character licence-file number"
         return PROBLEM, number, f'event "{event.id}"', reason
     return EVENT, number, (event.id, neph, event.effective_on.isoformat(),
-                           event.cancels if type(event) is Cancellation else None, bytearray(_encode_json(event)))
+                           event.cancels if type(event) is Cancellation else None, _encode_json(event))
 
 
 def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, int, bytes]]:
