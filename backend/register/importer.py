@@ -326,27 +326,30 @@ class FeedImporter:
         conn = self.conn
         rows, row_lines = batch.rows, batch.row_lines
         orphans: set[str] = set()
-        if rows:
-            # An event's holder is in the register or on an earlier line of this file (checked
-            # before this batch's holders are written).
+        # An event's holder is on an earlier line of this batch (most of them: a holder's line comes
+        # just before its events), or else in the register or an earlier batch: only those are looked
+        # up (checked before this batch's holders are written).
+        elsewhere = [neph for neph, number in batch.first_event_line.items()
+                     if batch.holder_lines.get(neph, number) >= number]
+        if elsewhere:
             known = {row[0] for row in conn.execute(
                 "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))",
-                (_encode_json(list(batch.first_event_line)).decode(),))}
-            orphans = {neph for neph, number in batch.first_event_line.items()
-                       if neph not in known and batch.holder_lines.get(neph, number) >= number}
+                (_encode_json(elsewhere).decode(),))}
+            orphans = {neph for neph in elsewhere if neph not in known}
         if batch.holders:
             conn.executemany(UPSERT_HOLDER, batch.holders)
             self.result.holders += len(batch.holders)
-        nephs = batch.first_event_line.keys()
         if orphans:
             rows, row_lines = self._without_orphans(batch, orphans)
-            nephs = {row[1] for row in rows}
         if not rows:
             return
-        # The foreign key, verified for the holders of the rows about to be written (SQLite's own
-        # check is off for the import: per row it would double the cost of an insert).
+        # The foreign key, verified for the holders of the rows about to be written that this batch
+        # did not write itself (SQLite's own check is off for the import: per row it would double the
+        # cost of an insert).
+        nephs = {row[1] for row in rows} if orphans else batch.first_event_line.keys()
         missing = conn.execute("SELECT count(*) FROM json_each(?) WHERE value NOT IN (SELECT neph FROM holders)",
-                               (_encode_json(list(nephs)).decode(),)).fetchone()[0]
+                               (_encode_json([neph for neph in nephs if neph not in batch.holder_lines]).decode(),)
+                               ).fetchone()[0]
         if missing:  # cannot happen unless the checks above are wrong: never commit it
             raise RuntimeError(f"{missing} holders of events to import are missing")
         last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
