@@ -88,6 +88,26 @@ def test_already_imported_events_in_a_new_extract_are_unchanged(tmp_path: Path,
     assert count(db, "events") == 2 and count(db, "extracts") == 2
 
 
+def test_a_holder_in_a_later_extract_is_updated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The import inserts new holders with a short statement and upserts only when one was there already
+    (or twice in a batch): the later line wins, the other holders of the batch are inserted as usual."""
+    db = tmp_path / "db.sqlite3"
+    assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE))[0] == 0
+    later = {**HEADER, "extract_id": "x-2026-11-26", "extracted_at": "2026-11-26T22:00:00+00:00"}
+    other = {**HOLDER, "neph": "190575100124", "family_name": "DURAND"}
+    renamed = {**HOLDER, "family_name": "MARTIN-DUBOIS", "given_names": "Camille Hélène"}
+    status, out, err = run_import(capsys, db, write(tmp_path / "b.jsonl", later, other, renamed,
+                                                    {**renamed, "birth_place": "75056"}))
+    assert status == 0, err
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT neph, family_name, given_names, birth_place, extract_id FROM holders ORDER BY neph"
+                            ).fetchall() == [(NEPH, "MARTIN-DUBOIS", "Camille Hélène", "75056", "x-2026-11-26"),
+                                             ("190575100124", "DURAND", "Camille", "69123", "x-2026-11-26")]
+    finally:
+        conn.close()
+
+
 BAD_LINES = [  # (line, expected message after FILE:LINE:)
     ({**OFFENCE, "id": "o-2", "points": 7}, 'event "o-2": points 7 is outside 0–6, or 9 with drugs_and_alcohol'),
     ({**OFFENCE, "id": "o-3", "established_on": "2025-02-30"},
