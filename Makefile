@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := tools/node
-APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils gcc
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,8 +16,10 @@ help: ## list the targets
 
 install: install-system install-python install-node ## install everything (system packages, Python venv, Node tools), pinned
 
-install-system: ## Debian packages: Chromium (browser tests), wrk (bench), Pango (PDF)
+install-system: ## Debian packages: Chromium (browser tests), wrk (bench), Pango (PDF), gcc (the compiled import loop)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PYTHON) -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
+	  || missing="$$missing $(notdir $(PYTHON))-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
