@@ -253,8 +253,8 @@ class FeedImporter:
         conn.execute("PRAGMA foreign_keys = OFF")
         in_place = write_in_place(conn)
         self.writeback = _Writeback(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        try:  # from here on, whatever happens, the journal goes back to WAL (finally)
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute(
                 "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (extract_id) DO UPDATE SET extracted_at = excluded.extracted_at, "
@@ -273,7 +273,7 @@ class FeedImporter:
                          (result.lines, result.holders, result.events_new, result.events_unchanged,
                           len(result.problems), self.sha256.hexdigest(), self.extract_id))
             self._write_rejected()
-            with self.writeback.during_commit():  # the commit checkpoints: the database file is written whole
+            with self.writeback.during_commit():  # the commit writes the database file (checkpoint, or the last pages)
                 conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -548,16 +548,16 @@ class _Writeback:
     COMMIT_EVERY_SECONDS = 0.02
 
     def __init__(self, conn: apsw.Connection) -> None:
-        self.fds: dict[str, int] = {}  # "wal", "db": those that could be opened
+        self.fds: list[int] = []  # the WAL's and the database's, those that could be opened
         self.sync_file_range = _sync_file_range()
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.committing = False
         self.closing = False
         if self.sync_file_range is not None:
-            for name, path in (("wal", conn.filename_wal), ("db", conn.filename)):  # no WAL in place
+            for path in (conn.filename_wal, conn.filename):  # no WAL for an import in place
                 try:
-                    self.fds[name] = os.open(path, os.O_RDONLY)
+                    self.fds.append(os.open(path, os.O_RDONLY))
                 except OSError:
                     pass
 
@@ -587,7 +587,7 @@ class _Writeback:
             self.wake.clear()
             if self.closing:
                 return
-            for fd in self.fds.values():  # a file with no dirty page costs the call nothing
+            for fd in self.fds:  # a file with no dirty page costs the call nothing
                 self.sync_file_range(fd, 0, 0, self._WRITE)
 
     def close(self) -> None:
@@ -596,9 +596,9 @@ class _Writeback:
             self.wake.set()
             self.thread.join()
             self.thread = None
-        for fd in self.fds.values():
+        for fd in self.fds:
             os.close(fd)
-        self.fds = {}
+        self.fds = []
 
 
 @functools.cache
