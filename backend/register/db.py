@@ -275,4 +275,9 @@ async def _open_connection(path: Path, read_only: bool) -> aiosqlite.Connection:
     for pragma in (f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys = ON",
                    "PRAGMA synchronous = NORMAL"):
         await conn.execute(pragma)
+    # A first read now, on purpose: from it on, a WAL connection holds its shared lock on the file for as
+    # long as it is open (a connection that only ran busy_timeout and foreign_keys holds none, measured),
+    # so an import started before any request sees the service and stays in WAL instead of writing the
+    # file in place and blocking the service's reads (importer.write_in_place; test_journal.py).
+    await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
     return conn

@@ -3,6 +3,7 @@ it stays in WAL and never blocks that connection's reads. Either way the databas
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from backend.register.db import open_migrated
+from backend.register.db import Database, open_migrated
 from backend.register.importer import FeedImporter, open_writer
 from tests.fixtures.register import register_content
 from tests.register.test_kill import big_feed, journal_mode
@@ -95,3 +96,33 @@ def test_an_import_beside_an_open_reader_stays_in_wal_and_never_blocks_it(demo_f
         assert reader.execute("SELECT count(*) FROM events").fetchone()[0] > 10_000
     finally:
         reader.close()
+
+
+async def test_an_import_while_the_service_has_the_database_open_stays_in_wal(demo_feed: Path, tmp_path: Path) -> None:
+    """The service's connections, opened at its start and not yet used by any request, are enough for
+    the import to keep WAL: the service reads while the import runs."""
+    db_path = tmp_path / "db.sqlite3"
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=20)
+    db = await Database.open(db_path)
+    try:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "backend", "import", str(feed),
+                                                    "--db", str(db_path), cwd=ROOT, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.STDOUT)
+        reads_during = 0
+        journal_seen = False
+        while proc.returncode is None:
+            # in rollback mode this read would wait for the whole import (busy timeout): fail fast instead
+            await asyncio.wait_for(db.fetch_all("SELECT count(*) FROM events"), timeout=5)
+            reads_during += 1
+            journal_seen |= Path(f"{db_path}-journal").exists()
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=0.01)
+            except asyncio.TimeoutError:
+                pass
+        output = (await proc.stdout.read()).decode()
+        assert proc.returncode == 0, output
+        assert reads_during > 10, "the import ended too soon to show anything"
+        assert not journal_seen
+        assert (await db.fetch_all("SELECT count(*) FROM events"))[0][0] > 10_000
+    finally:
+        await db.close()
