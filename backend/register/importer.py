@@ -32,7 +32,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,11 +45,6 @@ from backend.register.repository import INSERT_RUN, UPSERT_HOLDER, runs_of, same
 
 
 BATCH_LINES = 5000
-# Rows per INSERT statement: apsw's executemany costs ~3,900 instructions a row of its own (it looks the
-# statement up in its cache, rebinds and resets it for every row); one statement of 32 rows pays that
-# once for all of them. Measured with callgrind, 40,000 demo rows, instructions per row: 1 → 11,384;
-# 8 → 9,927; 20 → 9,470; 32 → 9,393; 50 → 9,968; 100 → 10,075 (SQLite's own cost grows past ~32).
-ROWS_PER_INSERT = 32
 _EXTRACT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _encode_json = msgspec.json.encode
 
@@ -81,11 +75,10 @@ class ImportResult:
                 f"{len(self.problems)} rejected, {self.seconds:.2f} s")
 
 
-def insert_event_sql(extract_id: str, rows: int = 1) -> str:
-    """The insert of `rows` rows of linecheck (id, neph, effective_on, cancels, body), bound one after
-    the other: the body comes as the UTF-8 bytes of the line, stored as TEXT without re-encoding; the
-    extract id, the same for every row of a file, is written in the statement rather than bound on
-    each row. The rows are inserted in the order given, and each conflict skips only its own row.
+def insert_event_sql(extract_id: str) -> str:
+    """The insert of a row of linecheck (id, neph, effective_on, cancels, body): the body comes as the
+    UTF-8 bytes of the line, stored as TEXT without re-encoding; the extract id, the same for every
+    row of a file, is written in the statement rather than bound on each row.
 
     Short on purpose, hence the values in the table's column order (seq, id, neph, effective_on,
     cancels, extract_id, body: a column added later fails every import at once, loudly): apsw looks
@@ -94,8 +87,7 @@ def insert_event_sql(extract_id: str, rows: int = 1) -> str:
     conflict possible is on `id` (seq is the row id SQLite picks)."""
     if not _EXTRACT_ID.fullmatch(extract_id):  # the header's own pattern: nothing to quote
         raise ValueError(f"extract id {extract_id!r}")
-    row = f"(NULL,?,?,?,?,'{extract_id}',CAST(? AS TEXT))"
-    return f"INSERT INTO events VALUES{','.join([row] * rows)}ON CONFLICT DO NOTHING"
+    return f"INSERT INTO events VALUES(NULL,?,?,?,?,'{extract_id}',CAST(? AS TEXT))ON CONFLICT DO NOTHING"
 
 
 # In the table's column order, as repository.UPSERT_HOLDER binds them (short: see insert_event_sql).
@@ -122,11 +114,6 @@ def open_writer(path: str | Path) -> apsw.Connection:
         conn.execute("PRAGMA foreign_keys = OFF")
         # Bigger page cache for the import's index updates (bounded: 64 MiB).
         conn.execute("PRAGMA cache_size = -65536")
-        # A multi-row INSERT inside a transaction keeps a statement journal (the pages it changes, as
-        # they were, to undo it alone), which SQLite spills to a temporary file past 64 KiB: ~500,000
-        # pwrite calls and +1.3 s of system time per million events (strace, phases). In memory it is
-        # only ever one statement's pages (ROWS_PER_INSERT rows).
-        conn.execute("PRAGMA temp_store = MEMORY")
     except BaseException:
         conn.close()
         raise
@@ -261,8 +248,6 @@ class FeedImporter:
         conn = self.conn
         self.extract_id = header.extract_id
         self.insert_event = insert_event_sql(header.extract_id)
-        self.rows_per_insert = ROWS_PER_INSERT
-        self.insert_events = insert_event_sql(header.extract_id, self.rows_per_insert)
         # Every event's holder is checked by one query per batch; SQLite checking it again on each
         # row would double the cost of an insert. The constraint is verified for each batch's holders.
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -381,7 +366,7 @@ class FeedImporter:
             raise RuntimeError(f"{missing} holders of events to import are missing")
         last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         changes = conn.total_changes()
-        self._insert_events(rows)
+        conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
         if inserted == len(rows):
@@ -392,16 +377,6 @@ class FeedImporter:
             # Some were skipped (ids already stored, or twice in the file: rare), so the seqs are read back.
             conn.executemany(INSERT_RUN, inserted_runs(conn, last_seq))
             self._not_inserted(batch, rows, row_lines, last_seq)
-
-    def _insert_events(self, rows: list[tuple]) -> None:
-        """In the order given: groups of `rows_per_insert` rows in one statement each, the rest one by one."""
-        size = self.rows_per_insert
-        whole = len(rows) - len(rows) % size
-        if whole:
-            self.conn.executemany(self.insert_events, [tuple(chain.from_iterable(rows[start:start + size]))
-                                                       for start in range(0, whole, size)])
-        if whole < len(rows):
-            self.conn.executemany(self.insert_event, rows[whole:])
 
     def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
         rows, row_lines = [], array.array("q")

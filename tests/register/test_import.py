@@ -175,14 +175,7 @@ def test_cancellation_may_name_an_event_later_in_the_file_or_already_imported(
     assert run_import(capsys, db, write(tmp_path / "c.jsonl", later, cancel_again))[0] == 0
 
 
-@pytest.mark.parametrize("rows_per_insert", [1, 2, 32])
-def test_same_id_twice_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                 rows_per_insert: int) -> None:
-    """Also with the rows inserted several per statement (importer.ROWS_PER_INSERT): the twin is in the
-    same statement as its first occurrence (2) or after it (1)."""
-    from backend.register import importer
-
-    monkeypatch.setattr(importer, "ROWS_PER_INSERT", rows_per_insert)
+def test_same_id_twice_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "db.sqlite3"
     status, out, _ = run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, LICENCE))
     assert status == 0 and "1 events new, 1 unchanged" in out

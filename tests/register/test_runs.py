@@ -110,16 +110,10 @@ def test_two_imports_add_events_to_the_same_holder(tmp_path: Path, capsys: pytes
     assert len(check_runs(db)) == 5
 
 
-@pytest.mark.parametrize("rows_per_insert", [3, importer.ROWS_PER_INSERT])
 def test_ids_already_imported_skipped_mid_batch_leave_correct_files(tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str],
-                                                                     monkeypatch: pytest.MonkeyPatch,
-                                                                     rows_per_insert: int) -> None:
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Rows skipped inside a batch (same id, same content: unchanged) shift the seqs of the rows after
-    them: the importer reads the seqs back instead of counting. With 3 rows per INSERT statement, the
-    skipped rows fall inside multi-row statements (rows 2 and 4 of the second file) and in the rest
-    inserted one by one (row 7)."""
-    monkeypatch.setattr(importer, "ROWS_PER_INSERT", rows_per_insert)
+    them: the importer reads the seqs back instead of counting."""
     db = tmp_path / "db.sqlite3"
     assert run_import(capsys, db, write(tmp_path / "a.jsonl", extract("x1"), *HOLDERS, licence(A, "a-1"),
                                         licence(B, "b-1")))[0] == 0
@@ -222,32 +216,3 @@ async def test_events_added_by_the_repository_have_their_runs(tmp_path: Path) ->
     finally:
         await register.db.close()
     assert check_runs(tmp_path / "db.sqlite3") == [(A, 1, 1), (B, 2, 2), (A, 3, 4)]
-
-
-def test_rows_inserted_several_per_statement_give_what_one_by_one_gives(demo_feed: Path, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo feed with every 7th event repeated a few lines later (same content: skipped, shifting
-    the seqs inside multi-row statements), imported with 1 and with 32 rows per INSERT: the same
-    register, every event read once through its holder's runs."""
-    from tests.fixtures.register import import_feed, register_content
-
-    lines = demo_feed.read_bytes().splitlines()
-    fed, pending = [], []
-    for number, line in enumerate(lines):
-        fed.append(line)
-        if line.startswith(b'{"neph"') and number % 7 == 0:
-            pending.append(line)
-        elif line.startswith(b'{"type":"holder"'):
-            fed.extend(pending)  # before the next holder: still the same holder's run of lines
-            pending = []
-    fed.extend(pending)
-    feed = tmp_path / "repeated.jsonl"
-    feed.write_bytes(b"\n".join(fed) + b"\n")
-    contents = []
-    for rows_per_insert in (1, 32):
-        monkeypatch.setattr(importer, "ROWS_PER_INSERT", rows_per_insert)
-        result = import_feed(tmp_path / f"db-{rows_per_insert}.sqlite3", feed)
-        assert result.status == "imported" and result.events_unchanged > 30 and not result.problems
-        contents.append(register_content(tmp_path / f"db-{rows_per_insert}.sqlite3"))
-    assert contents[0] == contents[1]
-    assert len(contents[1][3]) == len(contents[1][1])  # every event read once, through its holder's runs
