@@ -41,7 +41,7 @@ import msgspec
 from backend.register.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
-from backend.register.repository import INSERT_RUN, UPSERT_HOLDER, runs_of, same_event, utc_iso
+from backend.register.repository import INSERT_RUN, MAX_SEQ, UPSERT_HOLDER, runs_of, same_event, utc_iso
 
 
 BATCH_LINES = 5000
@@ -355,16 +355,10 @@ class FeedImporter:
             rows, row_lines = self._without_orphans(batch, orphans)
         if not rows:
             return
-        # The foreign key, verified for the holders of the rows about to be written that this batch
-        # did not write itself (SQLite's own check is off for the import: per row it would double the
-        # cost of an insert).
-        nephs = {row[1] for row in rows} if orphans else batch.first_event_line.keys()
-        missing = conn.execute("SELECT count(*) FROM json_each(?) WHERE value NOT IN (SELECT neph FROM holders)",
-                               (_encode_json([neph for neph in nephs if neph not in batch.holder_lines]).decode(),)
-                               ).fetchone()[0]
-        if missing:  # cannot happen unless the checks above are wrong: never commit it
-            raise RuntimeError(f"{missing} holders of events to import are missing")
-        last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        # The foreign key holds for every row left (SQLite's own check is off for the import: per row it
+        # would double the cost of an insert): its holder's line is earlier in this batch, just written
+        # above, or the lookup above found the holder stored.
+        last_seq = conn.execute(MAX_SEQ).fetchone()[0]
         changes = conn.total_changes()
         conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
@@ -479,7 +473,7 @@ def trim_runs(conn: apsw.Connection, nephs: set[str]) -> None:
     insert takes max(seq) + 1; inside an old run of the same holder, that event would be read twice (or,
     where the old run starts, its new run could not be inserted: same key). Only the deleted events'
     holders can have such runs, as a run ends on one of its own holder's rows."""
-    top = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    top = conn.execute(MAX_SEQ).fetchone()[0]
     holders = _encode_json(sorted(nephs)).decode()
     conn.execute("DELETE FROM event_runs WHERE neph IN (SELECT value FROM json_each(?)) AND first_seq > ?",
                  (holders, top))

@@ -69,6 +69,8 @@ def same_event(body: str, other_body: str) -> bool:
 
 INSERT_EVENT = ("INSERT INTO events (id, neph, effective_on, cancels, extract_id, body) VALUES (?, ?, ?, ?, ?, ?)")
 INSERT_RUN = "INSERT INTO event_runs (neph, first_seq, last_seq) VALUES (?, ?, ?)"
+# The greatest seq stored (0 when none): the next insert under the write lock takes the one after it.
+MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM events"
 UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (neph) DO UPDATE SET family_name = excluded.family_name, "
                  "given_names = excluded.given_names, birth_date = excluded.birth_date, "
@@ -179,7 +181,7 @@ class SqliteRegister:
             return
         async with self.db.write() as conn:
             # Under the write lock: the rows get seq = max(seq) + 1, + 2, … (see runs_of).
-            last_seq = (await conn.execute_fetchall("SELECT coalesce(max(seq), 0) FROM events"))[0][0]
+            last_seq = (await conn.execute_fetchall(MAX_SEQ))[0][0]
             await conn.executemany(INSERT_EVENT, rows)
             await conn.executemany(INSERT_RUN, runs_of(rows, last_seq + 1))
 
