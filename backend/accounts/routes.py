@@ -30,7 +30,7 @@ def client_address(request: Request) -> str:
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    from backend.web.htmx import render  # the web area's renderer (Vary, fragments)
+    from backend.rendering.htmx import render  # the web area's renderer (Vary, fragments)
 
     context.setdefault("errors", [])
     context.setdefault("field_errors", {})

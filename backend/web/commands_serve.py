@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"pointspermis serve : {exc}")
         return 2
     Granian(
-        "backend.web.app:create_app",
+        "backend.app:create_app",
         factory=True,
         address=args.host,
         port=args.port,

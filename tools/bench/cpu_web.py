@@ -47,7 +47,7 @@ async def main() -> None:
     from backend.accounts.testing import create_linked_account, create_session
     from backend.register.repository import SqliteRegister
     from backend.settings import get_settings
-    from backend.web.app import create_app
+    from backend.app import create_app
     from tests.fixtures.register import copy_db
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too

@@ -110,7 +110,7 @@ class Environment(jinja2.Environment):
 
 
 def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles | None = None) -> jinja2.Environment:
-    """The environment shared by Litestar's template engine and `backend.web.htmx.render`."""
+    """The environment shared by Litestar's template engine and `backend.rendering.htmx.render`."""
     env = Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,  # every template is HTML, whatever its extension

@@ -31,7 +31,7 @@ from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
 from backend.web.compression import OneShotBrotli
 from backend.web.security import SecurityHeadersMiddleware, security_headers
-from backend.web.templating import STATIC_DIR, StaticFiles, create_environment
+from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
 
 PARIS = ZoneInfo("Europe/Paris")
 
