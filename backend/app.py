@@ -1,4 +1,9 @@
-"""`create_app(settings)`: the one place that wires the web application.
+"""`create_app(settings)`: the composition root, the one place that wires the application.
+
+Nothing under `backend/` imports this module (tests/test_dependencies.py): `pointspermis serve`
+names it to Granian (`backend.app:create_app`) and tests build the app through it. It is the only
+module that sees every area, so it is where they are connected: e.g. accounts' viewer and CSRF
+token reach every template through the page-context hook (`backend.rendering.context`).
 
 Routes, middleware, dependencies and exception handlers are assembled in plain lists below, so
 that another area adds its router or middleware with a one-line edit. Order of middleware
@@ -23,6 +28,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
+from backend.accounts.session import template_context
 from backend.register.db import Database
 from backend.register.repository import SqliteRegister
 from backend.records.service import HolderNotFound
@@ -31,6 +37,7 @@ from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
 from backend.web.compression import OneShotBrotli
 from backend.web.security import SecurityHeadersMiddleware, security_headers
+from backend.rendering.context import use_page_context
 from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -131,4 +138,5 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
     app.state.settings = settings
     app.state.templates = templates
     app.state.today = today
+    use_page_context(app, template_context)  # `viewer` and `csrf_token` in every page (accounts)
     return app

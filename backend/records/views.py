@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.law.articles import legifrance_links
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
 from backend.records.service import LicenceFile
@@ -125,8 +126,6 @@ def articles(rule: str | None) -> tuple[Link, ...]:
     """Légifrance links for an entry's `rule` text (few distinct texts: cached)."""
     if not rule:
         return ()
-    from backend.law.articles import legifrance_links
-
     return tuple(Link(text=article, url=url) for article, url in legifrance_links(rule))
 
 
