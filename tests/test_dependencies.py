@@ -184,3 +184,14 @@ def test_the_checker_catches(module: str, source: str, kind: str) -> None:
 ])
 def test_the_checker_allows(module: str, source: str) -> None:
     assert problems(module, source, is_package=module == "backend.web.pages") == []
+
+
+def test_only_the_process_settings_touch_the_garbage_collector() -> None:
+    """The collector is one per process: tuning or pausing it is a process setting (backend/process.py)."""
+    users = []
+    for path in sorted(BACKEND.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(alias.name == "gc" for alias in node.names) \
+                    or isinstance(node, ast.ImportFrom) and node.module == "gc":
+                users.append(str(path.relative_to(ROOT)))
+    assert users == ["backend/process.py"], f"use backend.process (collector_paused, settle_after_start) in: {users}"

@@ -3,7 +3,7 @@
 Every page shows who is signed in (the sign-out button) and carries the CSRF token (the htmx meta
 tag and forms); both belong to accounts, which the renderer must not import (accounts sits beside
 web, above rendering). The composition root (`backend/app.py`) registers accounts' provider with
-`use_page_context`; `render` and the error pages merge `page_context(request)` under each page's
+`use_request_context`; `render` and the error pages merge `request_context(request)` under each page's
 own context. Without a provider (a bare app, a test of one area) pages get nothing extra.
 """
 
@@ -14,16 +14,16 @@ from typing import Any
 
 from litestar import Litestar, Request
 
-PageContext = Callable[[Request], Mapping[str, Any]]
+RequestContext = Callable[[Request], Mapping[str, Any]]
 """Given the request, the names every template of the page may use (e.g. `viewer`, `csrf_token`)."""
 
 
-def use_page_context(app: Litestar, provider: PageContext) -> None:
+def use_request_context(app: Litestar, provider: RequestContext) -> None:
     """Make `provider`'s names available to every page rendered by `app`."""
-    app.state.page_context = provider
+    app.state.request_context = provider
 
 
-def page_context(request: Request) -> Mapping[str, Any]:
+def request_context(request: Request) -> Mapping[str, Any]:
     """The registered provider's names for this request (empty when none is registered)."""
-    provider: PageContext | None = getattr(request.app.state, "page_context", None)
+    provider: RequestContext | None = getattr(request.app.state, "request_context", None)
     return provider(request) if provider is not None else {}
