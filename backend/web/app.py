@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
-from backend.register.db import Database
+from backend.database.db import Database
 from backend.register.repository import SqliteRegister
 from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
