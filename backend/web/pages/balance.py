@@ -21,5 +21,7 @@ async def balance(request: Request, register: NamedDependency[Any], viewer: Name
     file = await driver_file(request, register, viewer)
     context = page_context(balance_view(file), viewer, "solde")
     # The card shows only the file: rendered once per computed file (web/fragments.py).
-    context["card_html"] = rendered_block(environment(request), TEMPLATE, "balance_card", file, context)
+    env = environment(request)
+    context["actions_html"] = rendered_block(env, TEMPLATE, "que_faire", file, context)
+    context["card_html"] = rendered_block(env, TEMPLATE, "balance_card", file, context)
     return render(request, TEMPLATE, context, block="balance_card", headers=PRIVATE)
