@@ -313,9 +313,11 @@ def _mandatory_course(file: Any, result: Any) -> Action:
         title="Suivez le stage obligatoire du permis probatoire (lettre 48N)",
         instruction=("Une infraction commise pendant votre période probatoire vous oblige à suivre un stage de "
                      f"sensibilisation à la sécurité routière. {gives} et l'amende payée pour cette infraction vous "
-                     "sera remboursée sur demande."),
+                     "sera remboursée sur demande."
+                     + (" Cette date estimée est passée : suivez le stage sans attendre (si la lettre 48N vous est "
+                        "parvenue plus tard, votre délai court encore)." if overdue else "")),
         deadline=Deadline(date=due, relation="before", estimated=True, basis=basis,
-                          label="Date limite estimée" if not overdue else "Date limite estimée, dépassée depuis le",
+                          label="À faire au plus tard le",
                           title="Date limite du stage obligatoire (lettre 48N)"),
         steps=(
             "Inscrivez-vous à un stage agréé par la préfecture (2 jours consécutifs).",
