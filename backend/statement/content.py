@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from backend.law import events as ev
-from backend.records import labels
+from backend.records import labels, places
 from backend.records.views import licence_view
 from backend.statement.model import (
     Cancellation, Category, Course, Decision, Identity, Licence, MedicalVisit, Offence, Probation, Restoration,
@@ -37,8 +37,9 @@ def _d(day: dt.date) -> str:
 
 
 def _identity(holder: Any) -> Identity:
-    place = f"commune INSEE {holder.birth_place}" if holder.birth_place else "à l'étranger"
-    country = "France" if holder.birth_country == "99100" else f"pays INSEE {holder.birth_country}"
+    # Names from the Code officiel géographique, never the register's bare codes (records/places.py).
+    place = places.birthplace_text(holder.birth_place, holder.birth_country)
+    country = places.birth_country_text(holder.birth_country)
     return Identity(family_name=holder.family_name, given_names=holder.given_names, birth_date=holder.birth_date,
                     birth_place=place, birth_country=country)
 
@@ -140,7 +141,7 @@ def build_content(file: Any) -> StatementContent:
         c = cancelled.get(event_id)
         if c is None:
             return None
-        return f"Annulé(e) le {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
+        return f"Annulation du {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
 
     withdrawn, credited = _withdrawals(result), _credits(result)
     offences = [
