@@ -118,3 +118,23 @@ def test_course_advice_waits_for_the_once_a_year_rule():
 def test_calendar_counts_only_entries_that_give_points():
     view = calendar_view(demo_file("100000000002"))  # end of probation (0 points) and a full restoration
     assert len(view.entries) == 2 and view.restorations == 1
+
+
+@pytest.mark.parametrize("neph", list(SHOWCASE))
+def test_every_history_and_calendar_line_has_its_text(neph):
+    from backend.records.history import history_view
+
+    file = demo_file(neph)
+    lines = history_view(file, show_all=True).lines
+    assert lines and all(line.body.strip() for line in lines), [line.title for line in lines if not line.body]
+    assert all(entry.body.strip() for entry in calendar_view(file).entries)
+
+
+def test_a_clean_record_says_so_in_a_sentence():
+    from backend.records.history import history_view
+
+    view = history_view(demo_file("100000000008"))  # licence 1980, category 1992: nothing in 10 years
+    assert view.lines == ()
+    assert view.empty_text.startswith("Aucun événement n'est inscrit sur votre dossier depuis le ")
+    assert "de ce type" not in view.empty_text
+    assert "de ce type" in history_view(demo_file("100000000008"), kind="stages").empty_text
