@@ -191,7 +191,10 @@ def build_content(file: Any) -> StatementContent:
         maximum=result.maximum if computed else None,
         problem=file.problem,
         probation=_probation(result),
-        mandatory_course_due_by=result.mandatory_course.due_by if computed and result.mandatory_course else None,
+        # While the invalidation is pending, the course to follow is one finished before the 48SI letter, not
+        # by the later 48N date (records/actions.py): the statement does not print a date that contradicts it.
+        mandatory_course_due_by=(result.mandatory_course.due_by if computed and result.mandatory_course
+                                 and result.status != "invalidation_pending" else None),
         new_licence_not_before=result.new_licence_not_before if computed else None,
         warnings=list(result.warnings) if computed else [],
         licences=licences,
