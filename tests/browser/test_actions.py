@@ -125,7 +125,7 @@ async def test_ics_statement_and_pdf_agree_and_show_no_insee_code(browser_page, 
     # on a phone, the gist and the PDF download come first
     download = page.locator('main a[href="/releve.pdf"]').first
     box = await download.bounding_box()
-    assert box is not None and box["y"] + box["height"] < MOBILE["height"] * 1.5, f"PDF download at {box}"
+    assert box is not None and box["y"] + box["height"] < MOBILE["height"], f"PDF download at {box}"
     summary = await page.locator("#releve-resume").locator("xpath=..").inner_text()
     if SHOWCASE[neph][0]["neph"] in ("100000000003", "100000000005"):
         assert "solde de" not in summary  # no balance for a licence that is no longer valid
