@@ -175,10 +175,13 @@ def _one_more_offence(balance: int) -> str:
     """What one more offence would do, concretely, for a balance of `balance`."""
     examples = [(2, "un excès de vitesse de 20 à moins de 30 km/h"), (3, "l'usage d'un téléphone tenu en main"),
                 (4, "le franchissement d'un feu rouge"), (6, "la conduite avec un taux d'alcool de 0,5 g/l ou plus")]
-    example = next((text for pts, text in examples if pts >= balance), examples[-1][1])
+    example = next((text for pts, text in examples if pts >= balance), None)
+    consequence = ("votre permis serait invalidé et vous devriez le restituer, puis attendre au moins 6 mois avant "
+                   "d'en obtenir un nouveau.")
+    if example is None:
+        return f"Des infractions retirant {_points(balance)} au total rendraient votre solde nul : {consequence}"
     return (f"Une infraction retirant {_points(balance)} ou plus (par exemple {example}) rendrait votre solde nul : "
-            "votre permis serait invalidé et vous devriez le restituer, puis attendre au moins 6 mois avant "
-            "d'en obtenir un nouveau.")
+            f"{consequence}")
 
 
 def actions(file: Any) -> Actions:
@@ -244,14 +247,20 @@ def _decide(file: Any, result: Any) -> Actions:
         if main is None:
             main = probation
         else:
-            notes.append(Note(title=probation.title, text=probation.instruction, legal=probation.legal))
+            notes.append(_as_note(probation))
     elif low:
         low_action = _low_balance(file, result)
         if main is None:
             main = low_action
         else:
-            notes.append(Note(title=low_action.title, text=low_action.instruction, legal=low_action.legal))
+            notes.append(_as_note(low_action))
     return Actions(main=main, notes=tuple(notes))
+
+
+def _as_note(action: Action) -> Note:
+    """An action that is not the main one: its instruction and what one more offence would do, no date."""
+    text = action.instruction + (f" {action.steps[0]}" if action.steps else "")
+    return Note(title=action.title, text=text, legal=action.legal)
 
 
 def _current_suspension(record: Any, as_of: dt.date) -> Any:

@@ -138,3 +138,13 @@ def test_a_clean_record_says_so_in_a_sentence():
     assert view.empty_text.startswith("Aucun événement n'est inscrit sur votre dossier depuis le ")
     assert "de ce type" not in view.empty_text
     assert "de ce type" in history_view(demo_file("100000000008"), kind="stages").empty_text
+
+
+def test_what_one_more_offence_would_do_is_concrete_and_true():
+    from backend.records.actions import _one_more_offence
+
+    assert "l'usage d'un téléphone tenu en main" in _one_more_offence(3)
+    assert "(par exemple" not in _one_more_offence(9) and "9 points au total" in _one_more_offence(9)
+    probation = actions(demo_file("100000000002"))  # 3 of 6: the note says a 3-point offence empties it
+    assert any("3 points ou plus" in note.text for note in probation.notes) or \
+        any("3 points ou plus" in step for step in probation.main.steps)
