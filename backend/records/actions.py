@@ -376,7 +376,8 @@ def _invalidated(file: Any, result: Any, record: Any) -> Action:
         title=("Vous pouvez demander un nouveau permis" if possible else
                "Préparez votre nouveau permis : vous ne pouvez pas conduire d'ici là"),
         instruction=(f"Votre permis est invalidé et vous l'avez restitué le {date_fr(surrendered)}. Vous ne pouvez "
-                     f"plus conduire. Un nouveau permis ne peut être délivré qu'après un délai de {wait} à compter "
+                     "pas conduire avant d'avoir obtenu un nouveau permis, qui ne peut être délivré qu'après un "
+                     f"délai de {wait} à compter "
                      "de cette remise" + (" (1 an parce qu'un autre permis a été invalidé moins de 5 ans plus tôt)"
                                           if wait == "1 an" else "") + "."),
         deadline=Deadline(date=not_before, relation="from",
@@ -384,7 +385,8 @@ def _invalidated(file: Any, result: Any, record: Any) -> Action:
                           "Nouveau permis possible à partir du",
                           basis=f"{wait} après la restitution du permis le {date_fr(surrendered)}.",
                           title="Nouveau permis possible") if not_before else None,
-        steps=("Vous pouvez préparer le code et les contrôles pendant ce délai.",) + after_steps,
+        steps=(("Ce délai est écoulé : vous pouvez faire les démarches dès maintenant." if possible else
+                "Vous pouvez préparer le code et passer les contrôles pendant ce délai."),) + after_steps,
         legal=legal, official=_links(SP_INVALIDATION, ANTS))
 
 
@@ -430,7 +432,7 @@ def _suspended(suspension: Any, as_of: dt.date) -> Action:
         instruction=(f"Votre permis fait l'objet d'une suspension {kind} depuis le {date_fr(suspension.starts_on)}. "
                      "Pendant la suspension, vous ne pouvez conduire aucun véhicule qui exige le permis."),
         deadline=Deadline(date=ends, relation="until", label="Suspendu jusqu'au",
-                          basis="Fin de la suspension inscrite au fichier national.",
+                          basis="Fin de la suspension inscrite au fichier national (ce jour compris).",
                           title="Fin de la suspension du permis") if ends else None,
         deadline_text="" if ends else "Jusqu'à nouvelle décision : aucune date de fin n'est inscrite.",
         steps=(
