@@ -57,40 +57,62 @@ def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, ba
     return text
 
 
-def single_point(offence: Offence, months: int) -> str:
+def single_point(offence: Offence, months: int, day: dt.date, future: bool = False) -> str:
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise d'ici là, vous récupérerez "
+                f"1 point le {fr(day)}, {duration_fr(months)} après {established(offence)}.")
     return (f"Point restitué {duration_fr(months)} après {established(offence)}, aucune infraction "
             f"entraînant retrait de points n'ayant été commise depuis.")
 
 
-def full_restoration(offence: Offence, months: int, maximum: int, reason: str) -> str:
+def full_restoration(offence: Offence, months: int, maximum: int, reason: str, day: dt.date,
+                     future: bool = False) -> str:
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise ni ne devient définitive d'ici "
+                f"là, votre capital sera reconstitué à {points(maximum)} le {fr(day)}, {duration_fr(months)} après "
+                f"{established(offence)} (« {offence.label} »). {reason}")
     return (f"Capital reconstitué à {points(maximum)} {duration_fr(months)} après {established(offence)} "
             f"(« {offence.label} »), aucune nouvelle infraction entraînant retrait de points n'ayant été "
             f"commise ni n'étant devenue définitive depuis. {reason}")
 
 
 def delay_reason(months: int, before_2011: bool, probation_end: dt.date | None,
-                 serious: Offence | None, since: dt.date) -> str:
+                 serious: Offence | None, since: dt.date, since_full_restoration: bool = False) -> str:
+    """Why the delay is 2 or 3 years. The class test reads the file since the licence was issued or
+    since the last full restoration (CE 21/11/2016 n° 392555): the text names which of the two."""
     if before_2011:
         return f"Délai de {duration_fr(months)} : infraction devenue définitive avant le 01/01/2011."
     if probation_end is not None:
         return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire "
                 f"(qui se termine le {fr(probation_end)}).")
+    start = (f"depuis la dernière reconstitution du capital, le {fr(since)}" if since_full_restoration
+             else f"depuis la délivrance du permis, le {fr(since)}")
     if serious is not None:
         kind = "un délit" if serious.offence_class == "DELIT" else \
             f"une contravention de {serious.offence_class[1]}e classe"
-        return (f"Délai de {duration_fr(months)} : le dossier comporte depuis le {fr(since)} {kind} "
-                f"(« {serious.label} », devenue définitive le {fr(serious.established_on)}).")
+        return (f"Délai de {duration_fr(months)} : {kind} (« {serious.label} », devenue définitive le "
+                f"{fr(serious.established_on)}) figure au dossier {start}.")
     return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe "
-            f"dans le dossier depuis le {fr(since)}.")
+            f"au dossier {start}.")
 
 
-def deferred_to_probation_end(text: str, probation_end: dt.date) -> str:
-    return text + f" La reconstitution ne peut intervenir qu'à la fin de la période probatoire, le {fr(probation_end)}."
+def deferred_to_probation_end(text: str, probation_end: dt.date, future: bool = False) -> str:
+    verb = "ne pourra intervenir" if future else "ne peut intervenir"
+    return text + f" La reconstitution {verb} qu'à la fin de la période probatoire, le {fr(probation_end)}."
 
 
-def ten_year(offence: Offence, restored: int) -> str:
+def ten_year(offence: Offence, restored: int, day: dt.date, future: bool = False) -> str:
+    if future:
+        return (f"Vous récupérerez {points(restored)} le {fr(day)}, 10 ans après {established(offence)} "
+                f"(« {offence.label} »), même si d'autres infractions sont commises d'ici là.")
     return (f"{points(restored).capitalize()} réattribué{'s' if restored > 1 else ''} 10 ans après "
             f"{established(offence)} (« {offence.label} »), même si d'autres infractions ont été commises depuis.")
+
+
+def withdrawal_after_annulment(offence: Offence, annulled_on: dt.date) -> str:
+    return (f"Aucun point retiré pour « {offence.label} », infraction commise le {fr(offence.committed_on)} "
+            f"et devenue définitive le {fr(offence.established_on)} : le permis avait été annulé le "
+            f"{fr(annulled_on)}, il n'a plus de capital de points.")
 
 
 def course_credit(course: Course, credited: int, full_credit: int, maximum: int) -> str:
@@ -103,13 +125,25 @@ def course_credit(course: Course, credited: int, full_credit: int, maximum: int)
     return text + "."
 
 
-def probation_increment(issued_on: dt.date, year: int, amount: int) -> str:
+def probation_increment(issued_on: dt.date, year: int, amount: int, future: bool = False) -> str:
     ordinal = "1re" if year == 1 else f"{year}e"
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise d'ici là, votre permis (délivré "
+                f"le {fr(issued_on)}) gagnera {points(amount)} à la fin de sa {ordinal} année de période probatoire.")
     return (f"Majoration de {points(amount)} : {ordinal} année de période probatoire (permis du "
             f"{fr(issued_on)}) sans infraction entraînant retrait de points.")
 
 
-def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: int, maximum: int) -> str:
+def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: int, maximum: int,
+                  future: bool = False) -> str:
+    if future:
+        start = f"La période probatoire du permis délivré le {fr(issued_on)} se terminera ce jour-là"
+        if first_offence is None:
+            return (f"{start} : si aucune infraction entraînant retrait de points n'est commise d'ici là, votre "
+                    f"solde passera à {points(maximum)}.")
+        return (f"{start} : le nombre maximal passera à {points(maximum)} ; une infraction ayant été commise "
+                f"pendant cette période (le {fr(first_offence.committed_on)}), le solde restera à "
+                f"{points(balance)}.")
     start = f"Fin de la période probatoire du permis délivré le {fr(issued_on)}"
     if first_offence is None:
         return f"{start} : aucune infraction entraînant retrait de points, le solde passe à {points(maximum)}."
