@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.law import known_file
 from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, InvalidationNotified,
                                 LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension)
 from backend.records import labels
@@ -201,14 +202,14 @@ def _all_lines(file: LicenceFile) -> list[HistoryLine]:
     primary = {(entry.event_id, entry.kind) for entry in entries if entry.event_id}
     for order, entry in enumerate(entries):
         lines.append((entry.date, order, _entry_line(entry, events)))
+    # The events known on as_of with their cancellations resolved: the engine's definition (law.known_file),
+    # also when the engine refused the file.
+    known = known_file(file.events, as_of)
     cancelled: dict[str, str] = {}
-    if result is not None:
-        for c in result.cancelled:
-            reason = f", motif : {c.reason}" if c.reason else ""
-            cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
-    for event in file.events:
-        if event.known_on > as_of or event.effective_on > as_of:
-            continue
+    for c in known.cancelled:
+        reason = f", motif : {c.reason}" if c.reason else ""
+        cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
+    for event in known.events:
         tag = event.__struct_config__.tag
         if result is not None and event.id not in cancelled and (event.id, _PRIMARY_KIND.get(tag)) in primary:
             continue
