@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import tables
 from .dates import duration_fr, fr
 from .events import Course, LicenceIssued, Offence
 
@@ -41,7 +42,8 @@ def licence_issued(licence: LicenceIssued, capital: int, probation_end: dt.date 
     return (f"{again} le {fr(licence.issued_on)} ({_TRAINING[licence.training]}) : capital de départ de "
             f"{points(capital)} pendant une période probatoire de {duration_fr(months or 0)}, "
             f"jusqu'au {fr(probation_end)}"
-            + (f" (durée réduite par la formation complémentaire suivie le {fr(trained_on)})." if trained_on else "."))
+            + (f" (durée réduite par la formation complémentaire suivie ensuite, le {fr(trained_on)})." if trained_on
+               else "."))
 
 
 def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, balance: int) -> str:
@@ -83,17 +85,19 @@ def delay_reason(months: int, before_2011: bool, probation_end: dt.date | None,
     if before_2011:
         return f"Délai de {duration_fr(months)} : infraction devenue définitive avant le 01/01/2011."
     if probation_end is not None:
-        return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire "
-                f"(qui se termine le {fr(probation_end)}).")
-    start = (f"depuis la dernière reconstitution du capital, le {fr(since)}" if since_full_restoration
-             else f"depuis la délivrance du permis, le {fr(since)}")
+        return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire, avant sa fin "
+                f"le {fr(probation_end)}.")
+    start = (f"depuis la dernière reconstitution du capital (le {fr(since)})" if since_full_restoration
+             else f"depuis la délivrance du permis (le {fr(since)})")
     if serious is not None:
-        kind = "un délit" if serious.offence_class == "DELIT" else \
-            f"une contravention de {serious.offence_class[1]}e classe"
-        return (f"Délai de {duration_fr(months)} : {kind} (« {serious.label} », devenue définitive le "
-                f"{fr(serious.established_on)}) figure au dossier {start}.")
-    return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe "
-            f"au dossier {start}.")
+        if serious.offence_class == "DELIT":
+            kind, became = "un délit", "devenu définitif"
+        else:
+            kind, became = f"une contravention de {serious.offence_class[1]}e classe", "devenue définitive"
+        return (f"Délai de {duration_fr(months)} : le dossier comporte, {start}, {kind} (« {serious.label} », "
+                f"{became} le {fr(serious.established_on)}).")
+    return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe au dossier "
+            f"{start}.")
 
 
 def deferred_to_probation_end(text: str, probation_end: dt.date, future: bool = False) -> str:
@@ -154,3 +158,16 @@ def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: in
 def invalidation(notified_on: dt.date) -> str:
     return (f"Lettre 48SI présentée le {fr(notified_on)} alors que le solde était nul : le permis est "
             f"invalidé et doit être remis à la préfecture.")
+
+
+def complementary_training(completed_on: dt.date) -> str:
+    """The complementary training changes no points by itself: what it can do (L223-1, R223-4-1), from the tables."""
+    since = tables.TRAINING_START
+    first, last = (tables.value_on(name, since) for name in ("training_window_start", "training_window_end"))
+    traditional = tables.value_on("probation_length_traditional_training", since)
+    aac = tables.value_on("probation_length_aac_training", since)
+    return (f"Formation complémentaire suivie le {fr(completed_on)}. Pour un premier permis délivré depuis le "
+            f"{fr(since)}, suivie entre {first} et {last} mois après son obtention, elle réduit la période probatoire "
+            f"à {duration_fr(traditional)} ({duration_fr(aac)} après un apprentissage anticipé de la conduite), si "
+            "aucune infraction entraînant retrait de points n'est commise pendant cette durée réduite. Elle ne "
+            "donne pas de points par elle-même.")

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from backend.law import known_file
+from backend.law import explain, known_file
 from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, InvalidationNotified,
                                 LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension)
 from backend.records import labels
@@ -164,16 +164,25 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
         return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title)
     if isinstance(event, ComplementaryTraining):
         return HistoryLine(**base, group="permis", kind_label="Permis probatoire",
-                           title="Formation complémentaire suivie")
+                           title="Formation complémentaire suivie",
+                           body="" if annulled_reason else explain.complementary_training(event.completed_on))
     if isinstance(event, InvalidationNotified):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise")
+        # Listed as an event only when the engine made no invalidation entry from it: it had no effect.
+        body = "" if annulled_reason else ("Cette lettre est restée sans effet sur les points : le solde n'était pas nul "
+                                           "à cette date, ou le permis était déjà invalidé ou annulé.")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise", body=body)
     if isinstance(event, LicenceSurrendered):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture")
+        body = "" if annulled_reason else ("Le délai avant de pouvoir obtenir un nouveau permis court à partir de la "
+                                           "première remise faite après la lettre 48SI (art. L223-5).")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
+                           body=body)
     if isinstance(event, Annulment):
         details = ((Detail("Nouveau permis possible à partir du", _fr(event.new_licence_not_before)),)
                    if event.new_licence_not_before else ())
+        body = "" if annulled_reason else ("Le permis annulé n'a plus de capital de points : aucun point n'y est plus "
+                                           "retiré ni restitué.")
         return HistoryLine(**base, group="permis", kind_label="Décision de justice",
-                           title="Annulation du permis de conduire", details=details)
+                           title="Annulation du permis de conduire", details=details, body=body)
     if isinstance(event, Suspension):
         until = f" jusqu'au {_fr(event.ends_on)}" if event.ends_on else ""
         return HistoryLine(**base, group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
