@@ -15,7 +15,7 @@ from heapq import heapify, heappop, heappush
 
 from . import explain, tables
 from .dates import add_months, fr
-from .events import Course, EventError, InvalidRecord, LicenceIssued, Offence
+from .events import Course, LicenceIssued, Offence
 from .policies import Policies
 from .record import Record
 from .result import Entry
