@@ -25,7 +25,7 @@ import pytest
 from backend.law import Entry, compute, decode_events, explain, tables
 from backend.law.dates import add_months, fr
 from backend.law.events import Course, LicenceIssued, Offence
-from backend.register.demo import TODAY, feed_lines
+from backend.demo.generator import TODAY, feed_lines
 
 DATE = r"(\d{2}/\d{2}/\d{4})"
 FUTURE = ("récupérerez", "d'ici là", "sera reconstitué", "gagnera", "se terminera", "passera", "ne pourra")
