@@ -54,6 +54,13 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
     `other_ids`: ids of events that failed to decode, so that a cancellation of one of them
     is not also reported as a cancellation of an unknown event.
     """
+    invalid, outside, _ = _check(events, other_ids)
+    return invalid, outside
+
+
+def _check(events: Sequence[Event], other_ids: frozenset[str],
+           ) -> tuple[list[EventError], list[EventError], dt.date | None]:
+    """`problems`, and the `issued_on` of the first licence (for the `as_of` check) from the same pass."""
     invalid: list[EventError] = []
     outside: list[EventError] = []
     by_id: dict[str, Event] = {}
@@ -102,7 +109,7 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
         invalid.extend(_later_licence_problems(licences, closings))
     if has_cancellation:
         invalid.extend(_cancellation_problems(by_id, other_ids))
-    return invalid, outside
+    return invalid, outside, first_licence
 
 
 def _later_licence_problems(licences: list[LicenceIssued], closings: list[dt.date]) -> list[EventError]:
@@ -145,21 +152,19 @@ def _cancellation_problems(by_id: dict[str, Event], other_ids: frozenset[str]) -
     return found
 
 
-def check_as_of(events: Sequence[Event], as_of: dt.date) -> None:
-    """An `as_of` before the first licence was issued: there is no licence to compute (points-rules.md §1, §11)."""
-    first = min((e.issued_on for e in events if type(e) is LicenceIssued), default=None)
-    if first is not None and as_of < first:
-        raise InvalidRecord([EventError("", "as_of", f"as_of {as_of} is before the licence was issued on {first}")])
 
 
 def prepare(events: Sequence[Event], as_of: dt.date) -> tuple[Record, KnownFile]:
     """Check the file (raise InvalidRecord / OutsideCoveredPeriod), then keep what counts on `as_of`."""
-    invalid, outside = problems(events)
+    invalid, outside, first_licence = _check(events, frozenset())
     if invalid:
         raise InvalidRecord(invalid + outside)
     if outside:
         raise tables.OutsideCoveredPeriod(outside)
-    check_as_of(events, as_of)
+    if first_licence is not None and as_of < first_licence:
+        # No licence to compute on that date (points-rules.md §1, §11); the contract's message, as is.
+        raise InvalidRecord([EventError("", "as_of", f"as_of {as_of} is before the licence was issued on "
+                                        f"{first_licence}")])
     known = known_file(events, as_of)
     record = Record()
     buckets = {Offence: record.offences, Course: record.courses, LicenceIssued: record.licences,
