@@ -28,7 +28,7 @@ from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
-from backend.register.db import Database
+from backend.database.db import Database
 from backend.register.repository import SqliteRegister
 from backend.process import settle_after_start
 from backend.records.service import HolderNotFound

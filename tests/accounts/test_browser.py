@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend.accounts.testing import create_linked_account
-from backend.register.db import Database
+from backend.database.db import Database
 from tests.fixtures.accounts import HOLDERS, franceconnect_settings, oidc_provider, seed_database, settings_for
 from tests.fixtures.browser import run_axe
 
