@@ -4,8 +4,8 @@ Thin handlers, like routes.py: parse, one service call, render. The driver's rou
 signed-in driver's own file only (`viewer.neph`; a revocation names the NEPH in its WHERE
 clause, so another driver's code or document is simply not found). `/consulter` is public
 (guards.PUBLIC_ROUTES): rate-limited on failures, and each successful use is recorded for the
-driver and, through the hook `app.state.record_third_party_view` that accounts provides, in the
-file's access log.
+driver and, through `app.state.access_log.record_third_party` (accounts' access log, reached
+without importing accounts), in the file's access log.
 """
 
 from __future__ import annotations
@@ -165,9 +165,12 @@ async def share_view(request: Request, register: NamedDependency[Any]) -> Respon
         return _share_view(request, code=code, refusal=message, share=share, status=410)
     file = await licence_file(register, share.neph, request.app.state.today())
     facts = rights_facts(file, kind="share", with_balance=share.with_balance, issued_at=None, valid_until=None)
-    hook = getattr(request.app.state, "record_third_party_view", None)
-    if hook is not None:
-        await hook(share.neph, SHARE_VIEW_PAGE, f"tiers avec un code de partage « {share.purpose} » ({origin})")
+    # The file's access log is accounts' ("qui a consulté mon dossier" on /compte); accounts puts it in
+    # app.state.access_log, so statement records the view without importing accounts.
+    access_log = getattr(request.app.state, "access_log", None)
+    if access_log is not None:
+        await access_log.record_third_party(share.neph, page=SHARE_VIEW_PAGE,
+                                            who=f"Code de partage « {share.purpose} »", where=origin)
     return _share_view(request, facts=facts, share=share)
 
 

@@ -1,4 +1,4 @@
--- 0006 (numbered 0004 on branch proof: the migration loader refuses gaps; the lead renumbers at merge): proofs a third party can check (statement area, issue #16).
+-- 0006: proofs a third party can check (statement area, issue #16).
 -- Times are INTEGER seconds since the Unix epoch (UTC), as in 0002.
 
 -- Every sealed statement and attestation issued, under the short code printed on it. The signed
