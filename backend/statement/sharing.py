@@ -237,7 +237,7 @@ _SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Win
 
 
 def coarse_origin(user_agent: str | None, address: str | None) -> str:
-    """"Firefox sous Windows, réseau 203.0.x.x" — never the address itself."""
+    """"Firefox sous Windows, réseau 91.198.x.x" — never the address itself."""
     agent = user_agent or ""
     browser = next((name for token, name in _BROWSERS if token in agent), None)
     system = next((name for token, name in _SYSTEMS if token in agent), None)
