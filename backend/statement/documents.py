@@ -13,6 +13,9 @@ Checking (`check_code`) accepts either code:
 - the full code (QR code): its signature is verified first with nothing but the public key (an
   offline check can do the same), then the record it names gives the facts and the status.
 Version 1 codes (statements sealed before short codes) still verify as before, without facts.
+
+A document is deleted `PURGE_AFTER` (90 days) past the end of its validity (statement: 12 months,
+attestation: 4 months; facts.py); its code then reads as unknown.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from backend.statement.seal import Keyring, Seal, SealError, facts_digest, read_
 _ENCODER = msgspec.json.Encoder(order="deterministic")
 _FACTS = msgspec.json.Decoder(Facts)
 REUSE_WITHIN = dt.timedelta(hours=24)
+PURGE_AFTER = dt.timedelta(days=90)  # a document is deleted this long after its validity ends (privacy page)
 KIND_LABEL = {"statement": "Relevé d'information intégral", "attestation": "Attestation de droits à conduire"}
 
 
@@ -120,6 +124,8 @@ class Documents:
                     (short_code, facts.kind, facts.neph, _ts(issued_at), _ts(valid_until), basis, body,
                      seal.compact_code))
                 if cursor.rowcount == 1:
+                    await conn.execute("DELETE FROM issued_documents WHERE valid_until < ?",
+                                       (_ts(issued_at - PURGE_AFTER),))
                     return IssuedDocument(short_code=short_code, kind=facts.kind, neph=facts.neph, issued_at=issued_at,
                                           valid_until=valid_until, facts=facts, seal_code=seal.compact_code,
                                           revoked_at=None)

@@ -19,6 +19,7 @@ CREATE TABLE issued_documents (
 ) WITHOUT ROWID;
 
 CREATE INDEX issued_documents_by_neph ON issued_documents (neph, issued_at);
+CREATE INDEX issued_documents_by_end ON issued_documents (valid_until);  -- purge 90 days after the end
 
 -- Share codes a driver gives a third party (employer, rental company…). Only the code's SHA-256
 -- is stored (100 random bits: nothing to brute-force offline), so a copy of the database opens
@@ -37,6 +38,7 @@ CREATE TABLE share_codes (
 );
 
 CREATE INDEX share_codes_by_neph ON share_codes (neph, created_at);
+CREATE INDEX share_codes_by_end ON share_codes (expires_at);  -- purge 90 days after the end
 
 -- Each time a third party opened a share code: when, and from where in coarse terms only
 -- (sharing.coarse_origin: browser family and system, network truncated — never the raw address).
