@@ -135,6 +135,9 @@ async def test_malformed_posts_never_give_a_500(signed_in_client):
     for code in ("", "x" * 5000, "ÉÉÉ", new_share_code()[:-1] + "#"):
         response = await open_code(browser, code)
         assert response.status_code == 400 and "Il y a un problème" in response.text, code[:20]
+    response = await browser.post("/consulter", headers=headers,
+                                  content=b"_csrf_token=" + browser.csrf_token.encode() + b"&code=\xff\xfe%FF")
+    assert response.status_code < 500
 
 
 async def test_opening_codes_is_rate_limited_and_a_guess_opens_nothing(signed_in_client):
