@@ -26,7 +26,7 @@ from backend.statement.pdf import render_pdf
 from backend.statement.seal import SealError, content_digest
 from backend.statement.state import PDF_LIMITER, PRIVATE, client_address, documents, keyring, now, throttle
 from backend.statement.throttle import VERIFY_FAILURES, too_many
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 async def _statement(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> statement_render.Statement:
     """The sealed statement of the viewer's own file — never any other NEPH — kept under its short code."""
@@ -47,7 +47,8 @@ async def _statement(request: Request, register: NamedDependency[Any], viewer: N
 @get("/releve", include_in_schema=False)
 async def statement_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
-    return render(request, statement_render.TEMPLATE, statement_render.context(statement), headers=PRIVATE)
+    return render(request, statement_render.TEMPLATE, {**statement_render.context(statement), "on_page": True},
+                  headers=PRIVATE)
 
 
 @get("/releve.pdf", include_in_schema=False)

@@ -31,7 +31,7 @@ from backend.statement.sharing import (
     MAX_DAYS, PURPOSES, SHOWS, STATE_LABEL, ShareFormError, coarse_origin, parse_form, printed,
 )
 from backend.statement.throttle import SHARE_FAILURES, too_many
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 log = logging.getLogger(__name__)
 SHARE_VIEW_PAGE = "/consulter"

@@ -1,3 +1,0 @@
--- Placeholder on branch proof only: the migration runner refuses gaps, and 0004 belongs to another
--- helper's branch (register 0004, app 0005). Replaced by theirs at merge.
-SELECT 1;
