@@ -42,37 +42,12 @@ from backend.database.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
 from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
+from backend.register.store import ImportResult, Problem, rejected_path
 
 
 BATCH_LINES = 5000
 _EXTRACT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _encode_json = msgspec.json.encode
-
-
-@dataclasses.dataclass
-class Problem:
-    line: int
-    ref: str
-    reason: str
-    text: bytes
-
-
-@dataclasses.dataclass
-class ImportResult:
-    path: Path
-    status: str = "imported"  # imported | rejected | already imported
-    lines: int = 0
-    holders: int = 0
-    events_new: int = 0
-    events_unchanged: int = 0
-    problems: list[Problem] = dataclasses.field(default_factory=list)
-    rejected_file: Path | None = None
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (f"{self.path}: {self.status} — {self.lines} lines, {self.holders} holders, "
-                f"{self.events_new} events new, {self.events_unchanged} unchanged, "
-                f"{len(self.problems)} rejected, {self.seconds:.2f} s")
 
 
 def insert_event_sql(extract_id: str) -> str:
@@ -159,10 +134,6 @@ def back_to_wal(conn: apsw.Connection) -> None:
         pass
 
 
-def rejected_path(path: Path) -> Path:
-    return path.with_name(path.name + ".rejected.jsonl")
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -190,6 +161,31 @@ class _Batch:
         if first not in self.split:
             self.split[first] = split_lines(block)
         return self.split[first][number - first]
+
+
+# Below this size an import takes well under a second: no worker processes.
+WORKERS_MIN_BYTES = 5_000_000
+
+
+def default_workers(size: int) -> int:
+    """Line checks and SQLite writes cost about the same: one checker per spare core, up to 3."""
+    if size < WORKERS_MIN_BYTES:
+        return 0
+    return max(1, min(3, (os.cpu_count() or 1) - 1))
+
+
+class SqliteBulkLoader:
+    """`store.BulkLoader` of SQLite: each file through a `FeedImporter` on the import's own connection
+    (`open_writer`). `workers` None: chosen by the size of each file (`default_workers`)."""
+
+    def __init__(self, conn: apsw.Connection, workers: int | None = None) -> None:
+        self.conn, self.workers = conn, workers
+
+    def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
+             progress: Callable[[int], None] | None = None) -> ImportResult:
+        workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
+        return FeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
+                            progress=progress or (lambda n: None), workers=workers).run()
 
 
 class FeedImporter:
