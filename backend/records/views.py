@@ -7,11 +7,12 @@ already in French; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.caching import memoised
+from backend.law.articles import legifrance_links
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
 from backend.records.service import LicenceFile
@@ -120,13 +121,11 @@ class LicenceView(msgspec.Struct, **_S):
     suspensions: tuple[SuspensionLine, ...]
 
 
-@functools.lru_cache(maxsize=512)
+@memoised(maxsize=512)
 def articles(rule: str | None) -> tuple[Link, ...]:
     """Légifrance links for an entry's `rule` text (few distinct texts: cached)."""
     if not rule:
         return ()
-    from backend.law.articles import legifrance_links
-
     return tuple(Link(text=article, url=url) for article, url in legifrance_links(rule))
 
 

@@ -22,7 +22,6 @@ import bisect
 import contextlib
 import ctypes
 import dataclasses
-import gc
 import datetime as dt
 import functools
 import hashlib
@@ -38,6 +37,7 @@ from typing import BinaryIO
 import apsw
 import msgspec
 
+from backend.process import collector_paused
 from backend.database.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
@@ -306,9 +306,7 @@ class FeedImporter:
         number = 1
         # The rows are tuples of strings and bytes: no reference cycles for the collector to find,
         # but allocating a million of them would start it thousands of times.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for first, count, block, checked in checked_chunks(handle, self.extract_id, self.workers):
                 self.sha256.update(block)  # the chunks are the rest of the file, in order
                 self._add(batch, first, block, checked)
@@ -319,9 +317,6 @@ class FeedImporter:
                     self.writeback.after_batch()
                 self.progress(len(block))
             self._flush(batch)
-        finally:
-            if collecting:
-                gc.enable()
         self.result.lines = number
 
     def _add(self, batch: _Batch, first: int, block: bytes, checked: Checked) -> None:

@@ -21,7 +21,7 @@ from backend.statement import render as statement_render
 from backend.statement.keys import keyring_from_settings
 from backend.statement.pdf import render_pdf
 from backend.statement.seal import Keyring, SealError, verify
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 # Personal data: never kept by a browser cache or a proxy.
 PRIVATE = {"Cache-Control": "no-store"}

@@ -40,7 +40,7 @@ def serve(app, sock):
 @pytest.fixture
 def live_accounts(tmp_path: Path):
     """(base URL, db path, issuer): the app with FranceConnect on a live server."""
-    from backend.web.app import create_app
+    from backend.app import create_app
 
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -11,7 +11,7 @@ from backend.records.labels import date_fr
 from backend.records.service import LicenceFile, _french_reason
 from backend.records.views import balance_view, calendar_view, licence_view
 from backend.register.feed import Holder
-from backend.web.templating import points, signed_points
+from backend.rendering.templating import points, signed_points
 
 HOLDER = Holder(neph="123456789012", family_name="PETIT", given_names="Noé", birth_date=dt.date(1980, 1, 2),
                 birth_place="75056", birth_country="99100", gender="male")

@@ -12,7 +12,7 @@ from backend.register.feed import Holder
 from backend.statement.content import build_content, canonical
 from backend.statement.render import context, issue
 from backend.statement.seal import Keyring, content_digest, new_private_key, verify
-from backend.web.templating import create_environment
+from backend.rendering.templating import create_environment
 
 AS_OF = dt.date(2026, 11, 25)
 NEPH = "150399100042"

@@ -7,7 +7,7 @@ import sqlite3
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.testing import create_linked_account, create_session
-from backend.web.app import create_app
+from backend.app import create_app
 from tests.fixtures.web import AS_OF, MARTIN, web_settings
 from tests.web.pagecheck import check_page
 

@@ -32,7 +32,7 @@ from backend.register.repository import SqliteRegister  # noqa: E402
 from backend.statement import render as statement_render  # noqa: E402
 from backend.statement.pdf import render_pdf  # noqa: E402
 from backend.statement.seal import Keyring, new_private_key  # noqa: E402
-from backend.web.templating import create_environment  # noqa: E402
+from backend.rendering.templating import create_environment  # noqa: E402
 
 LONG = "100000000001"
 TYPICAL = "100000000002"

@@ -197,7 +197,7 @@ async def breakdown(db_path: Path, samples: int = 300) -> None:
     from backend.records.views import balance_view
     from backend.database.db import Database
     from backend.register.repository import SqliteRegister
-    from backend.web.templating import create_environment
+    from backend.rendering.templating import create_environment
 
     db = await Database.open(db_path)
     try:

@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.views import calendar_view
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
