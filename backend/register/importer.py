@@ -10,8 +10,7 @@ them to the same results), with these measured means (docs/performance.md, "Impo
 - the writer is apsw (`open_writer`) with the SQLite it bundles, not the stdlib `sqlite3` the rest
   of the service uses: its inserts cost a third less CPU;
 - alone with the database (`write_in_place`) the import writes it in place with a rollback journal,
-  each page once, instead of through the WAL; a first load builds the holder index after its rows
-  (`index_after_first_load`).
+  each page once, instead of through the WAL.
 
 Every file is one transaction (`BEGIN IMMEDIATE`): a rejected file, an error or a `kill -9` leaves
 the database as it was, and the import can simply be rerun. Line numbers are 1-based; every problem
@@ -129,22 +128,6 @@ def back_to_wal(conn: apsw.Connection) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
     except apsw.BusyError:
         pass
-
-
-HOLDER_INDEX = "events_by_holder"
-
-
-def index_after_first_load(conn: apsw.Connection) -> str | None:
-    """A first load (no event stored yet) drops the index of a holder's events inside its transaction,
-    and builds it after the rows (the returned statement, run before the commit): one sort instead of
-    an entry inserted per row. Same transaction: a rejected or killed import puts it back as it was."""
-    if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
-        return None
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (HOLDER_INDEX,)).fetchone()
-    if row is None:
-        return None
-    conn.execute(f"DROP INDEX {HOLDER_INDEX}")
-    return row[0]
 
 
 def file_sha256(path: Path) -> str:
@@ -265,7 +248,6 @@ class FeedImporter:
                 "file_name = excluded.file_name, file_sha256 = excluded.file_sha256, imported_at = excluded.imported_at",
                 (self.extract_id, utc_iso(header.extracted_at), self.path.name, "",  # the SHA-256 at the end
                  utc_iso(dt.datetime.now(dt.timezone.utc))))
-            index_after = index_after_first_load(conn)
             self._lines(handle)
             self._check_cancellations()
             result = self.result
@@ -277,8 +259,6 @@ class FeedImporter:
                          "rejected = ?, file_sha256 = ? WHERE extract_id = ?",
                          (result.lines, result.holders, result.events_new, result.events_unchanged,
                           len(result.problems), self.sha256.hexdigest(), self.extract_id))
-            if index_after:
-                conn.execute(index_after)
             self._write_rejected()
             conn.execute("COMMIT")
         except BaseException:

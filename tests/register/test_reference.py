@@ -1,6 +1,6 @@
-"""The fast import (importer.py: chunks, batches, set queries, forked checkers, the index built after a
-first load) against the reference import (reference_import.py: one line, one statement at a time):
-the same files, in the same order, leave the same database, the same outcome and the same bad lines."""
+"""The fast import (importer.py: chunks, batches, set queries, forked checkers, in-place writing) against
+the reference import (reference_import.py: one line, one statement at a time): the same files, in the
+same order, leave the same database, the same outcome and the same bad lines."""
 
 from __future__ import annotations
 
