@@ -1,8 +1,8 @@
 """The feed import written plainly: one line after the other, one SQL statement per question, the
 stdlib `sqlite3` with SQLite's own foreign-key checks on. It is the specification of an import
 (store.py's contract): the fast path (importer.py) must leave the same database for the same files,
-accepted or rejected (tests/register/test_reference.py). Too slow for big files (~20,000 events/s);
-`pointspermis import` uses the fast path.
+accepted or rejected (tests/register/test_reference.py). It costs about three times the CPU per event
+of the fast path, on one core (docs/performance.md, "Import"): `pointspermis import` uses the fast path.
 
 Each line is checked on its own by `linecheck.check_line`, the strict check both paths share.
 """
