@@ -35,7 +35,6 @@ def main() -> int:
     parser.add_argument("--feed", type=Path,
                         default=Path(tempfile.gettempdir()) / "pointspermis-bench" / "demo-1000000-s1.jsonl")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="cpu-import-"))
     if args.what == "checker":
         with args.feed.open("rb") as handle:
             handle.readline()
@@ -44,16 +43,16 @@ def main() -> int:
             linecheck._check_chunk_pickled(first, block, "x")
         print(f"{sum(count for _, count, _, _ in chunks)} lines checked")
         return 0
-    feed = folder / "feed.jsonl"
-    with args.feed.open("rb") as source, feed.open("wb") as out:
-        out.writelines(itertools.islice(source, args.lines))
-    db = folder / "db.sqlite3"
-    open_migrated(db).close()
-    conn = open_writer(db)
-    try:
-        result = FeedImporter(conn, feed, workers=0).run()
-    finally:
-        conn.close()
+    with tempfile.TemporaryDirectory(prefix="cpu-import-") as name:
+        feed, db = Path(name) / "feed.jsonl", Path(name) / "db.sqlite3"
+        with args.feed.open("rb") as source, feed.open("wb") as out:
+            out.writelines(itertools.islice(source, args.lines))
+        open_migrated(db).close()
+        conn = open_writer(db)
+        try:
+            result = FeedImporter(conn, feed, workers=0).run()
+        finally:
+            conn.close()
     print(result.summary())
     return 0
 
