@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := tools/node
-APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils gcc
+APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,10 +16,8 @@ help: ## list the targets
 
 install: install-system install-python install-node ## install everything (system packages, Python venv, Node tools), pinned
 
-install-system: ## Debian packages: Chromium (browser tests), wrk (bench), Pango (PDF), gcc (the compiled import loop)
+install-system: ## Debian packages: Chromium (browser tests), wrk (bench), Pango (PDF)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	$(PYTHON) -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
-	  || missing="$$missing $(notdir $(PYTHON))-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -33,15 +31,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# The compiled line loop of the import (Cython, see setup.py), rebuilt whenever its source changes;
-# linecheck refuses to run with a build older than the source.
-COMPILED := backend/register/.chunkscan.built
-$(COMPILED): backend/register/chunkscan.pyx setup.py $(VENV)/.installed
-	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -e _BetaConfiguration -e 'warnings.warn(msg' || true
-	@$(PY) -c 'import backend.register.chunkscan' || { echo "building backend/register/chunkscan.pyx failed (a C compiler and Python's headers are needed)"; exit 1; }
-	touch $@
-
-install-python: $(VENV)/.installed $(COMPILED) ## Python virtual environment from requirements.lock, and the compiled module
+install-python: $(VENV)/.installed ## Python virtual environment from requirements.lock
 	@# Bytecode for our own modules, even where PYTHONDONTWRITEBYTECODE is set (as on the machines we
 	@# measure on): every command then starts ~0.1 s sooner (26 modules not compiled at each start).
 	@$(PY) -m compileall -q backend
@@ -68,4 +58,4 @@ migrate: install-python ## apply database migrations
 	$(VENV)/bin/pointspermis migrate
 
 clean: ## remove the virtual environment, Node tools and local data
-	rm -rf $(VENV) $(NODE_DIR)/node_modules var build $(COMPILED) backend/register/chunkscan.c backend/register/chunkscan.*.so
+	rm -rf $(VENV) $(NODE_DIR)/node_modules var build

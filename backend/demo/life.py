@@ -2,8 +2,8 @@
 
 The history is built forward in time with a rough points count (`_Capital`: capital, probation,
 full restoration after three quiet years, course credits) to decide when the balance reaches 0
-and a 48SI letter follows. When the engine is importable it confirms the zero balance first, so
-that an invalidation is only notified when the engine agrees. Every event is valid for
+and a 48SI letter follows. The engine confirms the zero balance first, so that an invalidation is
+only notified when the engine agrees. Every event is valid for
 `decode_event`; events the register would record after the extract date are left out (they are
 "not yet known"), together with everything that depends on them.
 """
@@ -15,6 +15,8 @@ import random
 from typing import Any
 
 from backend.demo import catalogue as cat
+from backend.law import compute
+from backend.law.events import decode_events
 
 EXTRACT_DAY = dt.date(2026, 11, 25)
 FIRST_OFFENCE_DAY = dt.date(1993, 1, 1)  # engine refuses withdrawals of the 1992 six-point regime
@@ -262,22 +264,12 @@ def _relicence(life: _Life, not_before: dt.date, kind: str) -> tuple[dt.date, st
 
 
 def _engine_says_invalidated(events: list[Line], day: dt.date) -> bool:
-    """The engine's verdict when it is importable; else trust the rough count."""
-    try:
-        from backend.law import compute  # type: ignore[attr-defined]
-        from backend.law.events import decode_events
-    except ImportError:
-        return True
+    """The engine's verdict."""
     return compute(decode_events(events), day).status == "invalidated"
 
 
 def _engine_accepts(events: list[Line], day: dt.date) -> bool:
-    """Whether the engine, when importable, still sees an invalidated or annulled licence on `day`."""
-    try:
-        from backend.law import compute  # type: ignore[attr-defined]
-        from backend.law.events import decode_events
-    except ImportError:
-        return True
+    """Whether the engine still sees an invalidated or annulled licence on `day`."""
     return compute(decode_events(events), day).status in ("invalidated", "annulled")
 
 

@@ -223,6 +223,12 @@ def _reword(exc: msgspec.ValidationError, raw: dict[str, Any]) -> tuple[str | No
     return None, reason
 
 
+def validation_message(exc: msgspec.ValidationError, raw: dict[str, Any]) -> str:
+    """msgspec's message about the record `raw` as users read it (`field: reason`, the field first):
+    for other record lines validated with msgspec, such as the feed's holder lines."""
+    return _reword(exc, raw)[1]
+
+
 def check_event(event: _Event, ref: str) -> list[EventError]:
     """Checks within one event that the schema cannot express (spec/record-format.md)."""
     problems: list[EventError] = []

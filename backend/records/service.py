@@ -27,7 +27,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 class RegisterReader(Protocol):
-    """The part of `backend.register.repository.Register` this service uses."""
+    """The part of `backend.register.store.RegisterStore` this service uses."""
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
     async def latest_extract(self) -> Extract | None: ...

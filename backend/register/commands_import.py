@@ -8,14 +8,14 @@ imported and the bad ones written, with their reasons, to ``FILE.rejected.jsonl`
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from backend.database.commands_migrate import add_db_argument, open_for_command
-from backend.register.importer import FeedImporter, Problem, open_writer
+from backend.register.importer import SqliteBulkLoader, open_writer
+from backend.register.store import BulkLoader, Problem
 
-# Below this size an import takes well under a second: no progress bar, no worker processes.
+# Below this size an import takes well under a second: no progress bar.
 PROGRESS_MIN_BYTES = 5_000_000
 
 
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     migrated.close()  # before the import's own connection opens the file (see importer.open_writer)
     conn = open_writer(path)
+    loader = SqliteBulkLoader(conn, args.workers)
     status = 0
     try:
         for file in args.files:
@@ -42,20 +43,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{file}: no such file", file=sys.stderr)
                 status = 1
                 continue
-            status = max(status, import_one(conn, file, args.skip_invalid, args.workers))
+            status = max(status, import_one(loader, file, args.skip_invalid))
     finally:
         conn.close()
     return status
 
 
-def default_workers(size: int) -> int:
-    """Line checks and SQLite writes cost about the same: one checker per spare core, up to 3."""
-    if size < PROGRESS_MIN_BYTES:
-        return 0
-    return max(1, min(3, (os.cpu_count() or 1) - 1))
-
-
-def import_one(conn, file: Path, skip_invalid: bool, workers: int | None = None) -> int:
+def import_one(loader: BulkLoader, file: Path, skip_invalid: bool) -> int:
     def report(problem: Problem) -> None:
         print(f"{file}:{problem.line}: {problem.ref}: {problem.reason}", file=sys.stderr)
 
@@ -65,9 +59,7 @@ def import_one(conn, file: Path, skip_invalid: bool, workers: int | None = None)
         from tqdm import tqdm
         bar = tqdm(total=size, unit="B", unit_scale=True, desc=file.name, file=sys.stderr, leave=False)
     try:
-        result = FeedImporter(conn, file, skip_invalid, report=report,
-                              progress=bar.update if bar else (lambda n: None),
-                              workers=default_workers(size) if workers is None else workers).run()
+        result = loader.load(file, skip_invalid, report=report, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

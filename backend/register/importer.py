@@ -1,36 +1,32 @@
-"""Import a register feed file (JSON Lines, spec/record-format.md "Feed file") into the database.
+"""SQLite's bulk loader (`store.BulkLoader`): a feed file (JSON Lines, spec/record-format.md "Feed
+file") imported fast. It does what reference_import.py does (tests/register/test_reference.py holds
+them to the same results), with these measured means (docs/performance.md, "Import"):
 
-The file is streamed in batches, never loaded whole: each line is decoded with msgspec and
-validated with the engine's own `decode_event`; the checks that need the database (holder known,
-id already imported, cancelled event exists) are one set query per batch. The whole file is one
-transaction (`BEGIN IMMEDIATE`): a rejected file, an error or a `kill -9` leaves the database as
-it was, and the import can simply be rerun. Re-importing an event with the same content is a
-no-op; the same id with different content is an error.
+- lines are checked (linecheck.check_chunk) in a forked checker process (checkers.py) while this
+  process writes: together in one process the import cannot reach 100,000 events/s;
+- the database's own checks are done per batch of lines, not per row: the holders of a batch's
+  events by one set query, duplicate ids only when a batch inserted fewer rows than it had, the
+  cancellations once at the end;
+- the writer is apsw (`open_writer`) with the SQLite it bundles, not the stdlib `sqlite3` the rest
+  of the service uses: its inserts cost a third less CPU;
+- alone with the database (`write_in_place`) the import writes it in place with a rollback journal,
+  each page once, instead of through the WAL.
 
-Line numbers are 1-based; every problem is reported as ``FILE:LINE: event "id": reason``.
-
-The import writes through its own connection, `open_writer`: apsw with the SQLite it bundles,
-not the stdlib `sqlite3` the web and the migrations use (both read and write the same WAL file
-format). Inserting the rows costs SQLite less CPU there (1,000,006 events, executemany of 5,000
-rows: ~6 µs per event instead of ~9.5 µs with Debian's libsqlite3 through `sqlite3`).
+Every file is one transaction (`BEGIN IMMEDIATE`): a rejected file, an error or a `kill -9` leaves
+the database as it was, and the import can simply be rerun. Line numbers are 1-based; every problem
+is reported as ``FILE:LINE: event "id": reason``.
 """
 
 from __future__ import annotations
 
 import array
 import bisect
-import contextlib
-import ctypes
-import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import os
-import queue
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,37 +38,12 @@ from backend.database.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
 from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
+from backend.register.store import ImportResult, Problem, rejected_path
 
 
 BATCH_LINES = 5000
 _EXTRACT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _encode_json = msgspec.json.encode
-
-
-@dataclasses.dataclass
-class Problem:
-    line: int
-    ref: str
-    reason: str
-    text: bytes
-
-
-@dataclasses.dataclass
-class ImportResult:
-    path: Path
-    status: str = "imported"  # imported | rejected | already imported
-    lines: int = 0
-    holders: int = 0
-    events_new: int = 0
-    events_unchanged: int = 0
-    problems: list[Problem] = dataclasses.field(default_factory=list)
-    rejected_file: Path | None = None
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (f"{self.path}: {self.status} — {self.lines} lines, {self.holders} holders, "
-                f"{self.events_new} events new, {self.events_unchanged} unchanged, "
-                f"{len(self.problems)} rejected, {self.seconds:.2f} s")
 
 
 def insert_event_sql(extract_id: str) -> str:
@@ -104,8 +75,8 @@ def open_writer(path: str | Path) -> apsw.Connection:
     the deleted WAL, and a new reader got "disk I/O error"). So a
     process that migrates with `sqlite3` closes that connection before opening this one (and the
     web, which uses `sqlite3`, runs no import)."""
-    # NOMUTEX: only the importer's thread uses this connection (the writeback threads use their own
-    # descriptors), so SQLite's per-call mutexes are pure cost (~3 % of an insert's instructions).
+    # NOMUTEX: only the importer's thread uses this connection, so SQLite's per-call mutexes are pure
+    # cost (~3 % of an insert's instructions).
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_NOMUTEX)
     try:
         conn.set_busy_timeout(BUSY_TIMEOUT_MS)
@@ -159,10 +130,6 @@ def back_to_wal(conn: apsw.Connection) -> None:
         pass
 
 
-def rejected_path(path: Path) -> Path:
-    return path.with_name(path.name + ".rejected.jsonl")
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -192,6 +159,31 @@ class _Batch:
         return self.split[first][number - first]
 
 
+# Below this size an import takes well under a second: no worker processes.
+WORKERS_MIN_BYTES = 5_000_000
+
+
+def default_workers(size: int) -> int:
+    """Line checks and SQLite writes cost about the same: one checker per spare core, up to 3."""
+    if size < WORKERS_MIN_BYTES:
+        return 0
+    return max(1, min(3, (os.cpu_count() or 1) - 1))
+
+
+class SqliteBulkLoader:
+    """`store.BulkLoader` of SQLite: each file through a `FeedImporter` on the import's own connection
+    (`open_writer`). `workers` None: chosen by the size of each file (`default_workers`)."""
+
+    def __init__(self, conn: apsw.Connection, workers: int | None = None) -> None:
+        self.conn, self.workers = conn, workers
+
+    def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
+             progress: Callable[[int], None] | None = None) -> ImportResult:
+        workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
+        return FeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
+                            progress=progress or (lambda n: None), workers=workers).run()
+
+
 class FeedImporter:
     """One file, one transaction. `report(problem)` is called as each bad line is found."""
 
@@ -209,27 +201,23 @@ class FeedImporter:
 
     def run(self) -> ImportResult:
         started = time.perf_counter()
-        # The file's SHA-256 is computed from the bytes as the import reads them (a separate pass
-        # over the file cost ~0.3 s per 1M events before anything else could start); a file is
-        # read beforehand only to compare with an extract of the same id already imported.
-        self.sha256 = _Digest()
-        try:
-            with self.path.open("rb") as handle:
-                header = self._header(handle)
-                if header is None:
-                    self.result.status = "rejected"
-                elif self._already_imported(header):
-                    self.result.status = "already imported"
-                else:
-                    self._import(handle, header)
-        finally:
-            self.sha256.close()
+        # The file's SHA-256 is computed from the bytes as the import reads them; a file is read
+        # beforehand only to compare with an extract of the same id already imported.
+        self.sha256 = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            header = self._header(handle)
+            if header is None:
+                self.result.status = "rejected"
+            elif self._already_imported(header):
+                self.result.status = "already imported"
+            else:
+                self._import(handle, header)
         self.result.seconds = time.perf_counter() - started
         return self.result
 
     def _header(self, handle: BinaryIO) -> ExtractHeader | None:
         text = handle.readline()
-        self.sha256.update_now(text)
+        self.sha256.update(text)
         self.progress(len(text))
         self.result.lines = 1
         try:
@@ -252,7 +240,6 @@ class FeedImporter:
         # row would double the cost of an insert. The constraint is verified for each batch's holders.
         conn.execute("PRAGMA foreign_keys = OFF")
         in_place = write_in_place(conn)
-        self.writeback = _Writeback(conn)
         try:  # from here on, whatever happens, the journal goes back to WAL (finally)
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(
@@ -273,14 +260,12 @@ class FeedImporter:
                          (result.lines, result.holders, result.events_new, result.events_unchanged,
                           len(result.problems), self.sha256.hexdigest(), self.extract_id))
             self._write_rejected()
-            with self.writeback.during_commit():  # the commit writes the database file (checkpoint, or the last pages)
-                conn.execute("COMMIT")
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         finally:
-            self.writeback.close()
             if in_place:
                 back_to_wal(conn)
         self._publish_rejected()
@@ -299,7 +284,6 @@ class FeedImporter:
                 if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
                     self._flush(batch)
                     batch = _Batch()
-                    self.writeback.after_batch()
                 self.progress(len(block))
             self._flush(batch)
         self.result.lines = number
@@ -445,130 +429,6 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
-
-
-class _Digest:
-    """The file's SHA-256 from the chunks as the import reads them, hashed on a thread of its own:
-    hashlib lets go of the GIL while it hashes a chunk, so the ~0.2 s per million events (SHA-NI) run
-    beside the writer, which bounds the import, on the core the checker leaves idle part of the time.
-    The thread starts with the first chunk, after the checkers are forked (a fork copies no thread);
-    at most QUEUED chunks wait for it (the memory stays flat)."""
-
-    QUEUED = 16
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(self.QUEUED)
-        self.thread: threading.Thread | None = None
-
-    def update_now(self, data: bytes) -> None:
-        """Hashed at once, by the caller (before the thread starts: the header)."""
-        assert self.thread is None
-        self.digest.update(data)
-
-    def update(self, data: bytes) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="sha256", daemon=True)
-            self.thread.start()
-        self.chunks.put(data)
-
-    def _run(self) -> None:
-        while (data := self.chunks.get()) is not None:
-            self.digest.update(data)
-
-    def hexdigest(self) -> str:
-        self.close()
-        return self.digest.hexdigest()
-
-    def close(self) -> None:
-        """Waits for the chunks given so far (also on the way out of a failed import)."""
-        if self.thread is not None:
-            self.chunks.put(None)
-            self.thread.join()
-            self.thread = None
-
-
-class _Writeback:
-    """Asks Linux to start writing the import's pages to disk early (sync_file_range with
-    SYNC_FILE_RANGE_WRITE: a hint, it changes no guarantee), from a thread of its own (the call may
-    wait for the disk's queue, ~3 ms per batch measured); the importer never waits for it.
-
-    - While lines are imported, after each batch (`after_batch`, from the first one: after the
-      checkers are forked): the WAL, or the database file itself for an import written in place
-      (`write_in_place`). Otherwise all of it (as big as the import) is written at the commit, which
-      waits for its fsync.
-    - During the commit (`during_commit`), every 20 ms: in WAL mode the checkpoint writes the
-      database file whole, and its closing fsync then finds most of it written (~0.2 s less at the
-      end of 1,000,006 events, measured back to back).
-
-    Our own read-only descriptors: SQLite holds no lock on them, so closing them releases none of
-    SQLite's. A no-op where libc has no sync_file_range."""
-
-    _WRITE = 2  # SYNC_FILE_RANGE_WRITE
-    COMMIT_EVERY_SECONDS = 0.02
-
-    def __init__(self, conn: apsw.Connection) -> None:
-        self.fds: list[int] = []  # the WAL's and the database's, those that could be opened
-        self.sync_file_range = _sync_file_range()
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.committing = False
-        self.closing = False
-        if self.sync_file_range is not None:
-            for path in (conn.filename_wal, conn.filename):  # no WAL for an import in place
-                try:
-                    self.fds.append(os.open(path, os.O_RDONLY))
-                except OSError:
-                    pass
-
-    def after_batch(self) -> None:
-        if not self.fds:
-            return
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="writeback", daemon=True)
-            self.thread.start()
-        self.wake.set()
-
-    @contextlib.contextmanager
-    def during_commit(self) -> Iterator[None]:
-        self.committing = True
-        self.after_batch()
-        try:
-            yield
-        finally:
-            self.committing = False
-
-    def _run(self) -> None:
-        while True:
-            if self.committing:
-                self.wake.wait(self.COMMIT_EVERY_SECONDS)
-            else:
-                self.wake.wait()
-            self.wake.clear()
-            if self.closing:
-                return
-            for fd in self.fds:  # a file with no dirty page costs the call nothing
-                self.sync_file_range(fd, 0, 0, self._WRITE)
-
-    def close(self) -> None:
-        if self.thread is not None:
-            self.closing = True
-            self.wake.set()
-            self.thread.join()
-            self.thread = None
-        for fd in self.fds:
-            os.close(fd)
-        self.fds = []
-
-
-@functools.cache
-def _sync_file_range() -> Callable | None:
-    try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    return function
 
 
 def _plain(exc: Exception) -> str:

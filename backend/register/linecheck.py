@@ -15,33 +15,21 @@ in worker processes. The importer then does the checks that need the whole file 
 from __future__ import annotations
 
 import array
-import datetime as dt
 import collections
+import datetime as dt
 import functools
 import io
 import pickle
 import re
-import typing
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Annotated, BinaryIO, NamedTuple, Union
+from collections.abc import Iterator
+from typing import BinaryIO, NamedTuple
 
 import msgspec
 
-from backend.law.events import (EVENT_TYPES, Cancellation, Event, InvalidRecord, _Event, _reword, check_event,
-                                decode_event, event_ref)
+from backend.law.events import (Cancellation, Event, InvalidRecord, check_event, decode_event, event_ref,
+                                validation_message)
 from backend.register.checkers import Checkers
 from backend.register.feed import HolderRecord
-
-try:
-    from backend.register import chunkscan
-except ImportError as exc:
-    raise ImportError("backend/register/chunkscan.pyx is not compiled: run `make install-python` "
-                      "(or `python setup.py build_ext --inplace`; a C compiler is needed)") from exc
-if (_SOURCE := Path(__file__).with_name("chunkscan.pyx")).exists() \
-        and _SOURCE.stat().st_mtime > Path(chunkscan.__file__).stat().st_mtime:
-    # A build older than its source would silently run the old loop.
-    raise ImportError(f"{chunkscan.__file__} is older than {_SOURCE}: rebuild it with `make install-python`")
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
 CHUNK_BYTES = 1 << 18  # about 1,000 lines of the demo feed
@@ -51,9 +39,9 @@ _decode_json = msgspec.json.Decoder().decode
 _encode_json = msgspec.json.Encoder().encode
 _decode_event_json = msgspec.json.Decoder(Event).decode
 _decode_holder_json = msgspec.json.Decoder(HolderRecord).decode
-# Fast path: a line that starts with its `neph` (as the register and the demo write it) is decoded
-# straight into the engine's event Structs, in C. Any other line, or any error, takes the general
-# path (`decode_event` on a dict), which gives the exact message.
+# A line that starts with its `neph` (as the register and the demo write it) is decoded straight into
+# the engine's event Structs, in C. Any other line, or any error, takes the general path
+# (`decode_event` on a dict), which gives the exact message.
 _NEPH_FIRST = re.compile(rb'\{\s*"neph"\s*:\s*"([0-9A-Za-z]{12})"\s*,')
 _HOLDER_FIRST = re.compile(rb'\{\s*"type"\s*:\s*"holder"\s*,')
 _TRAILING_SPACE = (b" ", b"\t", b"\r", b"\n")
@@ -62,122 +50,6 @@ _TRAILING_SPACE = (b" ", b"\t", b"\r", b"\n")
 _ISO_DAYS: dict[dt.date, str] = {}
 _ISO_DAYS_MAX = 100_000
 _NEPH_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-
-# --- patterns checked once per chunk ---------------------------------------------------------------
-# msgspec checks a `pattern` by calling back into Python's `re` for each value (~1 µs each: a third of
-# decoding an event, two thirds of a holder). The chunk's fast path decodes into subclasses of the same
-# Structs without those patterns (every other constraint, field and check is the engine's), collects
-# the values, and checks each pattern once for all of them at the end of the chunk; if any value fails,
-# the whole chunk is checked again line by line with the strict decoders, which give the exact message.
-
-class _PatternCheck:
-    """`ok(values)`: every value passes `re.search(pattern, value)`, as msgspec checks it (or, for
-    `^[class]+\\Z` patterns, one test of all values at once: a value it refuses is looked at
-    again by the strict path, so nothing passes that msgspec would refuse)."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        self._search = re.compile(pattern).search
-        self._members: bytes | None = None
-        # ^[…]+\Z (or ^[…]+$, whose trailing-newline leniency the joined test refuses: the strict
-        # path then decides), a class of ASCII characters and ranges: no escape, not negated.
-        plain = re.fullmatch(r"\^(\[[^\]\\\n^][^\]\\\n]*\])\+(?:\$|\\Z)", pattern)
-        if plain and plain.group(1).isascii():
-            klass = plain.group(1)
-            members = bytes(b for b in range(128) if re.fullmatch(klass, chr(b)))
-            if b"\n" not in members:
-                self._members = members
-
-    def ok(self, values: list[str]) -> bool:
-        if not values:
-            return True
-        if self._members is not None:
-            # Every value non-empty, and deleting the class's bytes from all of them joined by "\n"
-            # leaves only those "\n": one C pass (a regex over the same text costs ~5 times more).
-            joined = "\n".join(values)
-            return (joined.isascii() and all(values)
-                    and joined.encode().translate(None, self._members) == b"\n" * (len(values) - 1))
-        return all(map(self._search, values))
-
-
-def _without_pattern(hint: object) -> tuple[object, str | None]:
-    """`hint` without the `pattern` of its msgspec.Meta (in an Annotated, or an Optional of one)."""
-    origin = typing.get_origin(hint)
-    if origin is Annotated:
-        base, *metas = typing.get_args(hint)
-        found, kept = None, []
-        for meta in metas:
-            if isinstance(meta, msgspec.Meta) and meta.pattern is not None:
-                found = meta.pattern
-                rest = {name: getattr(meta, name) for name in _META_FIELDS if getattr(meta, name) is not None}
-                if rest:
-                    kept.append(msgspec.Meta(**rest))
-            else:
-                kept.append(meta)
-        return (Annotated[(base, *kept)] if kept else base), found
-    if origin is Union:
-        args = [_without_pattern(arg) for arg in typing.get_args(hint)]
-        patterns = {pattern for _, pattern in args if pattern is not None}
-        if len(patterns) == 1:
-            return Union[tuple(arg for arg, _ in args)], patterns.pop()
-    return hint, None
-
-
-_META_FIELDS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "tz", "title", "description",
-                "examples", "extra_json_schema", "extra")
-
-
-def _lenient(cls: type) -> tuple[type, tuple[tuple[str, _PatternCheck], ...]]:
-    """A subclass of the Struct `cls` whose string fields have no `pattern` (same config, tag, defaults,
-    other constraints), and the (field, pattern) pairs left to check."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-    fields, checks = [], []
-    names = cls.__struct_fields__
-    defaults = cls.__struct_defaults__
-    for index, name in enumerate(names):
-        hint, pattern = _without_pattern(hints[name])
-        if pattern is None:
-            continue
-        default = index - (len(names) - len(defaults))
-        fields.append((name, hint) if default < 0 else (name, hint, defaults[default]))
-        checks.append((name, _pattern_check(pattern)))
-    config = cls.__struct_config__
-    lenient = msgspec.defstruct(cls.__name__, fields, bases=(cls,), module=__name__, kw_only=True,
-                                tag=config.tag, tag_field=config.tag_field)
-    settings = ("forbid_unknown_fields", "frozen", "gc", "omit_defaults", "array_like", "eq", "order", "tag", "tag_field")
-    assert all(getattr(lenient.__struct_config__, name) == getattr(config, name) for name in settings), cls
-    return lenient, tuple(checks)
-
-
-_PATTERN_CHECKS: dict[str, _PatternCheck] = {}
-
-
-def _pattern_check(pattern: str) -> _PatternCheck:
-    if pattern not in _PATTERN_CHECKS:
-        _PATTERN_CHECKS[pattern] = _PatternCheck(pattern)
-    return _PATTERN_CHECKS[pattern]
-
-
-def _lenient_events() -> tuple[Callable, _PatternCheck | None, dict[type, tuple[tuple[str, _PatternCheck], ...]]]:
-    """The decoder of the event union without patterns; the check of `id` (the same for every type, else
-    None: then no type is lenient about it); per lenient type, its other fields still to check."""
-    id_pattern = _without_pattern(typing.get_type_hints(_Event, include_extras=True)["id"])[1]
-    types, others = [], {}
-    for cls in EVENT_TYPES.values():
-        lenient, checks = _lenient(cls)
-        if any(name == "id" and check.pattern != id_pattern for name, check in checks):
-            lenient, checks = cls, ()  # cannot happen today; then this type is decoded strictly
-        types.append(lenient)
-        others[lenient] = tuple((name, check) for name, check in checks if name != "id")
-    id_check = _pattern_check(id_pattern) if id_pattern is not None else None
-    return msgspec.json.Decoder(Union[tuple(types)]).decode, id_check, others
-
-
-_decode_event_lenient, _ID_CHECK, _EVENT_CHECKS = _lenient_events()
-_CANCELLATION = next(cls for cls in _EVENT_CHECKS if issubclass(cls, Cancellation))  # the type decoded
-_HolderLenient, _HOLDER_CHECKS = _lenient(HolderRecord)
-_decode_holder_lenient = msgspec.json.Decoder(_HolderLenient).decode
 
 
 def checked_chunks(handle: BinaryIO, extract_id: str,
@@ -225,29 +97,32 @@ def split_lines(block: bytes) -> list[bytes]:
 
 
 def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
-    """The lines of a chunk: in the layout the register and the demo write (`{"neph":"…",` first, no
-    space at the end; holders `{"type":"holder",` first), each event or holder is decoded leniently
-    and its patterns are checked for the whole chunk at the end; any other line, or any problem, goes
-    through check_line. If a pattern fails, the chunk is checked again by check_line alone.
-    The loop over the lines is compiled (chunkscan.pyx); what it calls is configured below."""
+    """Every line of a chunk, in order, as check_line checks it. A line in the register's own layout
+    (`{"neph":"<12 letters or digits>",…}`, as the register and the demo write it) is decoded here
+    directly, with the same strict decoder and checks as check_line, without its regex and call
+    (a third of the checker's time per line); any other line, or any problem, goes to check_line."""
     checked = Checked([], array.array("q"), {}, [], [], [])
-    ids: list[str] = []  # the ids of the events decoded leniently, and their other pattern fields
-    later: dict[_PatternCheck, list[str]] = collections.defaultdict(list)
-    chunkscan.scan(first_number, block, extract_id, checked, ids, later)
-    if (_ID_CHECK is not None and not _ID_CHECK.ok(ids)) or not all(check.ok(values) for check, values in later.items()):
-        return check_chunk_strictly(first_number, block, extract_id)
-    return checked
-
-
-def _other_line(checked: Checked, number: int, text: bytes, extract_id: str) -> None:
-    """A line of a chunk not in the register's layout, or with a problem: strictly."""
-    _add(checked, number, check_line(number, text, extract_id))
-
-
-def check_chunk_strictly(first_number: int, block: bytes, extract_id: str) -> Checked:
-    """Every line through check_line (the strict decoders)."""
-    checked = Checked([], array.array("q"), {}, [], [], [])
+    rows, row_lines, first_event_line, cancellations = (checked.rows, checked.row_lines, checked.first_event_line,
+                                                        checked.cancellations)
+    decode, iso_days = _decode_event_json, _ISO_DAYS
     for number, text in enumerate(split_lines(block), start=first_number):
+        if text[:9] == b'{"neph":"' and text[21:23] == b'",' and text[-1:] == b"}" and text[9:21].isalnum():
+            body = b"{" + text[23:]
+            try:
+                event = decode(body)
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+                event = None
+            if event is not None and not check_event(event, ""):
+                neph = text[9:21].decode()  # bytes.isalnum: ASCII letters and digits only
+                day = event.effective_on
+                cancels = event.cancels if type(event) is Cancellation else None
+                rows.append((event.id, neph, iso_days.get(day) or _iso_day(day), cancels, body))
+                row_lines.append(number)
+                if neph not in first_event_line:
+                    first_event_line[neph] = number
+                if cancels is not None:
+                    cancellations.append((number, event.id))
+                continue
         _add(checked, number, check_line(number, text, extract_id))
     return checked
 
@@ -284,8 +159,8 @@ def _check_chunk_pickled(first_number: int, block: bytes, extract_id: str) -> by
 
 
 def check_line(number: int, text: bytes, extract_id: str) -> tuple | None:
-    # The lines in the register's own layout are handled by check_chunk's loop; here come the others
-    # (and every line of a chunk checked strictly): the body is the line without its neph.
+    """One line on its own (see the module's docstring for what it returns). The body of an event in
+    the register's layout (its neph first) is the line without its neph, as fed."""
     if match := _NEPH_FIRST.match(text):
         neph = match.group(1).decode()
         body = b"{" + text[match.end():]
@@ -345,7 +220,7 @@ def _check_slowly(number: int, text: bytes, extract_id: str) -> tuple | None:
         except msgspec.ValidationError as exc:
             neph = raw.get("neph")
             ref = f"holder {_encode_json(neph).decode()}" if isinstance(neph, str) and neph else "holder"  # one line
-            return PROBLEM, number, ref, _reword(exc, raw)[1]
+            return PROBLEM, number, ref, validation_message(exc, raw)
     if kind == "extract":
         return PROBLEM, number, "header", "a second extract header; only the first line may be one"
     neph = raw.pop("neph", None)
@@ -371,11 +246,3 @@ def _chunks(handle: BinaryIO) -> Iterator[tuple[int, int, int, bytes]]:
         yield first, count, offset, block
         first += count
         offset += len(block)
-
-
-chunkscan.configure(
-    decode_event=_decode_event_lenient, decode_holder=_decode_holder_lenient, check_event=check_event,
-    event_checks=_EVENT_CHECKS, holder_checks=_HOLDER_CHECKS, cancellation=_CANCELLATION,
-    iso_days=_ISO_DAYS, iso_day=_iso_day, holder_row=_holder_row, other_line=_other_line,
-    decode_errors=(msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError),
-    holder_decode_errors=(msgspec.ValidationError, msgspec.DecodeError))

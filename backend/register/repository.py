@@ -1,8 +1,8 @@
-"""Reading the register: holders, their events, the latest extract. Explicit SQL, Structs out.
+"""The register stored in SQLite: holders, their events, the extracts. Explicit SQL, Structs out.
 
-`Register` is the protocol the records service, the accounts and the statement depend on;
-`SqliteRegister` implements it over `Database`. Writes happen only through the feed import
-(`importer.py`) and, in tests, `SqliteRegister.add_*`.
+`SqliteRegister` is the SQLite `store.RegisterStore` (what the records service, the accounts and the
+statement depend on), over `Database`. Feed files go through a `store.BulkLoader` (importer.py);
+`SqliteRegister.add_*` are the plain writes (tests, tools).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import random
 import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import Protocol
 
 import msgspec
 
@@ -23,23 +22,6 @@ from backend.register.feed import Extract, Holder, normalise_name
 _EVENT_DECODER = msgspec.json.Decoder(Event)
 
 _HOLDER_COLUMNS = "neph, family_name, given_names, birth_date, birth_place, birth_country, gender"
-
-
-class Register(Protocol):
-    async def get_holder(self, neph: str) -> Holder | None: ...
-
-    async def get_events(self, neph: str) -> list[Event]: ...
-
-    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
-
-    async def latest_extract(self) -> Extract | None: ...
-
-    async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
-                                    birth_place: str, birth_country: str, gender: str) -> list[Holder]: ...
-
-    async def find_holder_for_link(self, neph: str, birth_date: dt.date, family_name: str) -> Holder | None: ...
-
-    async def random_nephs(self, n: int, seed: int | None = None) -> list[str]: ...
 
 
 def holder_from_row(row: sqlite3.Row) -> Holder:
@@ -183,4 +165,4 @@ def utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["Register", "SqliteRegister", "Holder", "Extract", "encode_event"]
+__all__ = ["SqliteRegister", "Holder", "Extract", "encode_event"]

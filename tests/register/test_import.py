@@ -382,11 +382,11 @@ def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
 
 
 def compact(line: dict | str) -> str:
-    """A line as the register and the demo write it (no spaces: the checkers' fast path)."""
+    """A line as the register and the demo write it (no spaces; the neph first, when it has one)."""
     return line if isinstance(line, str) else json.dumps(line, separators=(",", ":"), ensure_ascii=False)
 
 
-PATTERN_LINES = [  # fields whose regex the fast path checks once per chunk: same messages as line by line
+PATTERN_LINES = [  # fields with a regex: the message names the field and the pattern
     ({**LICENCE, "id": "l 2"}, "event \"l 2\": id: Expected `str` matching regex '^[A-Za-z0-9._:-]+\\Z'"),
     ({**OFFENCE, "id": "o-8", "natinf": "12a"}, "event \"o-8\": natinf: Expected `str` matching regex '^[0-9]+\\Z'"),
     ({"neph": NEPH, "type": "cancellation", "id": "c-2", "cancels": "o/1", "cancelled_on": "2024-05-01"},
@@ -417,27 +417,10 @@ def test_bad_lines_in_the_compact_layout_get_the_same_messages(tmp_path: Path,
     assert dump(db) == before
 
 
-def test_a_chunk_checked_fast_gives_what_line_by_line_gives() -> None:
-    """check_chunk (lenient decoding, patterns checked per chunk) against check_chunk_strictly, on good
-    and bad lines mixed; an id with an escaped trailing newline passes msgspec's `^…$` search, and must
-    pass here too (the per-chunk test refuses it, so the chunk is checked again strictly)."""
-    from backend.register.linecheck import check_chunk, check_chunk_strictly
-
-    good = [HOLDER, LICENCE, OFFENCE, {**OFFENCE, "id": "o-9", "natinf": "21345"},
-            {"neph": NEPH, "type": "cancellation", "id": "c-3", "cancels": "o-9", "cancelled_on": "2024-05-01"}]
-    cases = [good, [*good, {**LICENCE, "id": "l-3\n"}], *([*good, line] for line, _ in [*BAD_LINES, *PATTERN_LINES])]
-    for lines in cases:
-        block = "".join(compact(line) + "\n" for line in lines).encode()
-        assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines
-    fast = check_chunk(2, "".join(compact(line) + "\n" for line in good).encode(), "x")
-    assert len(fast.rows) == 4 and len(fast.holders) == 1 and fast.cancellations == [(6, "c-3")] and not fast.problems
-
-
-def test_the_compiled_scan_cuts_lines_as_line_by_line_does() -> None:
-    """chunkscan.pyx finds lines and tests the register's layout in C: every edge of a line (no final
-    newline, CRLF, blank lines, spaces, a neph of the wrong length or with other characters, bytes that
-    are not UTF-8, accents) gives what check_line gives for the same line."""
-    from backend.register.linecheck import check_chunk, check_chunk_strictly
+def test_a_chunk_cuts_lines_as_reading_the_file_does() -> None:
+    """Every edge of a line (no final newline, CRLF, blank lines, spaces, a neph of the wrong length or with
+    other characters, bytes that are not UTF-8, accents) gives the rows and problems of its own line."""
+    from backend.register.linecheck import check_chunk
 
     holder, licence, offence = compact(HOLDER), compact(LICENCE), compact({**OFFENCE, "label": "Excès de vitesse"})
     lines = [
@@ -451,12 +434,10 @@ def test_the_compiled_scan_cuts_lines_as_line_by_line_does() -> None:
         b'{"neph":"' + NEPH.encode() + b'",}', b"{", b'{"type":"holder",',
     ]
     for ending in (b"\n", b""):  # the file's last line may have no newline
-        for last in range(len(lines)):
-            block = b"\n".join(lines[: last + 1]) + ending
-            assert check_chunk(2, block, "x") == check_chunk_strictly(2, block, "x"), lines[last]
-    fast = check_chunk(2, b"\n".join(lines) + b"\n", "x")
-    assert [row[0] for row in fast.rows] == ["l-1", "o-1", "l-2", "l-3"] and len(fast.holders) == 1
-    assert [number for number, _, _ in fast.problems] == [9, 10, 11, 12, 13, 14]
+        checked = check_chunk(2, b"\n".join(lines) + ending, "x")
+        assert [row[0] for row in checked.rows] == ["l-1", "o-1", "l-2", "l-3"] and len(checked.holders) == 1
+        assert list(checked.row_lines) == [3, 4, 5, 8]
+        assert [number for number, _, _ in checked.problems] == [9, 10, 11, 12, 13, 14]
 
 
 def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_path: Path,
@@ -476,22 +457,3 @@ def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_p
             hashlib.sha256(demo_feed.read_bytes()).hexdigest()
     finally:
         conn.close()
-
-
-@pytest.mark.parametrize("pattern", [r"^[A-Za-z0-9._:-]+\Z", r"^[0-9]+\Z", r"^[0-9A-Za-z]{12}\Z", r"^[0-9]+$"])
-def test_a_chunks_pattern_check_accepts_exactly_what_msgspec_would(pattern):
-    """The fast path checks a pattern once for a chunk's values (one joined test for `^[…]+\\Z`): a list
-    passes only if every value passes re.search, as msgspec checks it; `$` lists ending in "\\n" fall
-    back to the strict path (refused here, then decided by msgspec line by line)."""
-    import re
-
-    from backend.register.linecheck import _PatternCheck
-
-    check = _PatternCheck(pattern)
-    samples = ["o-1", "12", "190575100123", "a b", "", "12\n", "l-3\nx", "é", "123", "A.b:c_d-e"]
-    for values in ([], *([s] for s in samples), samples[:3], ["12", "34"], ["12", "3 4"], ["o-1", "12\n"]):
-        expected = all(re.search(pattern, value) for value in values)
-        trailing_newline = any(value.endswith("\n") for value in values)
-        if pattern.endswith("$") and trailing_newline:
-            expected = False  # stricter than msgspec there: the strict path decides
-        assert check.ok(values) == expected, (pattern, values)

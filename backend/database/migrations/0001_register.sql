@@ -34,8 +34,7 @@ CREATE TABLE holders (
 -- normalised names in Python.
 CREATE INDEX holders_by_birth ON holders (birth_date, birth_country, gender);
 
--- One row per record event. `seq` keeps the feed order (a stable tie-break, and since 0003 the way a
--- holder's events are found: by ranges of seq, see event_runs); `body` is the event
+-- One row per record event. `seq` keeps the feed order (a stable tie-break); `body` is the event
 -- in the record format without its `neph` (as the feed wrote it when it was validated straight
 -- from the line, else re-encoded), the source of truth, read back with the same decoder; the other
 -- columns are copies for querying (the type, recorded_on and known_on are read from the body).
@@ -50,7 +49,6 @@ CREATE TABLE events (
 );
 
 -- A file's events by effective date then feed order: every index entry ends with the rowid (= seq),
--- so (neph, effective_on) gives that order without storing seq twice. Replaced in 0003_event_runs.sql
--- by runs of consecutive seq per holder (one row per holder and batch instead of one entry per event);
--- it is still created here so that every database goes through the same steps.
+-- so (neph, effective_on) gives that order without storing seq twice. (0003 replaced it by runs of seq
+-- in `event_runs`; 0004 brought it back.)
 CREATE INDEX events_by_holder ON events (neph, effective_on);
