@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from backend.register.commands_migrate import add_db_argument, open_for_command
+from backend.register import lag
 from backend.register.importer import FeedImporter, Problem, open_writer
 
 # Below this size an import takes well under a second: no progress bar, no worker processes.
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             status = max(status, import_one(conn, file, args.skip_invalid, args.workers))
+        lag.refresh(conn)  # the data lag shown to drivers, measured once per import (register/lag.py)
     finally:
         conn.close()
     return status
