@@ -70,10 +70,15 @@ def measure(conn: Any, now: dt.datetime | None = None) -> DataLag | None:
 
 
 def refresh(conn: Any) -> DataLag | None:
-    """Measure and store (one statement: atomic without a transaction of its own)."""
+    """Measure and store (one statement: atomic without a transaction of its own). Unchanged figures
+    are not rewritten, so re-importing the same file leaves the database exactly as it was."""
     lag = measure(conn)
     if lag is None:
         return None
+    figures = (lag.window_from.isoformat(), lag.window_until.isoformat(), lag.samples, lag.median_days, lag.p90_days)
+    if figures in [tuple(r) for r in conn.execute(
+            "SELECT window_from, window_until, samples, median_days, p90_days FROM data_lag WHERE id = 1")]:
+        return lag
     conn.execute(
         "INSERT OR REPLACE INTO data_lag (id, computed_at, window_from, window_until, samples, median_days, p90_days) "
         "VALUES (1, ?, ?, ?, ?, ?, ?)",
