@@ -30,6 +30,7 @@ class RegisterReader(Protocol):
 
     async def get_file(self, neph: str) -> tuple[Any, list[Event]]: ...
     async def latest_extract(self) -> Any: ...
+    async def data_lag(self) -> Any: ...
 
 
 class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -133,3 +134,19 @@ async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None,
     version = (extract.extract_id, extract.imported_at, extract.file_sha256) if extract is not None else None
     _extract_cache[register] = (now + EXTRACT_TTL_SECONDS, value, version)
     return value, version
+
+
+_lag_cache: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+async def data_lag(register: RegisterReader) -> Any:
+    """The register's data lag (`backend.register.lag.DataLag`: median and 90th percentile of the days a
+    withdrawal takes to reach the file), as measured by the last import; None if never measured.
+    Read again only when the latest extract changes, like the files."""
+    _, version = await _latest_extract(register)
+    cached = _lag_cache.get(register)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    lag = await register.data_lag()
+    _lag_cache[register] = (version, lag)
+    return lag

@@ -38,6 +38,18 @@
     return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
+  // After an htmx navigation, the menu says which section is now current (aria-current="page").
+  function markCurrentSection() {
+    var path = window.location.pathname;
+    var links = document.querySelectorAll(".site-nav__link");
+    for (var i = 0; i < links.length; i++) {
+      var href = links[i].getAttribute("href");
+      var current = path === href || path.indexOf(href + "/") === 0 || path.indexOf(href + ".") === 0;
+      if (current) links[i].setAttribute("aria-current", "page");
+      else links[i].removeAttribute("aria-current");
+    }
+  }
+
   var handled = null;  // one request can settle several elements (out-of-band swaps): act once
 
   function afterSwap(event) {
@@ -51,9 +63,21 @@
     var wholePage = detail.boosted || target === document.body || (target && target.id === "contenu");
     var root = wholePage ? document.getElementById("contenu") : target;
     if (!root || !document.contains(root)) return;
+    // A region that refreshes itself in the background (data-quiet) moves nothing and says nothing.
+    if (!wholePage && root.closest("[data-quiet]")) return;
 
-    var titled = root.closest("[data-title]") || root.querySelector("[data-title]");
-    if (titled) document.title = titled.getAttribute("data-title");
+    if (wholePage) {
+      markCurrentSection();  // htmx set the title from the response's <title>
+    } else {
+      var titled = root.closest("[data-title]") || root.querySelector("[data-title]");
+      if (titled) document.title = titled.getAttribute("data-title");
+    }
+    // A region updated while the driver types (data-keep-focus) leaves the focus in the form: it only
+    // says what changed.
+    if (!wholePage && root.hasAttribute("data-keep-focus")) {
+      announce(root.getAttribute("data-announce"));
+      return;
+    }
 
     var summary = root.querySelector("[data-error-summary]");
     if (summary) {
