@@ -2,8 +2,8 @@
 
 GET shows the form with one empty fine; POST (CSRF-checked like every form) reads it, applies the button
 pressed (add a fine, add a course, remove one, compute) and renders. With htmx, the form's buttons swap
-the block `simulation` (form and result) and an edit swaps only `simulation_result`; every answer sends
-`HX-Trigger: simulation-updated`, on which the page's real balance card refreshes itself. Nothing is
+the block `simulation` (form and result) and an edit swaps only `simulation_result`; both carry the real
+balance card (block `balance_card` of /solde) out of band, refreshed from the same extract. Nothing is
 stored: the hypothetical events live only in the form.
 """
 
@@ -18,7 +18,7 @@ from backend.records import simulation as sim
 from backend.records.service import LicenceFile, data_lag
 from backend.records.views import balance_view, lag_text
 from backend.web.fragments import rendered_block
-from backend.web.htmx import environment, render
+from backend.web.htmx import environment, render, wants_fragment
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 TEMPLATE = "pages/simulation.html"
@@ -44,8 +44,8 @@ async def _respond(request: Request, register: Any, viewer: Any, form: dict[str,
                            lag_sentence=lag_text(lag),
                            today_card_html=rendered_block(env, "pages/balance.html", "balance_card", file, card_context))
     block = BLOCKS.get(request.headers.get("hx-target", ""))
-    return render(request, TEMPLATE, context, block=block,
-                  headers={**PRIVATE, "HX-Trigger": "simulation-updated"} if request.method == "POST" else PRIVATE)
+    context["oob_card"] = block is not None and wants_fragment(request)
+    return render(request, TEMPLATE, context, block=block, headers=PRIVATE)
 
 
 @get("/simulation", include_in_schema=False)

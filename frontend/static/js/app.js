@@ -54,17 +54,18 @@
 
   function afterSwap(event) {
     var detail = event.detail || {};
+    var target = detail.target || event.target;
+    // A region refreshed in the background or out of band (data-quiet) moves nothing and says nothing,
+    // and leaves the request's main target to be handled.
+    if (target && target.closest && target.closest("[data-quiet]")) return;
     if (detail.xhr && detail.xhr === handled) return;
     handled = detail.xhr || null;
-    var target = detail.target || event.target;
     // With hx-swap="outerHTML" the target was replaced: find its successor by id.
     if (target && !document.contains(target) && target.id) target = document.getElementById(target.id);
     // A boosted navigation or a swap of the whole main content behaves like a new page.
     var wholePage = detail.boosted || target === document.body || (target && target.id === "contenu");
     var root = wholePage ? document.getElementById("contenu") : target;
     if (!root || !document.contains(root)) return;
-    // A region that refreshes itself in the background (data-quiet) moves nothing and says nothing.
-    if (!wholePage && root.closest("[data-quiet]")) return;
 
     if (wholePage) {
       markCurrentSection();  // htmx set the title from the response's <title>
