@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import msgspec
 
 from backend.law import compute
+from backend.law.dates import add_months
 from backend.law.events import Course, InvalidRecord, LicenceIssued
 from backend.law.offences import BY_KEY, CATALOGUE, GROUPS, offence_event
 from backend.records import labels
@@ -159,7 +160,7 @@ def _date_error(reason: str, what: str, today: dt.date) -> str:
     return {
         "empty": f"Indiquez {what}",
         "format": f"Écrivez {what} sous la forme jj/mm/aaaa, par exemple 14/03/{today.year}",
-        "year": f"L'année de {what.removeprefix('la ')} doit être comprise entre {EARLIEST_YEAR} et "
+        "year": f"{what[0].upper()}{what[1:]} doit être comprise entre {EARLIEST_YEAR} et "
                 f"{today.year + LATEST_YEARS_AHEAD}",
         "impossible": f"{what[0].upper()}{what[1:]} n'existe pas dans le calendrier : vérifiez le jour et le mois",
     }[reason]
@@ -290,6 +291,10 @@ def describe(event: Any, lag: Any) -> Line:
         body += (f" D'après les délais constatés dans le fichier national ces 12 derniers mois, votre retrait devrait "
                  f"apparaître vers le {fr(event.established_on + dt.timedelta(days=lag.median_days))}, et dans 9 cas "
                  f"sur 10 avant le {fr(event.established_on + dt.timedelta(days=lag.p90_days))}.")
+    else:  # too few recent withdrawals in the register to measure: the usual delay, said as such
+        body += (f" Votre retrait devrait apparaître vers le {fr(add_months(event.established_on, 2))} au fichier "
+                 f"national (délai habituel d'environ 2 mois ; le fichier ne compte "
+                 f"pas assez de retraits récents pour mesurer ce délai).")
     return Line(title=f"{event.label} : {points}", body=body)
 
 

@@ -31,7 +31,8 @@
   function headingIn(root) {
     if (!root) return null;
     if (/^H[1-6]$/.test(root.tagName)) return root;
-    return root.querySelector("[data-focus-heading], h1, h2, h3");
+    // A heading the server marked (e.g. the row just added) first, else the first heading in order.
+    return root.querySelector("[data-focus-heading]") || root.querySelector("h1, h2, h3");
   }
 
   function text(el) {
