@@ -151,3 +151,32 @@ async def test_a_post_without_the_csrf_token_is_refused_and_nothing_is_stored(we
         await post(client, fine(0, "alcohol_delit", "2025-05-02", "2025-05-20"))
         after = (await client.get("/solde")).text
     assert re.sub(r'value="[^"]*"', "", before) == re.sub(r'value="[^"]*"', "", after), "the real file is unchanged"
+
+
+async def test_the_simulator_is_a_driver_page(web_client):
+    async with web_client(None) as client:
+        response = await client.get("/simulation", follow_redirects=False)
+    assert response.status_code in (302, 303) and "/connexion" in response.headers["location"]
+
+
+async def test_the_measured_lag_is_shown_on_balance_help_and_simulator(web_client, web_db):
+    import sqlite3
+
+    conn = sqlite3.connect(web_db)
+    with conn:
+        conn.execute("INSERT INTO data_lag VALUES (1, '2025-05-29T00:00:00+00:00', '2024-05-28', '2025-05-28', 250, 42, 97)")
+    conn.close()
+    async with web_client(MARTIN.neph) as client:
+        pages = {path: html.unescape((await client.get(path)).text) for path in ("/solde", "/aide", "/simulation")}
+        text = html.unescape(await post(client, fine(0, "red_light", "2025-05-02", "2025-05-20")))
+    for path, page in pages.items():
+        assert "250 retraits de points enregistrés du 28 mai 2024 au 28 mai 2025" in page, path
+        assert "la moitié est apparue en 42 jours ou moins" in page and "9 sur 10 en 97 jours ou moins" in page, path
+    # 2025-05-20 + 42 days = 1 July 2025 (median), + 97 days = 25 August 2025 (90th percentile)
+    assert "votre retrait devrait apparaître vers le 1er juillet 2025" in text and "avant le 25 août 2025" in text
+
+
+async def test_without_measure_the_usual_delay_is_said(web_client):
+    async with web_client(MARTIN.neph) as client:
+        page = html.unescape((await client.get("/solde")).text)
+    assert "environ 2 mois après le paiement" in page
