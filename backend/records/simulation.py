@@ -15,6 +15,7 @@ if later), and so is the file without them, for a like-for-like comparison.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Mapping
 
@@ -99,6 +100,7 @@ class Simulation(msgspec.Struct, kw_only=True):
         return bool(self.errors)
 
 
+@functools.cache  # the catalogue is fixed: built once per process
 def catalogue_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """(group label, [(key, label)]) for the offence drop-down, in catalogue order."""
     groups: dict[str, list[tuple[str, str]]] = {}
