@@ -50,6 +50,19 @@ async def test_menu_navigation_with_javascript(browser_page, live_server, axe_ch
         await axe_check(page, f"{path} after an htmx navigation")
         visited.append(path)
 
+    # A link inside a page navigates the same way: « Et si… ? » from the balance.
+    await page.get_by_role("link", name="Et si… ? Simuler une amende ou un stage").click()
+    await wait_until(page, "() => location.pathname === '/simulation' && document.activeElement.tagName === 'H1'",
+                     "the focus on the simulator's h1")
+    state = await page.evaluate(STATE)
+    assert state["same"] and state["title"].startswith(state["h1"]) and state["current"] == [], state
+    await check_structure(page)
+    await axe_check(page, "/simulation after an htmx navigation")
+    await page.evaluate("window.__before_back = true")
+    await page.go_back()
+    await wait_until(page, "() => location.pathname === '/solde' && window.__before_back !== true "
+                           "&& document.readyState === 'complete'", "Back to /solde, as a whole page")
+
     # Back and Forward: the history cache is off, so each is a whole page from the server.
     for expected in reversed(visited[-3:-1]):
         await page.evaluate("window.__before_back = true")
