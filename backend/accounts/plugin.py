@@ -19,9 +19,10 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.plugins import InitPlugin
 
-from backend.accounts import routes
+from backend.accounts import routes, routes_franceconnect
 from backend.accounts.access_log import AccessLog
 from backend.accounts.clock import Clock, system_clock
+from backend.accounts.franceconnect import FranceConnect
 from backend.accounts.guards import GuardMiddleware
 from backend.accounts.linking import Linker
 from backend.accounts.mail import Mailer
@@ -61,10 +62,8 @@ class Accounts:
                                       secret=secret_key(settings), base_url=settings.base_url)
         self.linker = Linker(db, register, self.limiter, self.now)
         self.mailer = Mailer(settings)
-        self.fc: Any = None
+        self.fc: FranceConnect | None = None
         if settings.fc_discovery_url:
-            from backend.accounts.franceconnect import FranceConnect
-
             self.fc = FranceConnect(db, register, settings, self.now, self.sessions, self.linker)
 
     def now(self) -> int:
@@ -92,8 +91,6 @@ class AccountsPlugin(InitPlugin):
         self.settings = settings or get_settings()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        from backend.accounts import routes_franceconnect
-
         secure = secure_cookies(self.settings)
         app_config.route_handlers.extend([*routes.ROUTES, *routes_franceconnect.ROUTES])
         app_config.middleware.append(GuardMiddleware())
@@ -107,8 +104,8 @@ class AccountsPlugin(InitPlugin):
         if "register" in app_config.dependencies:
             # Litestar resolves the dependencies of one depth together in an anyio task group: for
             # `register` and `viewer` (both instant) that is two task spawns and event-loop turns on
-            # every driver page, measured at ~0.3-0.6 ms CPU per request. Declared after `register`,
-            # `viewer` is resolved in turn, directly (tools/bench/cpu_web.py).
+            # every driver page (docs/performance.md). Declared after `register`, `viewer` is resolved in
+            # turn, directly.
             app_config.dependencies["viewer"] = Provide(provide_viewer_after_register)
         else:
             app_config.dependencies["viewer"] = Provide(provide_viewer)

@@ -15,31 +15,10 @@ from litestar.response import Redirect
 
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.linking import parse_birth_date
+from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, client_address, page
 from backend.accounts.service import AccountError, Mail
-from backend.accounts.session import current_viewer, template_context
-
-HOME_AFTER_SIGN_IN = "/solde"
-
-
-def accounts(request: Request) -> Any:
-    return request.app.state.accounts
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "inconnu"
-
-
-def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    from backend.web.htmx import render  # the web area's renderer (Vary, fragments)
-
-    context.setdefault("errors", [])
-    context.setdefault("field_errors", {})
-    if context["errors"]:
-        context["has_errors"] = True
-    response = render(request, f"pages/accounts/{template}", {**template_context(request), **context},
-                      status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+from backend.accounts.routes_franceconnect import logout_response
+from backend.accounts.session import current_viewer
 
 
 def error_page(request: Request, template: str, error: AccountError, **context: Any) -> Response:
@@ -108,8 +87,6 @@ async def sign_out(request: Request) -> Response:
     await accounts(request).service.sign_out(state.get("session_id"))
     fc, id_token = accounts(request).fc, state.get("fc_id_token")
     if fc is not None and id_token:
-        from backend.accounts.routes_franceconnect import logout_response
-
         response: Response = await logout_response(request, id_token)
     else:
         response = Redirect("/connexion?info=deconnecte", status_code=303)

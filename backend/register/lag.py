@@ -88,7 +88,7 @@ def refresh(conn: Any) -> DataLag | None:
 
 
 async def read(db: Any) -> DataLag | None:
-    """The stored figures (`backend.register.db.Database`), None if never computed."""
+    """The stored figures (`backend.database.db.Database`), None if never computed."""
     rows = await db.fetch_small("SELECT * FROM data_lag WHERE id = 1")
     if not rows:
         return None

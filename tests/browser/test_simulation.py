@@ -14,8 +14,9 @@ from backend.law import compute
 from backend.law.events import Course
 from backend.law.offences import offence_event
 from backend.records.labels import date_fr
-from backend.register import demo, lag
-from backend.register.db import Database
+from backend.demo import generator as demo
+from backend.register import lag
+from backend.database.db import Database
 from backend.register.repository import SqliteRegister
 from tests.browser.checks import check_no_horizontal_scroll, check_structure, check_touch_targets
 from tests.browser.test_history_filter import wait_until

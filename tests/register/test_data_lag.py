@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from backend.register import lag
-from backend.register.db import Database, open_migrated
+from backend.database.db import Database, open_migrated
 from tests.fixtures.register import import_feed_process
 
 EXTRACTED_AT = "2026-11-25T22:00:00+00:00"

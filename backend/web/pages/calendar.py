@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from backend.records.views import CALENDAR_PERIODS, calendar_for_period, calendar_view
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
@@ -25,8 +25,8 @@ async def calendar(request: Request, register: NamedDependency[Any], viewer: Nam
     view = calendar_for_period(calendar_view(await driver_file(request, register, viewer)), period)
     context = page_context(view, viewer, "calendrier", period=period, page_title=TITLE,
                            period_items=[{"value": v, "text": t} for v, t in CALENDAR_PERIODS])
-    # htmx: the options form swaps the block `calendar_results` only.
-    return render(request, "pages/calendar.html", context, block="calendar_results", headers=PRIVATE)
+    # htmx: the options form swaps the block `restorations` only.
+    return render(request, "pages/calendar.html", context, block="restorations", headers=PRIVATE)
 
 
 @get("/calendrier.ics", include_in_schema=False)
@@ -34,6 +34,7 @@ async def calendar_ics(request: Request, register: NamedDependency[Any], viewer:
     view = calendar_view(await driver_file(request, register, viewer))
     return Response(
         build_ics(view, dt.datetime.now(dt.timezone.utc)),
-        media_type="text/calendar; charset=utf-8",
+        # Litestar adds "; charset=utf-8" to text/* itself: naming it here wrote it twice.
+        media_type="text/calendar",
         headers={**PRIVATE, "Content-Disposition": 'attachment; filename="calendrier-points.ics"'},
     )

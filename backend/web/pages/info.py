@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from backend.records.service import data_lag
 from backend.records.views import lag_text
 
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 # The accessibility statement's date: change it with the statement (RGAA: on each substantial change).
 STATEMENT_ESTABLISHED_ON = "2026-11-26"

@@ -17,8 +17,8 @@ from litestar.di import NamedDependency
 from backend.records import simulation as sim
 from backend.records.service import LicenceFile, data_lag
 from backend.records.views import balance_view, lag_text
-from backend.web.fragments import rendered_block
-from backend.web.htmx import environment, render, wants_fragment
+from backend.rendering.fragments import rendered_block
+from backend.rendering.htmx import environment, render, wants_fragment
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 TEMPLATE = "pages/simulation.html"
