@@ -12,6 +12,7 @@ What is kept, how much and for how long:
   `FILE_CACHE_SIZE` of them, least recently used first out; a new extract changes the key.
 - `latest_extracts`: per register, the latest extract, re-read at most every `EXTRACT_TTL_SECONDS`
   (so an import is seen by every page at most that much later).
+- `data_lags`: per register, the data lag measured at the last import, re-read when the extract changes.
 - `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
   not reused), as many as `licence_files` holds.
 - `file_derived`: values derived from one computed file (its actions, its course advice), as many
@@ -127,6 +128,8 @@ licence_files: PerOwner[LastUsed[tuple, Any]] = PerOwner(lambda: LastUsed(FILE_C
 """register -> (neph, as_of, extract version) -> `backend.records.service.LicenceFile`."""
 latest_extracts: PerOwner[tuple[float, Any, Any]] = PerOwner()
 """register -> (valid until, on the monotonic clock; extracted_at; extract version)."""
+data_lags: PerOwner[tuple[Any, Any]] = PerOwner()
+"""register -> (extract version, `backend.register.lag.DataLag` or None): re-read when the extract changes."""
 rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(FILE_CACHE_SIZE)
 """(id of the file, template, block, variant) -> (the file, its HTML)."""
 file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(2 * FILE_CACHE_SIZE)
@@ -140,6 +143,7 @@ def clear_all() -> None:
     """Forget everything kept: the next request of every driver is a first visit."""
     licence_files.clear()
     latest_extracts.clear()
+    data_lags.clear()
     rendered_blocks.clear()
     file_derived.clear()
     static_urls.clear()

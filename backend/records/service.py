@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from zoneinfo import ZoneInfo
-from typing import Hashable, Protocol
+from typing import Any, Hashable, Protocol
 
 import msgspec
 
@@ -31,6 +31,7 @@ class RegisterReader(Protocol):
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
     async def latest_extract(self) -> Extract | None: ...
+    async def data_lag(self) -> Any: ...
 
 
 class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -123,3 +124,16 @@ async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None,
     version = (extract.extract_id, extract.imported_at, extract.file_sha256) if extract is not None else None
     caching.latest_extracts.put(register, (now + EXTRACT_TTL_SECONDS, value, version))
     return value, version
+
+
+async def data_lag(register: RegisterReader) -> Any:
+    """The register's data lag (`backend.register.lag.DataLag`: median and 90th percentile of the days a
+    withdrawal takes to reach the file), as measured by the last import; None if never measured.
+    Read again only when the latest extract changes, like the files (backend/caching.py)."""
+    _, version = await _latest_extract(register)
+    cached = caching.data_lags.get(register)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    lag = await register.data_lag()
+    caching.data_lags.put(register, (version, lag))
+    return lag

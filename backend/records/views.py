@@ -14,6 +14,7 @@ import msgspec
 from backend.caching import memoised
 from backend.law import known_file
 from backend.law.articles import legifrance_links
+from backend.law.dates import add_months
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
 from backend.records.actions import Actions, CourseAdvice, Deadline, actions, advice
@@ -249,3 +250,29 @@ def licence_view(file: LicenceFile) -> LicenceView:
                                          current=s.starts_on <= as_of and (s.ends_on is None or s.ends_on >= as_of))
                           for s in suspensions),
     )
+
+
+def lag_text(lag: Any) -> str:
+    """The register's data lag in one French sentence (/solde, /aide, /simulation): measured figures when
+    the last import had enough withdrawals to measure (`backend.register.lag`), else the general rule."""
+    if lag is None or not lag.usable:
+        return ("En général, un retrait de points apparaît au fichier national environ 2 mois après le paiement "
+                "de l'amende ou la décision.")
+    return (f"Délai constaté au fichier national : sur les {lag.samples} retraits de points enregistrés du "
+            f"{_fr(lag.window_from)} au {_fr(lag.window_until)}, la moitié est apparue en {lag.median_days} jours "
+            f"ou moins après le paiement de l'amende ou la décision, et 9 sur 10 en {lag.p90_days} jours ou moins.")
+
+
+CALENDAR_PERIODS = (("tout", "Toutes les dates prévues"), ("12-mois", "Les 12 prochains mois"))
+
+
+def calendar_for_period(view: CalendarView, period: str) -> CalendarView:
+    """The calendar's option "Afficher" (/calendrier?periode=…): every projected date, or the next 12 months."""
+    if period != "12-mois" or not view.computed:
+        return view
+    limit = add_months(view.as_of, 12)
+    entries = tuple(e for e in view.entries if e.date <= limit)
+    reason = view.empty_reason if not view.entries else (
+        f"Aucune date prévue d'ici le {_fr(limit)} : affichez toutes les dates prévues pour voir les suivantes.")
+    return msgspec.structs.replace(view, entries=entries, empty_reason=reason if not entries else "",
+                                   restorations=sum(1 for e in entries if e.change > 0))

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from backend.database.commands_migrate import add_db_argument, open_for_command
+from backend.register import lag
 from backend.register.importer import SqliteBulkLoader, open_writer
 from backend.register.store import BulkLoader, Problem
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             status = max(status, import_one(loader, file, args.skip_invalid))
+        lag.refresh(conn)  # the data lag shown to drivers, measured once per import (register/lag.py)
     finally:
         conn.close()
     return status

@@ -17,6 +17,7 @@ import msgspec
 
 from backend.law.events import Cancellation, Event, encode_event
 from backend.database.db import Database
+from backend.register import lag
 from backend.register.feed import Extract, Holder, normalise_name
 
 _EVENT_DECODER = msgspec.json.Decoder(Event)
@@ -105,6 +106,10 @@ class SqliteRegister:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
         rows = await self.db.fetch_small("SELECT * FROM extracts ORDER BY extracted_at DESC LIMIT 1")
         return extract_from_row(rows[0]) if rows else None
+
+    async def data_lag(self) -> lag.DataLag | None:
+        """The delay before a withdrawal reaches the register, as measured at the last import."""
+        return await lag.read(self.db)
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
                                     birth_place: str, birth_country: str, gender: str) -> list[Holder]:

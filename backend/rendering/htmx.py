@@ -19,7 +19,9 @@ from litestar.enums import MediaType
 
 from backend.rendering.context import request_context
 
-VARY = "HX-Request"
+# The answer depends on these request headers (see wants_fragment and wants_navigation).
+VARY = "HX-Request, HX-Boosted, HX-Target"
+MAIN_ID = "contenu"
 
 
 def wants_fragment(request: Request) -> bool:
@@ -28,6 +30,18 @@ def wants_fragment(request: Request) -> bool:
         headers.get("hx-request") == "true"
         and headers.get("hx-boosted") != "true"
         and headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def wants_navigation(request: Request) -> bool:
+    """A boosted link swapping the main region (templating.BOOST): the page's title and <main> only.
+    Not a history restore: the back button after a cache miss wants the whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-boosted") == "true"
+        and headers.get("hx-target") == MAIN_ID
+        and headers.get("hx-history-restore-request") != "true"
+        and headers.get("hx-request") == "true"
     )
 
 
@@ -51,6 +65,9 @@ def render(
     full_context = {"request": request, **request_context(request), **context}
     if block is not None and wants_fragment(request):
         body = render_block(env, template_name, block, full_context)
+    elif wants_navigation(request):
+        full_context["navigation_swap"] = True  # base.html extends layouts/swap.html
+        body = env.get_template(template_name).render(full_context)
     else:
         body = env.get_template(template_name).render(full_context)
     return Response(

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from backend.caching import memoised, static_urls
 from backend.records.labels import as_date, date_fr
@@ -75,6 +76,12 @@ def site_nav(viewer: object, current: str | None, path: str) -> list[tuple[str, 
     return [(href, text, key == current) for key, href, text in sections]
 
 
+# Links inside an element with these attributes navigate like an app (htmx): GET the page, take its
+# <main id="contenu"> (the server sends only that and the title: htmx.wants_navigation), push the URL.
+# Without JavaScript they are plain links. Put it on link containers only, never around a form.
+BOOST = Markup('hx-boost="true" hx-target="#contenu" hx-select="#contenu" hx-swap="outerHTML show:window:top"')
+
+
 class StaticFiles:
     """Versioned URLs for static files: the query string is a hash of the file's content,
     so a file can be cached for a year and a new version is fetched as soon as it changes."""
@@ -123,4 +130,5 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles 
                        signed_points=signed_points, iso=iso)
     env.globals["static_url"] = (static or StaticFiles()).url
     env.globals["site_nav"] = site_nav
+    env.globals["BOOST"] = BOOST
     return env

@@ -11,7 +11,7 @@ PUBLIC_PAGES = [
     "/verifier",
 ]
 NOT_FOUND_PAGE = "/cette-page-n-existe-pas"
-DRIVER_PAGES = ["/solde", "/historique", "/calendrier", "/permis", "/releve"]
+DRIVER_PAGES = ["/solde", "/historique", "/calendrier", "/permis", "/releve", "/simulation"]
 # Showcase drivers whose files put the pages in different states (tests/fixtures/browser.py).
 DRIVERS = ["martin", "bernard", "dubois", "bensaid"]
 # Without JavaScript the markup is the same; two contrasting files are enough.

@@ -20,6 +20,8 @@ Two kinds of traffic, because the per-worker caches (backend/caching.py) make th
    /sante (no database: the floor), /solde (full page, both kinds of traffic; htmx fragment) and /historique.
 4. Measures the first visit to /solde: HTML + CSS + JS as transferred with brotli.
 5. Runs Lighthouse 12.2.3 (mobile, simulated throttling) on /solde and /historique, 3 times each (median).
+6. (Also alone with `--only-app`.) « Et si… ? »: a 3-event simulation timed inside the app, and the
+   compressed size of an htmx navigation swap per driver page.
 Figures and how to read them: docs/performance.md.
 """
 
@@ -245,6 +247,102 @@ async def breakdown(db_path: Path, samples: int = 300) -> None:
         await db.close()
 
 
+class ServerTime:
+    """ASGI wrapper timing each HTTP request inside the app: from the call to the last body message."""
+
+    def __init__(self, app) -> None:
+        self.app, self.times = app, []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+
+        async def timed_send(message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body") and scope["method"] == "POST":
+                self.times.append((time.perf_counter() - start) * 1e3)
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
+async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> None:
+    """Issue #15: a typical « Et si… ? » request (3 hypothetical events, the result region an edit asks for)
+    timed inside the app, over `drivers` random holders, each having opened /simulation first (as a driver
+    does: the file is computed and the balance card rendered by that page, not timed here), and
+    the compressed size of an htmx navigation swap (title + <main>) of each driver page."""
+    import datetime as dt
+    import logging
+    import re
+    import statistics
+
+    from litestar.testing import AsyncTestClient
+
+    from backend.accounts.testing import create_linked_account, create_session
+    from backend.register.repository import SqliteRegister
+    from backend.app import create_app
+    from tests.fixtures.register import copy_db
+    from tests.fixtures.web import web_settings
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        work = copy_db(db_path, Path(tmp) / "db.sqlite3")
+        app = create_app(web_settings(work))  # test settings: a fixed secret, no secure-cookie prefix
+        timer = ServerTime(app.asgi_handler)
+        app.asgi_handler = timer
+        today = dt.date.today()
+        day = lambda n: (today - dt.timedelta(days=n)).isoformat()  # noqa: E731
+        form = {"action": "calculer",
+                "ev-0-type": "amende", "ev-0-infraction": "speed_20_30", "ev-0-commise": day(60),
+                "ev-0-etablie": day(45), "ev-0-mode": "fixed_fine_paid",
+                "ev-1-type": "amende", "ev-1-infraction": "red_light", "ev-1-commise": day(20),
+                "ev-1-etablie": day(5), "ev-1-mode": "fixed_fine_paid",
+                "ev-2-type": "stage", "ev-2-debut": (today + dt.timedelta(days=20)).isoformat(),
+                "ev-2-fin": (today + dt.timedelta(days=21)).isoformat()}
+        hx = {"HX-Request": "true", "HX-Target": "simulation-result", "Accept-Encoding": "br, gzip"}
+        async with AsyncTestClient(app) as client:
+            db = app.state.db
+            nephs = await SqliteRegister(db).random_nephs(drivers, seed=11)
+            cookie = app.state.accounts.sessions.cookie_name
+            sessions = []
+            for i, neph in enumerate(nephs):
+                account = await create_linked_account(db, f"bench-app-{i}@exemple.test", "mot-de-passe-long-123", neph)
+                sessions.append(await create_session(db, account))
+            client.cookies.set(cookie, sessions[0])
+            page = await client.get("/simulation")
+            token = re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1)
+            rounds_ms: list[list[float]] = []
+            answers: dict[str, int] = {}
+            for round_ in range(rounds):
+                timer.times.clear()
+                for session in sessions:
+                    client.cookies.set(cookie, session)
+                    if round_ == 0:  # a driver opens the page before editing (not timed: only POSTs are)
+                        await client.get("/simulation")
+                    response = await client.post("/simulation", data=form, headers={**hx, "X-CSRFToken": token})
+                    kind = ("result" if 'data-figure="solde-avec"' in response.text else
+                            "refused file or input" if response.status_code == 200 else str(response.status_code))
+                    answers[kind] = answers.get(kind, 0) + 1
+                rounds_ms.append(sorted(timer.times))
+            print(f"\n« Et si… ? » POST /simulation, 3 hypothetical events, htmx result region, time inside the app "
+                  f"(ms), {drivers} random holders × {rounds} rounds:")
+            for i, values in enumerate(rounds_ms):
+                print(f"  round {i + 1}{' (first edit after opening the page)' if i == 0 else ' (another edit)'}: median "
+                      f"{statistics.median(values):.2f}  p90 {values[int(len(values) * 0.9)]:.2f}")
+            print(f"  answers: {answers}; goal: median < 5 ms")
+
+            client.cookies.set(cookie, sessions[0])
+            nav = {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "contenu", "Accept-Encoding": "br"}
+            print("\nhtmx navigation swap (title + <main>), brotli on the wire, vs the whole page (bytes):")
+            for path in ("/solde", "/historique", "/calendrier", "/permis", "/releve", "/simulation", "/aide"):
+                swap = await client.get(path, headers=nav)
+                full = await client.get(path, headers={"Accept-Encoding": "br"})
+                size = lambda r: int(r.headers.get("content-length") or len(r.content))  # noqa: E731
+                print(f"  {path:<12} swap {size(swap):>6}  ({len(swap.content):>6} uncompressed)   page {size(full):>6}"
+                      f"  [{swap.headers.get('content-encoding', 'identity')}]")
+            print("  goal: swap <= 5 KB (5,120 B) compressed")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holders", type=int, default=100_000)
@@ -255,6 +353,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=SESSIONS,
                         help="signed-in drivers, each linked to a random holder (more than the per-worker caches "
                              "hold, e.g. the number of holders, measures mostly first visits)")
+    parser.add_argument("--only-app", action="store_true",
+                        help="only the « Et si… ? » request and the navigation swap sizes (issue #15)")
     parser.add_argument("--first-visit-sessions", type=int, default=None,
                         help=f"signed-in drivers of the first-visit traffic (default: the number of holders, "
                              f"at most {FIRST_VISIT_SESSIONS:,})")
@@ -262,6 +362,9 @@ def main() -> int:
 
     db = args.db or ROOT / "var" / "bench" / f"web-{args.holders}.sqlite3"
     build_register(db, args.holders)
+    asyncio.run(app_figures(db))
+    if args.only_app:
+        return 0
     # Production settings: what a real deployment runs (secure cookie name, HSTS, no debug).
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),

@@ -7,17 +7,26 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 
-from backend.records.views import calendar_view
+from backend.records.views import CALENDAR_PERIODS, calendar_for_period, calendar_view
 from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 
+TITLE = "Calendrier prévisionnel de récupération"  # also the template's page_title: fragments need it given
+
+
 @get("/calendrier", include_in_schema=False)
-async def calendar(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
-    view = calendar_view(await driver_file(request, register, viewer))
-    return render(request, "pages/calendar.html", page_context(view, viewer, "calendrier"), headers=PRIVATE)
+async def calendar(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any],
+                   periode: FromQuery[str] = "tout") -> Response:
+    period = periode if periode in dict(CALENDAR_PERIODS) else "tout"
+    view = calendar_for_period(calendar_view(await driver_file(request, register, viewer)), period)
+    context = page_context(view, viewer, "calendrier", period=period, page_title=TITLE,
+                           period_items=[{"value": v, "text": t} for v, t in CALENDAR_PERIODS])
+    # htmx: the options form swaps the block `restorations` only.
+    return render(request, "pages/calendar.html", context, block="restorations", headers=PRIVATE)
 
 
 @get("/calendrier.ics", include_in_schema=False)

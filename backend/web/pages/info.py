@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
+from typing import Any
+
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
+
+from backend.records.service import data_lag
+from backend.records.views import lag_text
 
 from backend.rendering.htmx import render
 
@@ -25,8 +31,9 @@ def contact_email(request: Request) -> str:
 
 
 @get("/aide", include_in_schema=False)
-async def help_page(request: Request) -> Response:
-    return render(request, "pages/help.html", {"page_title": "Aide : comprendre votre solde et vos courriers"})
+async def help_page(request: Request, register: NamedDependency[Any]) -> Response:
+    return render(request, "pages/help.html", {"page_title": "Aide : comprendre votre solde et vos courriers",
+                                               "lag_sentence": lag_text(await data_lag(register))})
 
 
 @get("/accessibilite", include_in_schema=False)

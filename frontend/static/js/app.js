@@ -31,20 +31,36 @@
   function headingIn(root) {
     if (!root) return null;
     if (/^H[1-6]$/.test(root.tagName)) return root;
-    return root.querySelector("[data-focus-heading], h1, h2, h3");
+    // A heading the server marked (e.g. the row just added) first, else the first heading in order.
+    return root.querySelector("[data-focus-heading]") || root.querySelector("h1, h2, h3");
   }
 
   function text(el) {
     return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
+  // After an htmx navigation, the menu says which section is now current (aria-current="page").
+  function markCurrentSection() {
+    var path = window.location.pathname;
+    var links = document.querySelectorAll(".site-nav__link");
+    for (var i = 0; i < links.length; i++) {
+      var href = links[i].getAttribute("href");
+      var current = path === href || path.indexOf(href + "/") === 0 || path.indexOf(href + ".") === 0;
+      if (current) links[i].setAttribute("aria-current", "page");
+      else links[i].removeAttribute("aria-current");
+    }
+  }
+
   var handled = null;  // one request can settle several elements (out-of-band swaps): act once
 
   function afterSwap(event) {
     var detail = event.detail || {};
+    var target = detail.target || event.target;
+    // A region refreshed in the background or out of band (data-quiet) moves nothing and says nothing,
+    // and leaves the request's main target to be handled.
+    if (target && target.closest && target.closest("[data-quiet]")) return;
     if (detail.xhr && detail.xhr === handled) return;
     handled = detail.xhr || null;
-    var target = detail.target || event.target;
     // With hx-swap="outerHTML" the target was replaced: find its successor by id.
     if (target && !document.contains(target) && target.id) target = document.getElementById(target.id);
     // A boosted navigation or a swap of the whole main content behaves like a new page.
@@ -52,8 +68,18 @@
     var root = wholePage ? document.getElementById("contenu") : target;
     if (!root || !document.contains(root)) return;
 
-    var titled = root.closest("[data-title]") || root.querySelector("[data-title]");
-    if (titled) document.title = titled.getAttribute("data-title");
+    if (wholePage) {
+      markCurrentSection();  // htmx set the title from the response's <title>
+    } else {
+      var titled = root.closest("[data-title]") || root.querySelector("[data-title]");
+      if (titled) document.title = titled.getAttribute("data-title");
+    }
+    // A region updated while the driver types (data-keep-focus) leaves the focus in the form: it only
+    // says what changed.
+    if (!wholePage && root.hasAttribute("data-keep-focus")) {
+      announce(root.getAttribute("data-announce"));
+      return;
+    }
 
     var summary = root.querySelector("[data-error-summary]");
     if (summary) {
