@@ -35,6 +35,7 @@ import msgspec
 
 from backend.process import collector_paused
 from backend.database.db import BUSY_TIMEOUT_MS
+from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
 from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
@@ -150,6 +151,7 @@ class _Batch:
         self.first_event_line: dict[str, int] = {}  # neph -> line of its first event in this batch
         self.holders: list[tuple] = []
         self.holder_lines: dict[str, int] = {}  # neph -> first holder line in this batch
+        self.withdrawals: list[tuple[int, tuple[str, int]]] = []  # (line, delay key), see linecheck.Checked
 
     def text(self, number: int) -> bytes:
         """The text of a line of this batch (rarely needed: only for lines found bad)."""
@@ -196,6 +198,7 @@ class FeedImporter:
         self.result = ImportResult(self.path)
         self.extract_id = ""
         self.cancellations: dict[str, tuple[int, bytes]] = {}  # id -> (line, text), checked at the end
+        self.delays = lag.DelayCounts()  # the withdrawals inserted, for the data lag (register/lag.py); see _import
 
     # --- the run -------------------------------------------------------------------------
 
@@ -236,6 +239,7 @@ class FeedImporter:
         conn = self.conn
         self.extract_id = header.extract_id
         self.insert_event = insert_event_sql(header.extract_id)
+        self.delays = lag.DelayCounts.for_extract(header.extracted_at)
         # Every event's holder is checked by one query per batch; SQLite checking it again on each
         # row would double the cost of an insert. The constraint is verified for each batch's holders.
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -259,6 +263,7 @@ class FeedImporter:
                          "rejected = ?, file_sha256 = ? WHERE extract_id = ?",
                          (result.lines, result.holders, result.events_new, result.events_unchanged,
                           len(result.problems), self.sha256.hexdigest(), self.extract_id))
+            self.delays.store(conn)
             self._write_rejected()
             conn.execute("COMMIT")
         except BaseException:
@@ -297,6 +302,7 @@ class FeedImporter:
             batch.holder_lines.setdefault(row[0], number)
         batch.rows += checked.rows
         batch.row_lines += checked.row_lines
+        batch.withdrawals += checked.withdrawals
         for neph, number in checked.first_event_line.items():
             batch.first_event_line.setdefault(neph, number)
         for number, event_id in checked.cancellations:
@@ -343,7 +349,17 @@ class FeedImporter:
         conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
-        if inserted < len(rows):  # ids already stored, or twice in the file: rare
+        add = self.delays.add  # the data lag's counts (register/lag.py), for the withdrawals inserted
+        if inserted == len(batch.rows):  # every row of the batch: the usual case
+            for _, key in batch.withdrawals:
+                add(key)
+        elif batch.withdrawals:
+            skipped = self._not_inserted(batch, rows, row_lines, last_seq) if inserted < len(rows) else set()
+            kept = {number for index, number in enumerate(row_lines) if index not in skipped}
+            for number, key in batch.withdrawals:
+                if number in kept:
+                    add(key)
+        elif inserted < len(rows):
             self._not_inserted(batch, rows, row_lines, last_seq)
 
     def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
@@ -358,13 +374,15 @@ class FeedImporter:
                 row_lines.append(number)
         return rows, row_lines
 
-    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: array.array, last_seq: int) -> None:
+    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: array.array, last_seq: int) -> set[int]:
         """Some ids were there already: in the register or an earlier batch (seq <= last_seq), or
-        earlier in this batch (its first occurrence was inserted). Same content is a no-op."""
+        earlier in this batch (its first occurrence was inserted). Same content is a no-op.
+        Returns the indexes in `rows` of those not inserted."""
         stored = {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
             "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
             (_encode_json([row[0] for row in rows]).decode(),))}
         first_in_batch: dict[str, int] = {}
+        skipped: set[int] = set()
         for index, (row, number) in enumerate(zip(rows, row_lines)):
             event_id = row[0]
             neph, body, seq = stored[event_id]
@@ -372,18 +390,22 @@ class FeedImporter:
                 first = first_in_batch.setdefault(event_id, index)
                 if first == index:
                     continue  # the one inserted
+                skipped.add(index)
                 if rows[first][1] == row[1] and same_event(rows[first][4], row[4]):
                     self.result.events_unchanged += 1
                 else:
                     self._problem(number, f'event "{event_id}"',
                                   f"id already used with different content on line {row_lines[first]}",
                                   batch.text(number))
-            elif neph == row[1] and same_event(body.encode(), row[4]):
+                continue
+            skipped.add(index)
+            if neph == row[1] and same_event(body.encode(), row[4]):
                 self.result.events_unchanged += 1
             else:
                 where = "for another holder" if neph != row[1] else "with different content"
                 self._problem(number, f'event "{event_id}"',
                               f"id already in the register or earlier in this file {where}", batch.text(number))
+        return skipped
 
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""

@@ -7,7 +7,8 @@ withdrawals do not exceed) answer "when will my fine show?". Only events that ca
 are measured: without it the feed says nothing about the delay (spec/record-format.md makes it
 default to the effective date, which would count as a delay of 0).
 
-`refresh(conn)` recomputes and stores the figures (table `data_lag`, migration 0005); the import
+`refresh(conn)` recomputes and stores the figures (table `data_lag`, migration 0005) from the delays that the
+writers of events count as they insert them (`DelayCounts`, table `withdrawal_delays`); the import
 calls it once at its end, so pages read two numbers and never scan the register. `read(db)` is the
 pages' side.
 """
@@ -44,14 +45,89 @@ def nearest_rank(sorted_values: list[int], fraction: float) -> int:
     return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
 
 
-# Cheap substring test first (most events have no recorded_on, and none but offences have points),
-# then the JSON fields. established_on is the offence's effective_on column.
+class _Withdrawal(msgspec.Struct):
+    """The fields of a stored event body that a delay needs (the others are skipped by the decoder)."""
+
+    type: str
+    points: int = 0
+    recorded_on: dt.date | None = None
+    established_on: dt.date | None = None
+
+
+_decode_withdrawal = msgspec.json.Decoder(_Withdrawal).decode
+
+
+def delay_key(event: Any) -> tuple[str, int] | None:
+    """(recorded_on, delay in days) of a withdrawal that says when it was recorded, else None.
+    `event` is an engine event or the few fields of a stored body (`_Withdrawal`)."""
+    recorded_on = getattr(event, "recorded_on", None)
+    if recorded_on is None or getattr(event, "points", 0) <= 0 or getattr(event, "type", "offence") != "offence":
+        return None
+    return recorded_on.isoformat(), max(0, (recorded_on - event.established_on).days)
+
+
+def withdrawal_delay_key(body: bytes | str) -> tuple[str, int] | None:
+    """`delay_key` of the event stored as `body` (one substring test for most events)."""
+    raw = body.encode() if isinstance(body, str) else body
+    if b'"recorded_on"' not in raw or b'"points"' not in raw:
+        return None
+    return delay_key(_decode_withdrawal(raw))
+
+
+class DelayCounts:
+    """The withdrawals one write inserts, counted by (recorded_on, delay in days).
+
+    Every writer of events counts each event it inserted (`add(delay_key)` or `count(body)`) and
+    calls `store(conn)` in the same transaction (table `withdrawal_delays`, migration 0005): the
+    figures then never need a scan of the events. Only withdrawals recorded after `since` are kept —
+    the window of the extract being written (12 months before its date): an older one can never
+    enter the window again, since the window follows the latest extract — and `store` forgets the
+    counts that have left it, so the table holds about a year of days."""
+
+    __slots__ = ("counts", "since")
+
+    def __init__(self, since: dt.date | None = None) -> None:
+        self.counts: dict[tuple[str, int], int] = {}
+        self.since = since.isoformat() if since is not None else ""
+
+    @classmethod
+    def for_extract(cls, extracted_at: dt.datetime) -> "DelayCounts":
+        return cls(_months_before(extracted_at.date(), WINDOW_MONTHS))
+
+    def count(self, body: bytes | str) -> None:
+        """Count the event stored as `body` if it is a withdrawal with a `recorded_on`."""
+        self.add(withdrawal_delay_key(body))
+
+    def add(self, key: tuple[str, int] | None) -> None:
+        """Count a withdrawal by its `delay_key` (None: not a withdrawal with a `recorded_on`)."""
+        if key is not None and key[0] > self.since:
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """The parameters of `ADD_DELAYS`, then forgotten (each count is added once)."""
+        rows = [(recorded_on, delay, n) for (recorded_on, delay), n in self.counts.items()]
+        self.counts.clear()
+        return rows
+
+    def store(self, conn: Any) -> None:
+        """Add the counts to the register's (sqlite3, apsw; inside the writer's transaction)."""
+        if self.since:
+            conn.execute(FORGET_DELAYS, (self.since,))
+        rows = self.rows()
+        if rows:
+            conn.executemany(ADD_DELAYS, rows)
+
+
+FORGET_DELAYS = "DELETE FROM withdrawal_delays WHERE recorded_on <= ?"
+ADD_DELAYS = ("INSERT INTO withdrawal_delays (recorded_on, delay_days, withdrawals) VALUES (?, ?, ?) "
+              "ON CONFLICT (recorded_on, delay_days) DO UPDATE SET withdrawals = withdrawals + excluded.withdrawals")
+
+
+# The window's figures come from the counts (table withdrawal_delays), not from a scan of the events.
 _DELAYS_SQL = """
-SELECT CAST(julianday(json_extract(body, '$.recorded_on')) - julianday(effective_on) AS INTEGER)
-FROM events
-WHERE instr(body, '"recorded_on"') > 0 AND instr(body, '"points"') > 0
-  AND json_extract(body, '$.type') = 'offence' AND json_extract(body, '$.points') > 0
-  AND json_extract(body, '$.recorded_on') > ? AND json_extract(body, '$.recorded_on') <= ?
+SELECT delay_days, sum(withdrawals) FROM withdrawal_delays
+WHERE recorded_on > ? AND recorded_on <= ? AND withdrawals > 0
+GROUP BY delay_days ORDER BY delay_days
 """
 
 
@@ -63,10 +139,22 @@ def measure(conn: Any, now: dt.datetime | None = None) -> DataLag | None:
         return None
     until = dt.datetime.fromisoformat(latest).date()
     since = _months_before(until, WINDOW_MONTHS)
-    delays = sorted(max(0, r[0]) for r in conn.execute(_DELAYS_SQL, (since.isoformat(), until.isoformat())))
+    counts = [(delay, n) for delay, n in conn.execute(_DELAYS_SQL, (since.isoformat(), until.isoformat()))]
+    samples = sum(n for _, n in counts)
     return DataLag(computed_at=now or dt.datetime.now(dt.timezone.utc), window_from=since, window_until=until,
-                   samples=len(delays), median_days=nearest_rank(delays, 0.5) if delays else None,
-                   p90_days=nearest_rank(delays, 0.9) if delays else None)
+                   samples=samples, median_days=rank_of_counts(counts, samples, 0.5) if samples else None,
+                   p90_days=rank_of_counts(counts, samples, 0.9) if samples else None)
+
+
+def rank_of_counts(counts: list[tuple[int, int]], total: int, fraction: float) -> int:
+    """`nearest_rank` over values given as (value, how many) in increasing order."""
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for value, n in counts:
+        seen += n
+        if seen >= rank:
+            return value
+    return counts[-1][0]
 
 
 def refresh(conn: Any) -> DataLag | None:

@@ -30,6 +30,7 @@ from backend.law.events import (Cancellation, Event, InvalidRecord, check_event,
                                 validation_message)
 from backend.register.checkers import Checkers
 from backend.register.feed import HolderRecord
+from backend.register.lag import delay_key, withdrawal_delay_key
 
 EVENT, HOLDER, PROBLEM = 0, 1, 2
 CHUNK_BYTES = 1 << 18  # about 1,000 lines of the demo feed
@@ -85,6 +86,8 @@ class Checked(NamedTuple):
     holders: list[tuple[int, tuple]]  # (line, repository.UPSERT_HOLDER columns)
     cancellations: list[tuple[int, str]]  # (line, id) of the cancellations among `rows`
     problems: list[tuple[int, str, str]]  # (line, ref, reason)
+    withdrawals: list[tuple[int, tuple[str, int]]]  # (line, lag.delay_key) of the rows that are withdrawals
+    # with a recorded_on: the writer counts those it inserts, for the data lag (register/lag.py)
 
 
 def split_lines(block: bytes) -> list[bytes]:
@@ -101,7 +104,7 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
     (`{"neph":"<12 letters or digits>",…}`, as the register and the demo write it) is decoded here
     directly, with the same strict decoder and checks as check_line, without its regex and call
     (a third of the checker's time per line); any other line, or any problem, goes to check_line."""
-    checked = Checked([], array.array("q"), {}, [], [], [])
+    checked = Checked([], array.array("q"), {}, [], [], [], [])
     rows, row_lines, first_event_line, cancellations = (checked.rows, checked.row_lines, checked.first_event_line,
                                                         checked.cancellations)
     decode, iso_days = _decode_event_json, _ISO_DAYS
@@ -122,6 +125,10 @@ def check_chunk(first_number: int, block: bytes, extract_id: str) -> Checked:
                     first_event_line[neph] = number
                 if cancels is not None:
                     cancellations.append((number, event.id))
+                elif event.recorded_on is not None:
+                    key = delay_key(event)
+                    if key is not None:
+                        checked.withdrawals.append((number, key))
                 continue
         _add(checked, number, check_line(number, text, extract_id))
     return checked
@@ -140,6 +147,10 @@ def _add(checked: Checked, number: int, outcome: tuple | None) -> None:
             checked.first_event_line[row[1]] = number
         if row[3]:
             checked.cancellations.append((number, row[0]))
+        else:
+            key = withdrawal_delay_key(row[4])
+            if key is not None:
+                checked.withdrawals.append((number, key))
     elif kind == HOLDER:
         checked.holders.append((number, outcome[2]))
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import msgspec
 
+from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import EVENT, HOLDER, check_line
 from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
@@ -72,6 +73,7 @@ class ReferenceImporter:
                 (header.extract_id, utc_iso(header.extracted_at), path.name, sha256,
                  utc_iso(dt.datetime.now(dt.timezone.utc))))
             inserted: dict[str, int] = {}  # id -> line, for the events this file inserted
+            delays = lag.DelayCounts.for_extract(header.extracted_at)  # the withdrawals inserted, for the data lag
             cancellations: list[tuple[int, str, str, str, bytes]] = []  # (line, id, cancels, neph, text)
             for number, text in enumerate(lines[1:], start=2):
                 outcome = check_line(number, text, header.extract_id)
@@ -92,6 +94,7 @@ class ReferenceImporter:
                                      "VALUES (?, ?, ?, ?, ?, ?)",
                                      (event_id, neph, effective_on, cancels, header.extract_id, body.decode()))
                         inserted[event_id] = number
+                        delays.count(body)
                         result.events_new += 1
                         if cancels is not None:
                             cancellations.append((number, event_id, cancels, neph, text))
@@ -130,6 +133,7 @@ class ReferenceImporter:
             conn.execute("UPDATE extracts SET lines = ?, holders = ?, events_new = ?, events_unchanged = ?, rejected = ? "
                          "WHERE extract_id = ?", (result.lines, result.holders, result.events_new,
                                                   result.events_unchanged, len(result.problems), header.extract_id))
+            delays.store(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -156,8 +156,12 @@ class SqliteRegister:
         rows = [event_row(e, neph, extract_id) for e in events]
         if not rows:
             return
+        delays = lag.DelayCounts()
+        for row in rows:
+            delays.count(row[-1])
         async with self.db.write() as conn:
             await conn.executemany(INSERT_EVENT, rows)
+            await conn.executemany(lag.ADD_DELAYS, delays.rows())
 
 
 def holder_values(holder: Holder) -> tuple:

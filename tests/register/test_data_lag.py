@@ -91,3 +91,39 @@ def test_nearest_rank():
     assert lag.nearest_rank([1, 2, 3, 4, 5], 0.5) == 3
     assert lag.nearest_rank(list(range(1, 11)), 0.9) == 9
     assert lag.nearest_rank([7], 0.9) == 7
+
+
+def test_rank_of_counts_is_the_nearest_rank_of_the_values_counted():
+    """The stored counts give the same figures as the delays listed one by one."""
+    import random
+
+    draw = random.Random(7)
+    for _ in range(200):
+        values = sorted(draw.choice([0, 3, 30, 31, 45, 90, 400]) for _ in range(draw.randint(1, 40)))
+        counts = [(v, values.count(v)) for v in sorted(set(values))]
+        for fraction in (0.5, 0.9):
+            assert lag.rank_of_counts(counts, len(values), fraction) == lag.nearest_rank(values, fraction)
+
+
+def test_the_counts_kept_by_the_import_are_those_of_the_events_stored(tmp_path, demo_feed):
+    """The import counts the withdrawals it inserts as it goes (lag.DelayCounts); counted afresh from every
+    event stored, the window's delays are the same — after a first load, a re-import and a later extract."""
+    db = tmp_path / "lag.sqlite3"
+    lines = demo_feed.read_text().splitlines()
+    header = json.loads(lines[0])
+    later = tmp_path / "later.jsonl"
+    later.write_text("\n".join([json.dumps({**header, "extract_id": "later"}), *lines[1:400]]) + "\n")
+    for feed in (demo_feed, demo_feed, later):
+        assert import_feed_process(db, feed).returncode == 0
+        conn = sqlite3.connect(db)
+        try:
+            since = lag._months_before(dt.datetime.fromisoformat(header["extracted_at"]).date(), lag.WINDOW_MONTHS)
+            counted = {}
+            for body, in conn.execute("SELECT body FROM events"):
+                key = lag.withdrawal_delay_key(body)
+                if key is not None and key[0] > since.isoformat():
+                    counted[key] = counted.get(key, 0) + 1
+            kept = {(r, d): n for r, d, n in conn.execute("SELECT * FROM withdrawal_delays")}
+        finally:
+            conn.close()
+        assert counted and kept == counted
