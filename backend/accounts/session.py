@@ -56,6 +56,10 @@ class Sessions:
         # would queue the same refresh again (measured under load: thousands of writes waiting for
         # the single writer, seconds behind, for a few hundred sessions).
         self._touched: dict[str, int] = {}
+        # Refreshes and removals queued by requests while another one writes them: (statement,
+        # session) -> parameters, so a session is written once per batch. See `write_now`.
+        self._queued: dict[tuple[str, str], tuple] = {}
+        self._writing = False
 
     def cookie(self, value: str, *, clear: bool = False) -> Cookie:
         return Cookie(
@@ -122,9 +126,34 @@ class Sessions:
         await self.write_now([(sql, params)])
 
     async def write_now(self, writes: list[tuple[str, tuple]]) -> None:
-        async with self.db.write() as conn:
-            for sql, params in writes:
-                await conn.execute(sql, params)
+        """Write `writes` together with those other requests of the process queued meanwhile.
+
+        One request at a time writes, in one transaction, everything queued when it gets the writer,
+        and again until nothing is left; the others queue their writes and return at once. With one transaction per request,
+        first visits of many drivers (each session refreshed once) asked the single writer for more
+        transactions than it commits: every request then stayed in memory, after its response,
+        waiting for its turn, and a worker grew by hundreds of MB a minute (docs/performance.md,
+        "Memory under load"). The queue holds one entry per session and statement, so it is bounded
+        by the sessions seen while one batch is written.
+        """
+        queued = self._queued
+        for sql, params in writes:
+            queued[(sql, params[-1])] = params  # the session's id_hash is the last parameter
+        if self._writing:
+            return
+        self._writing = True
+        try:
+            while self._queued:
+                async with self.db.write() as conn:
+                    # Taken once the writer is ours: what was queued while waiting goes in this transaction.
+                    batch, self._queued = self._queued, {}
+                    statements: dict[str, list[tuple]] = {}
+                    for (sql, _), params in batch.items():
+                        statements.setdefault(sql, []).append(params)
+                    for sql, rows in statements.items():
+                        await conn.executemany(sql, rows)
+        finally:
+            self._writing = False
 
     async def end(self, conn: Any, session_id: str | None) -> None:
         if session_id:
