@@ -87,6 +87,10 @@ async def test_requests_do_not_wait_for_the_writer_and_their_refreshes_go_in_one
         await asyncio.wait_for(first, HANG)
         assert await last_seen(db) == [now[0]] * 50
         assert writer.transactions == 1
+        # Written, so forgotten: what the process keeps is bounded by the refreshes not yet written.
+        assert sessions._queued == {} and sessions._touched == {}
+        later: list = []
+        assert await sessions.load(ids[0], later) is not None and later == []  # the row itself says it is fresh
     finally:
         await db.close()
 
