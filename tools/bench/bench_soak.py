@@ -1,6 +1,6 @@
 """Soak benchmark: does a worker stay steady through minutes of first-visit traffic? Prints figures; asserts nothing.
 
-    .venv/bin/python tools/bench/bench_soak.py [--minutes 10] [--holders 100000] [--sessions N] [--path /solde]
+    .venv/bin/python tools/bench/bench_soak.py [--minutes 10] [--holders 100000] [--sessions N] [--path /solde] [--probe]
 
 1. Builds (once, then reuses) the same register as bench_web.py (N demo holders).
 2. Signs in as many drivers as there are holders by default (accounts linked to random holders, sessions
@@ -8,8 +8,9 @@
    nothing of theirs in a worker's caches (a worker keeps caching.FILE_CACHE_SIZE files).
 3. Serves with `pointspermis serve --workers 2` and runs wrk (2 threads, 32 connections) on /solde one
    minute at a time, for `--minutes` minutes without pause.
-4. Prints per minute: req/s, p50 and p99 (wrk's own latency figures), each worker's resident size
-   (RSS, from /proc), and the load average of the machine; then each worker's RSS at 1, 5 and 10 minutes
+4. Prints per minute: req/s, p50 and p99 (wrk's own latency figures), the workers' CPU time per request
+   (/proc: the neighbours' load moves it far less than latency), each worker's resident size (RSS, from
+   /proc), and the load average of the machine; then each worker's RSS at 1, 5 and 10 minutes
    and its largest size after the first minute (the warm-up) against the size at the end of it.
 Goals: a worker's RSS stays within 20 % of its size after warm-up; p99 < 50 ms.
 """
@@ -86,6 +87,19 @@ def workers_of(server_pid: int) -> list[int]:
         text = (task / "children").read_text().split()
         children.extend(int(pid) for pid in text)
     return sorted(children)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the workers have used (/proc/<pid>/stat): a cost per request that the
+    neighbours' load changes far less than latency."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def memory_of(pid: int) -> dict[str, int]:
@@ -185,12 +199,16 @@ def main() -> int:
             print(f"a worker keeps {FILE_CACHE_SIZE} computed files: at most "
                   f"{min(1, FILE_CACHE_SIZE / len(cookies)):.0%} of its requests find the driver's file cached")
             header = " ".join(f"{'RSS ' + str(pid):>11}" for pid in pids)
-            print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {header} {'peak MB':>9} "
+            print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {header} {'peak MB':>9} "
                   f"{'anon/file/shm MB (1st worker)':>29} {'load 1/5 min':>13} non-2xx")
             at_minute: dict[int, dict[int, int]] = {}
             p99s: list[float] = []
+            cpu_before = cpu_seconds(pids)
             for minute in range(1, args.minutes + 1):
                 result = wrk(base, args.path, False, cookies_file, script, 60)
+                cpu_now = cpu_seconds(pids)
+                cpu_per_request = (cpu_now - cpu_before) * 1000 / max(1, result["rps"] * 60)
+                cpu_before = cpu_now
                 latest = sampler.sample()
                 peaks = sampler.take_peaks()
                 at_minute[minute] = {pid: latest[pid]["VmRSS"] for pid in pids if pid in latest}
@@ -198,7 +216,8 @@ def main() -> int:
                 first = latest.get(pids[0], {})
                 load = os.getloadavg()
                 rss = " ".join(f"{mb(at_minute[minute].get(pid, 0)):>11}" for pid in pids)
-                print(f"{minute:>3} {result['rps']:>7.0f} {result['p50']:>7.1f} {result['p99']:>7.1f} {rss} "
+                print(f"{minute:>3} {result['rps']:>7.0f} {result['p50']:>7.1f} {result['p99']:>7.1f} "
+                      f"{cpu_per_request:>10.2f} {rss} "
                       f"{'/'.join(mb(peaks[pid]) for pid in pids):>9} "
                       f"{mb(first.get('RssAnon', 0)) + '/' + mb(first.get('RssFile', 0)) + '/' + mb(first.get('RssShmem', 0)):>29} "
                       f"{load[0]:>6.1f}/{load[1]:<6.1f} {result['non_2xx']} {result['errors']}", flush=True)
