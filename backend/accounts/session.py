@@ -53,9 +53,9 @@ class Sessions:
         self.cookie_name = cookie_name(secure)
         # id_hash -> when this process queued its refresh. Until that write is done, the row still
         # shows the old `last_seen_at`; without this, every request of the session in the meantime
-        # would queue the same refresh again (measured under load: thousands of writes waiting for
-        # the single writer, seconds behind, for a few hundred sessions). Forgotten once written, so
-        # it holds only the refreshes not yet committed (at most _RECENT_TOUCHES_MAX if the writer is stuck).
+        # would queue the same refresh again, and under load the single writer fell seconds behind
+        # (docs/performance.md). Forgotten once written, so it holds only the refreshes not yet
+        # committed (at most _RECENT_TOUCHES_MAX if the writer is stuck).
         self._touched: dict[str, int] = {}
         # Refreshes and removals queued by requests while another one writes them: (statement,
         # session) -> parameters, so a session is written once per batch. See `write_now`.

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.law import explain, known_file
 from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, InvalidationNotified,
                                 LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension)
 from backend.records import labels
@@ -83,6 +84,15 @@ class HistoryView(msgspec.Struct, frozen=True, kw_only=True):
         return KINDS[self.kind]
 
     @property
+    def empty_text(self) -> str:
+        """What to say when no line is shown: a clean record is good news, not "nothing of this type"."""
+        since = f" depuis le {_fr(self.since)}" if self.since else ""
+        if self.kind == "tout":
+            return (f"Aucun événement n'est inscrit sur votre dossier{since} : aucune infraction, aucun retrait "
+                    "ni aucune récupération de points.")
+        return f"Aucun événement de ce type sur votre dossier{since}."
+
+    @property
     def kinds_items(self) -> list[dict[str, str]]:
         """The filter's choices, as components/radios.html takes them."""
         return [{"value": value, "text": text} for value, text in self.kinds]
@@ -151,8 +161,10 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
     base = dict(date=event.effective_on, kind=tag, annulled=bool(annulled_reason), annulled_reason=annulled_reason)
     if isinstance(event, Offence):
         kind_label = "Infraction" if annulled_reason else "Infraction sans retrait de points"
+        body = ("Cette infraction a été annulée : elle ne retire aucun point." if annulled_reason else
+                "Cette infraction est inscrite au fichier national mais n'entraîne pas de retrait de points.")
         return HistoryLine(**base, group="retraits", kind_label=kind_label, title=event.label,
-                           details=tuple(_offence_details(event)))
+                           details=tuple(_offence_details(event)), body=body)
     if isinstance(event, Course):
         body = "" if annulled_reason else ("Ce stage n'a rendu aucun point" + (
             " : un stage ordonné par la justice ne donne pas de points." if event.kind == "judicial" else "."))
@@ -160,24 +172,40 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
                            details=tuple(_course_details(event)), body=body)
     if isinstance(event, LicenceIssued):
         title = (labels.LICENCE_KIND[event.kind] + ", " + labels.TRAINING[event.training]).capitalize()
-        return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title)
+        return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title,
+                           body=f"Permis de conduire délivré le {_fr(event.issued_on)}.")
     if isinstance(event, ComplementaryTraining):
         return HistoryLine(**base, group="permis", kind_label="Permis probatoire",
-                           title="Formation complémentaire suivie")
+                           title="Formation complémentaire suivie",
+                           body="" if annulled_reason else explain.complementary_training(event.completed_on),
+                           rule_links=articles("R223-1"))
     if isinstance(event, InvalidationNotified):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise")
+        # Listed as an event only when the engine made no invalidation entry from it: it had no effect.
+        body = "" if annulled_reason else ("Cette lettre est restée sans effet sur les points : le solde n'était pas nul "
+                                           "à cette date, ou le permis était déjà invalidé ou annulé.")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise", body=body,
+                           rule_links=articles("L223-5 R223-3"))
     if isinstance(event, LicenceSurrendered):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture")
+        body = "" if annulled_reason else (f"Permis restitué le {_fr(event.surrendered_on)}. Le délai avant de pouvoir "
+                                           "obtenir un nouveau permis court à partir de la première remise faite après "
+                                           "la lettre 48SI.")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
+                           body=body, rule_links=articles("L223-5"))
     if isinstance(event, Annulment):
         details = ((Detail("Nouveau permis possible à partir du", _fr(event.new_licence_not_before)),)
                    if event.new_licence_not_before else ())
+        body = "" if annulled_reason else (f"Un tribunal a annulé le permis le {_fr(event.decided_on)} : il n'a plus "
+                                           "de capital de points, aucun point n'y est plus retiré ni restitué. Un "
+                                           "nouveau permis devra être passé.")
         return HistoryLine(**base, group="permis", kind_label="Décision de justice",
-                           title="Annulation du permis de conduire", details=details)
+                           title="Annulation du permis de conduire", details=details, body=body)
     if isinstance(event, Suspension):
         until = f" jusqu'au {_fr(event.ends_on)}" if event.ends_on else ""
         return HistoryLine(**base, group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
                            title=event.label or "Suspension du droit de conduire",
-                           details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),))
+                           details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),),
+                           body=("Pendant une suspension, il est interdit de conduire. Une suspension ne retire pas "
+                                 "de points."))
     if isinstance(event, MedicalVisit):
         details = [Detail("Résultat", labels.MEDICAL_OUTCOME[event.outcome])]
         if event.valid_until:
@@ -185,11 +213,13 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
         if event.categories:
             details.append(Detail("Catégories", ", ".join(event.categories)))
         return HistoryLine(**base, group="permis", kind_label="Contrôle médical", title="Visite médicale",
-                           details=tuple(details))
+                           details=tuple(details),
+                           body=f"Visite médicale du {_fr(event.visited_on)} : {labels.MEDICAL_OUTCOME[event.outcome]}.")
     if isinstance(event, CategoryObtained):
         details = (Detail("Valable jusqu'au", _fr(event.valid_until)),) if event.valid_until else ()
         return HistoryLine(**base, group="permis", kind_label="Catégorie", title=f"Catégorie {event.category} obtenue",
-                           details=details)
+                           details=details, body=f"Catégorie {event.category} ajoutée au permis le "
+                                                 f"{_fr(event.obtained_on)}.")
     return None  # cancellations themselves are shown on the line of what they cancel
 
 
@@ -201,14 +231,14 @@ def _all_lines(file: LicenceFile) -> list[HistoryLine]:
     primary = {(entry.event_id, entry.kind) for entry in entries if entry.event_id}
     for order, entry in enumerate(entries):
         lines.append((entry.date, order, _entry_line(entry, events)))
+    # The events known on as_of with their cancellations resolved: the engine's definition (law.known_file),
+    # also when the engine refused the file.
+    known = known_file(file.events, as_of)
     cancelled: dict[str, str] = {}
-    if result is not None:
-        for c in result.cancelled:
-            reason = f", motif : {c.reason}" if c.reason else ""
-            cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
-    for event in file.events:
-        if event.known_on > as_of or event.effective_on > as_of:
-            continue
+    for c in known.cancelled:
+        reason = f", motif : {c.reason}" if c.reason else ""
+        cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
+    for event in known.events:
         tag = event.__struct_config__.tag
         if result is not None and event.id not in cancelled and (event.id, _PRIMARY_KIND.get(tag)) in primary:
             continue

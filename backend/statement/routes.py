@@ -51,7 +51,8 @@ async def _statement(request: Request, register: NamedDependency[Any], viewer: N
 @get("/releve", include_in_schema=False)
 async def statement_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
-    return render(request, statement_render.TEMPLATE, statement_render.context(statement), headers=PRIVATE)
+    return render(request, statement_render.TEMPLATE, {**statement_render.context(statement), "on_page": True},
+                  headers=PRIVATE)
 
 
 @get("/releve.pdf", include_in_schema=False)

@@ -47,8 +47,10 @@ def test_zero_balance_says_invalidation_is_pending_and_a_course_can_still_help()
     file = make_file([LICENCE, offence(1, "2025-01-10", 6), offence(2, "2025-02-10", 6, "DELIT")], dt.date(2025, 3, 1))
     view = balance_view(file)
     assert view.balance == 0 and view.status == "invalidation_pending"
-    assert "invalidation de votre permis est en cours" in view.status_notices[0].title
-    assert "stage" in view.status_notices[0].body
+    action = view.actions.main
+    assert action.situation == "invalidation_pending" and action.urgency == "urgent"
+    assert "avant la lettre 48SI" in action.title and action.deadline is None
+    assert "48SI" in action.deadline_text and "stage" in action.instruction
     calendar = calendar_view(file)
     assert calendar.entries == () and "lettre 48SI" in calendar.empty_reason
 
@@ -60,10 +62,12 @@ def test_invalidated_licence_says_from_when_a_new_licence_is_possible():
     file = make_file(raw, dt.date(2025, 4, 1))
     view = balance_view(file)
     assert view.status == "invalidated"
-    assert view.status_notices[0].body == "Vous pourrez repasser le permis à partir du 20 septembre 2025."
+    deadline = view.actions.main.deadline
+    assert deadline.date == dt.date(2025, 9, 20) == file.result.new_licence_not_before
+    assert deadline.label == "Nouveau permis possible à partir du"
     later = balance_view(make_file(raw, dt.date(2025, 10, 1)))
-    assert later.status_notices[0].body == "Vous pouvez repasser le permis depuis le 20 septembre 2025."
-    assert "Un stage ne peut plus" in view.course_text
+    assert later.actions.main.deadline.label == "Nouveau permis possible depuis le"
+    assert "Un stage ne peut plus" in view.course.text and not view.balance_counts
     assert licence_view(file).categories[0].validity == "non valide (permis invalidé)"
     titles = [line.title for line in history_view(file).lines]
     assert titles[:2] == ["Permis remis à la préfecture", "Invalidation du permis (lettre 48SI)"]
@@ -107,3 +111,19 @@ def test_history_is_newest_first_filtered_and_windowed():
     withdrawals = history_view(file, kind="retraits", show_all=True)
     assert {line.kind for line in withdrawals.lines} == {"withdrawal"}
     assert history_view(file, kind="n'importe quoi").kind == "tout"
+
+
+def test_history_and_licence_page_follow_the_engine_through_a_cancellation_of_a_cancellation():
+    """points-rules.md §1: x2 cancels x1, which cancelled o1 — o1 is in force again, withdrawn once."""
+    raw = [LICENCE, offence(1, "2024-03-10", 3),
+           {"type": "cancellation", "id": "x1", "cancels": "o1", "cancelled_on": "2024-05-01"},
+           {"type": "cancellation", "id": "x2", "cancels": "x1", "cancelled_on": "2024-07-01"},
+           {"type": "suspension", "id": "s1", "starts_on": "2024-08-01", "suspension_kind": "administrative"},
+           {"type": "cancellation", "id": "x3", "cancels": "s1", "cancelled_on": "2024-09-01"},
+           {"type": "cancellation", "id": "x4", "cancels": "x3", "cancelled_on": "2024-10-01"}]
+    file = make_file(raw, dt.date(2025, 1, 1))
+    assert file.result.balance == 9 and [c.event_id for c in file.result.cancelled] == ["x1", "x3"]
+    lines = [line for line in history_view(file, show_all=True).lines if line.title == "Infraction numéro 1"]
+    assert len(lines) == 1 and not lines[0].annulled and lines[0].change == -3
+    # The suspension's cancellation was itself cancelled: the licence page lists it as in force.
+    assert len(licence_view(file).suspensions) == 1

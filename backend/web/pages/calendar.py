@@ -25,6 +25,7 @@ async def calendar_ics(request: Request, register: NamedDependency[Any], viewer:
     view = calendar_view(await driver_file(request, register, viewer))
     return Response(
         build_ics(view, dt.datetime.now(dt.timezone.utc)),
-        media_type="text/calendar; charset=utf-8",
+        # Litestar adds "; charset=utf-8" to text/* itself: naming it here wrote it twice.
+        media_type="text/calendar",
         headers={**PRIVATE, "Content-Disposition": 'attachment; filename="calendrier-points.ics"'},
     )
