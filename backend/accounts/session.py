@@ -131,11 +131,11 @@ class Sessions:
 
         One request at a time writes, in one transaction, everything queued when it gets the writer,
         and again until nothing is left; the others queue their writes and return at once. With one
-        transaction per request, first visits of many drivers (each session refreshed once) asked the single writer for more
-        transactions than it commits: every request then stayed in memory, after its response,
-        waiting for its turn, and a worker grew by hundreds of MB a minute (docs/performance.md,
-        "Memory under load"). The queue holds one entry per session and statement, so it is bounded
-        by the sessions seen while one batch is written.
+        transaction per request, first visits of many drivers (each session refreshed once) asked the
+        single writer for more transactions than it commits: every request then stayed in memory,
+        after its response, waiting for its turn, and a worker grew by hundreds of MB a minute
+        (docs/performance.md, "Memory under load"). The queue holds one entry per session and
+        statement, so it is bounded by the sessions seen while one batch is written.
         """
         queued = self._queued
         for sql, params in writes:
