@@ -24,7 +24,7 @@ IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
 # Refresh `last_seen_at` at most once a minute: one write per minute per session, not per request.
 TOUCH_EVERY_SECONDS = 60
-# Sessions this process has asked to refresh lately, remembered at most this many (oldest first out).
+# Refreshes this process has queued and not yet written, remembered at most this many (oldest first out).
 _RECENT_TOUCHES_MAX = 100_000
 
 
@@ -54,8 +54,13 @@ class Sessions:
         # id_hash -> when this process queued its refresh. Until that write is done, the row still
         # shows the old `last_seen_at`; without this, every request of the session in the meantime
         # would queue the same refresh again, and under load the single writer fell seconds behind
-        # (docs/performance.md).
+        # (docs/performance.md). Forgotten once written, so it holds only the refreshes not yet
+        # committed (at most _RECENT_TOUCHES_MAX if the writer is stuck).
         self._touched: dict[str, int] = {}
+        # Refreshes and removals queued by requests while another one writes them: (statement,
+        # session) -> parameters, so a session is written once per batch. See `write_now`.
+        self._queued: dict[tuple[str, str], tuple] = {}
+        self._writing = False
 
     def cookie(self, value: str, *, clear: bool = False) -> Cookie:
         return Cookie(
@@ -122,9 +127,37 @@ class Sessions:
         await self.write_now([(sql, params)])
 
     async def write_now(self, writes: list[tuple[str, tuple]]) -> None:
-        async with self.db.write() as conn:
-            for sql, params in writes:
-                await conn.execute(sql, params)
+        """Write `writes` together with those other requests of the process queued meanwhile.
+
+        One request at a time writes, in one transaction, everything queued when it gets the writer,
+        and again until nothing is left; the others queue their writes and return at once. With one
+        transaction per request, first visits of many drivers (each session refreshed once) asked the
+        single writer for more transactions than it commits: every request then stayed in memory,
+        after its response, waiting for its turn, and a worker grew by hundreds of MB a minute
+        (docs/performance.md, "Memory under load"). The queue holds one entry per session and
+        statement, so it is bounded by the sessions seen while one batch is written.
+        """
+        queued = self._queued
+        for sql, params in writes:
+            queued[(sql, params[-1])] = params  # the session's id_hash is the last parameter
+        if self._writing:
+            return
+        self._writing = True
+        try:
+            while self._queued:
+                async with self.db.write() as conn:
+                    # Taken once the writer is ours: what was queued while waiting goes in this transaction.
+                    batch, self._queued = self._queued, {}
+                    statements: dict[str, list[tuple]] = {}
+                    for (sql, _), params in batch.items():
+                        statements.setdefault(sql, []).append(params)
+                    for sql, rows in statements.items():
+                        await conn.executemany(sql, rows)
+                # Committed: the rows now show these refreshes, nothing more to remember of them.
+                for _, id_hash in batch:
+                    self._touched.pop(id_hash, None)
+        finally:
+            self._writing = False
 
     async def end(self, conn: Any, session_id: str | None) -> None:
         if session_id:
