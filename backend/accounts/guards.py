@@ -135,7 +135,8 @@ class GuardMiddleware(ASGIMiddleware):
 
         await next_app(scope, receive, send_and_watch)
         if status.get("code") == 200 and scope.get("method") in ("GET", "HEAD"):
-            await accounts.access_log.record(viewer.account_id, viewer.neph, path_template)
+            await accounts.access_log.record(viewer.account_id, viewer.neph, path_template,
+                                             "franceconnect" if viewer.via_franceconnect else "password")
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

@@ -76,6 +76,7 @@ async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = getattr(app.state, "settings", None) or get_settings()
     accounts = Accounts(app.state.db, app.state.register, settings)
     app.state.accounts = accounts
+    app.state.access_log = accounts.access_log  # for other areas (a share code's use): no import of accounts
     await accounts.access_log.purge()
     async with app.state.db.write() as conn:
         await accounts.sessions.purge_expired(conn)
