@@ -215,10 +215,12 @@ class FranceConnect:
             claims["birthcountry"], claims["gender"],
         )
 
-    async def sign_in(self, identity: dict[str, Any], old_session: str | None) -> tuple[str, str | None]:
-        """(new session id, linking problem or None). The account is found or created by `sub`."""
+    async def sign_in(self, identity: dict[str, Any], old_session: str | None) -> tuple[str, str | None, list[Any]]:
+        """(new session id, linking problem or None, notices to send). The account is found or
+        created by `sub`; a single pivot match links it (and tells the file's other accounts)."""
         holders = await self.match(identity["claims"])
         problem = None if len(holders) == 1 else ("franceconnect-aucun" if not holders else "franceconnect-plusieurs")
+        mails: list[Any] = []
         async with self.db.write() as conn:
             now = self.clock()
             cursor = await conn.execute(
@@ -227,14 +229,17 @@ class FranceConnect:
                 (identity["sub"], now),
             )
             account_id, neph = tuple(await cursor.fetchone())
-            if len(holders) == 1:
-                await conn.execute("UPDATE accounts SET neph = ?, linked_at = ? WHERE id = ?",
-                                   (holders[0].neph, now, account_id))
+            matched = holders[0].neph if len(holders) == 1 else None
+            if matched is not None:
+                mails = await self.linker.set_link(conn, account_id, matched, "franceconnect")
+                # A removal by the holder never applies to the holder's own identity.
+                await conn.execute("DELETE FROM link_refusals WHERE account_id = ? AND neph = ?", (account_id, matched))
             elif neph is not None:
                 problem = None  # linked earlier by NEPH: keep that link
             await self.sessions.end(conn, old_session)
-            session_id = await self.sessions.create(conn, account_id, fc_id_token=identity["id_token"])
-        return session_id, problem
+            session_id = await self.sessions.create(conn, account_id, fc_id_token=identity["id_token"],
+                                                    fc_match_neph=matched)
+        return session_id, problem, mails
 
     async def logout_url(self, id_token: str, state: str) -> str:
         """FranceConnect's end-session URL (a top-level navigation ends its and the IdP's sessions)."""

@@ -40,6 +40,7 @@ PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
 # Need a session but no linked file: the account's own pages.
 ACCOUNT_ROUTES: frozenset[str] = frozenset({
     "/compte", "/compte/lier", "/compte/mot-de-passe", "/compte/email", "/compte/supprimer",
+    "/compte/liens/{account_id:int}/retirer",
 })
 
 SIGN_IN_PATH = "/connexion"

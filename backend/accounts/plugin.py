@@ -28,6 +28,7 @@ from backend.accounts.mail import Mailer
 from backend.accounts.ratelimit import RateLimiter
 from backend.accounts.service import AccountService
 from backend.accounts.session import Sessions, provide_viewer, provide_viewer_after_register
+from backend.accounts.transparency import Transparency
 from backend.settings import Settings, get_settings
 
 
@@ -59,8 +60,9 @@ class Accounts:
         self.access_log = AccessLog(db, self.now, settings.access_log_retention_days)
         self.service = AccountService(db, self.now, self.sessions, self.limiter,
                                       secret=secret_key(settings), base_url=settings.base_url)
-        self.linker = Linker(db, register, self.limiter, self.now)
+        self.linker = Linker(db, register, self.limiter, self.now, base_url=settings.base_url)
         self.mailer = Mailer(settings)
+        self.transparency = Transparency(db, self.access_log, self.now)
         self.fc: Any = None
         if settings.fc_discovery_url:
             from backend.accounts.franceconnect import FranceConnect

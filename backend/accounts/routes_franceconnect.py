@@ -16,7 +16,7 @@ from litestar.response import Redirect
 
 from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
 from backend.accounts.guards import LINK_PATH, safe_return_path
-from backend.accounts.routes import HOME_AFTER_SIGN_IN, accounts, page
+from backend.accounts.routes import HOME_AFTER_SIGN_IN, accounts, mail_task, page
 from backend.accounts.tokens import random_token
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ async def franceconnect_callback(request: Request) -> Response:
     params = {key: value for key, value in request.query_params.items() if isinstance(value, str)}
     try:
         identity = await fc.callback(params, request.cookies.get(STATE_COOKIE))
-        session_id, problem = await fc.sign_in(identity, request.scope["state"].get("session_id"))
+        session_id, problem, mails = await fc.sign_in(identity, request.scope["state"].get("session_id"))
     except FranceConnectError as error:
         log.warning("FranceConnect : connexion refusée (%s)", error.code)
         return error_page(request, error.message)
@@ -77,6 +77,7 @@ async def franceconnect_callback(request: Request) -> Response:
     response = Redirect(target, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
     response.set_cookie(_cookie(request, STATE_COOKIE, "", clear=True))
+    response.background = mail_task(request, mails)
     return response
 
 
