@@ -53,9 +53,20 @@ class Mailer:
 def verify_mail(link: str) -> tuple[str, str]:
     return (
         "Confirmez votre adresse électronique",
-        "Bonjour,\n\nPour confirmer votre adresse et activer votre compte pointspermis, ouvrez ce lien :\n\n"
+        "Bonjour,\n\nPour confirmer votre adresse, choisir votre mot de passe et activer votre compte "
+        "pointspermis, ouvrez ce lien :\n\n"
         f"{link}\n\nCe lien ne sert qu'une fois et expire dans 12 heures. Si vous n'avez pas demandé "
         "à créer un compte, ignorez ce message : aucun compte ne sera activé.",
+    )
+
+
+def verify_change_mail(link: str) -> tuple[str, str]:
+    return (
+        "Confirmez la nouvelle adresse de votre compte",
+        "Bonjour,\n\nCette adresse a été donnée comme nouvelle adresse d'un compte pointspermis existant. "
+        "Si c'est le vôtre, connectez-vous à ce compte, puis ouvrez ce lien :\n\n"
+        f"{link}\n\nCe lien ne sert qu'une fois et expire dans 12 heures. Si vous n'avez rien demandé, "
+        "ignorez ce message : cette adresse ne sera reliée à aucun compte.",
     )
 
 

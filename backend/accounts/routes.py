@@ -74,7 +74,7 @@ def signed_in_redirect(request: Request, session_id: str, return_to: str | None)
 
 # --- sign-in / sign-out -----------------------------------------------------------------
 SIGN_IN_INFO = {
-    "confirme": "Votre adresse est confirmée. Vous pouvez vous connecter.",
+    "confirme": "Votre adresse est confirmée et votre mot de passe enregistré. Vous pouvez vous connecter.",
     "mot-de-passe": "Votre nouveau mot de passe est enregistré. Vous pouvez vous connecter.",
     "deconnecte": "Vous êtes déconnecté.",
     "supprime": "Votre compte a été supprimé.",
@@ -128,33 +128,49 @@ async def sign_up(request: Request) -> Response:
     form = await request.form()
     email = form.get("email", "")
     try:
-        mails = await accounts(request).service.sign_up(email, form.get("password", ""), client_address(request))
+        mails = await accounts(request).service.sign_up(email, client_address(request))
     except AccountError as error:
         return error_page(request, "sign_up.html", error, email=email, fc_enabled=accounts(request).fc is not None)
     return sent_page(request, mails, "Consultez votre messagerie",
                      f"Si l'adresse {email.strip()} peut être utilisée, un courriel vient d'y être envoyé. "
-                     "Ouvrez le lien qu'il contient pour confirmer votre adresse et activer votre compte.",
+                     "Ouvrez le lien qu'il contient pour confirmer votre adresse et choisir votre mot de passe.",
                      "Le lien est valable 12 heures. Pensez à regarder dans les courriels indésirables.")
+
+
+def _viewer_id(request: Request) -> int | None:
+    viewer = current_viewer(request)
+    return viewer.account_id if viewer is not None else None
+
+
+def _bad_confirmation(request: Request, error: AccountError) -> Response:
+    if error.status == 403:
+        return page(request, "message.html", 403, heading="Connectez-vous pour confirmer", paragraphs=[error.message],
+                    link=("/connexion", "Se connecter"))
+    return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                link=("/inscription", "Recevoir un nouveau lien"))
 
 
 @get("/compte/confirmer-email", include_in_schema=False)
 async def confirm_email_page(request: Request, jeton: FromQuery[str] = "") -> Response:
     try:
-        _, email = await accounts(request).service.check_link("verify", jeton)
+        email, new = await accounts(request).service.pending_confirmation(jeton, _viewer_id(request))
     except AccountError as error:
-        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
-                    link=("/inscription", "Recevoir un nouveau lien"))
-    return page(request, "confirm_email.html", email=email, token=jeton)
+        return _bad_confirmation(request, error)
+    return page(request, "confirm_email.html", email=email, token=jeton, new=new)
 
 
 @post("/compte/confirmer-email", include_in_schema=False)
 async def confirm_email(request: Request) -> Response:
     form = await request.form()
+    token = form.get("jeton", "")
+    service = accounts(request).service
     try:
-        await accounts(request).service.confirm_email(form.get("jeton", ""))
+        await service.confirm_email(token, form.get("password", ""), _viewer_id(request))
     except AccountError as error:
-        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
-                    link=("/inscription", "Recevoir un nouveau lien"))
+        if error.field == "password":
+            email, new = await service.pending_confirmation(token, _viewer_id(request))
+            return error_page(request, "confirm_email.html", error, email=email, token=token, new=new)
+        return _bad_confirmation(request, error)
     if current_viewer(request) is not None:
         return Redirect("/compte?info=email", status_code=303)
     return Redirect("/connexion?info=confirme", status_code=303)
