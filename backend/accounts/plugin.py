@@ -1,8 +1,8 @@
 """`AccountsPlugin`: wires accounts into the app with one line in `create_app`.
 
-It adds the account routes, the app-wide guard middleware, CSRF protection (Litestar's
-double-submit cookie, HMAC-signed with the service secret; form field `_csrf_token` or header
-`X-CSRFToken`), the `viewer` dependency, and a lifespan step that builds `app.state.accounts`
+It adds the account routes, the app-wide guard middleware, CSRF protection (a double-submit
+cookie HMAC-signed with the service secret and the session, renewed at sign-in: accounts.csrf;
+form field `_csrf_token` or header `X-CSRFToken`), the `viewer` dependency, and a lifespan step that builds `app.state.accounts`
 once the web area's lifespan has opened the database.
 """
 
@@ -17,11 +17,13 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPlugin
 
 from backend.accounts import routes
 from backend.accounts.access_log import AccessLog
 from backend.accounts.clock import Clock, system_clock
+from backend.accounts.csrf import SessionCSRFMiddleware
 from backend.accounts.guards import GuardMiddleware
 from backend.accounts.linking import Linker
 from backend.accounts.mail import Mailer
@@ -45,6 +47,17 @@ def secret_key(settings: Settings) -> str:
     return settings.secret_key or _PROCESS_SECRET
 
 
+def csrf_config(settings: Settings) -> CSRFConfig:
+    secure = secure_cookies(settings)
+    return CSRFConfig(
+        secret=secret_key(settings),
+        cookie_name="__Host-pp_csrf" if secure else "pp_csrf",
+        cookie_secure=secure,
+        cookie_httponly=True,  # the token reaches pages through the template, not document.cookie
+        cookie_samesite="lax",
+    )
+
+
 class Accounts:
     """Everything the accounts area needs at run time, in `app.state.accounts`.
 
@@ -62,6 +75,7 @@ class Accounts:
                                       secret=secret_key(settings), base_url=settings.base_url)
         self.linker = Linker(db, register, self.limiter, self.now, base_url=settings.base_url)
         self.mailer = Mailer(settings)
+        self.csrf_config = csrf_config(settings)
         self.transparency = Transparency(db, self.access_log, self.now)
         self.fc: Any = None
         if settings.fc_discovery_url:
@@ -97,16 +111,11 @@ class AccountsPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from backend.accounts import routes_franceconnect
 
-        secure = secure_cookies(self.settings)
         app_config.route_handlers.extend([*routes.ROUTES, *routes_franceconnect.ROUTES])
+        # The guard first (it loads the session), then CSRF bound to that session (accounts.csrf):
+        # not Litestar's `csrf_config`, whose tokens outlive a sign-in.
         app_config.middleware.append(GuardMiddleware())
-        app_config.csrf_config = CSRFConfig(
-            secret=secret_key(self.settings),
-            cookie_name="__Host-pp_csrf" if secure else "pp_csrf",
-            cookie_secure=secure,
-            cookie_httponly=True,  # the token reaches pages through the template, not document.cookie
-            cookie_samesite="lax",
-        )
+        app_config.middleware.append(DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(self.settings)))
         if "register" in app_config.dependencies:
             # Litestar resolves the dependencies of one depth together in an anyio task group: for
             # `register` and `viewer` (both instant) that is two task spawns and event-loop turns on

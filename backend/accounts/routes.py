@@ -13,6 +13,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from backend.accounts.csrf import cleared_cookie
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.linking import LinkForm
 from backend.accounts.service import AccountError, Mail
@@ -38,7 +39,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         context["has_errors"] = True
     response = render(request, f"pages/accounts/{template}", {**template_context(request), **context},
                       status_code=status)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -69,6 +70,7 @@ def sent_page(request: Request, mails: list[Mail], heading: str, *paragraphs: st
 def signed_in_redirect(request: Request, session_id: str, return_to: str | None) -> Redirect:
     response = Redirect(safe_return_path(return_to) or HOME_AFTER_SIGN_IN, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
+    response.set_cookie(cleared_cookie(accounts(request).csrf_config))  # a new session, a new CSRF token
     return response
 
 

@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from backend.accounts.csrf import cleared_cookie
 from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.routes import HOME_AFTER_SIGN_IN, accounts, mail_task, page
@@ -76,6 +77,7 @@ async def franceconnect_callback(request: Request) -> Response:
     target = f"{LINK_PATH}?raison={problem}" if problem else identity["return_to"]
     response = Redirect(target, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
+    response.set_cookie(cleared_cookie(accounts(request).csrf_config))  # a new session, a new CSRF token
     response.set_cookie(_cookie(request, STATE_COOKIE, "", clear=True))
     response.background = mail_task(request, mails)
     return response
