@@ -73,7 +73,10 @@ async def franceconnect_callback(request: Request) -> Response:
         session_id, problem, mails = await fc.sign_in(identity, request.scope["state"].get("session_id"))
     except FranceConnectError as error:
         log.warning("FranceConnect : connexion refusée (%s)", error.code)
-        return error_page(request, error.message)
+        response = error_page(request, error.message, error.status)
+        if error.status == 503:
+            response.headers["Retry-After"] = "60"
+        return response
     target = f"{LINK_PATH}?raison={problem}" if problem else identity["return_to"]
     response = Redirect(target, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
