@@ -15,9 +15,9 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "compute": ("backend.law.commands_compute", "calcule le solde d'un dossier (JSON) à une date"),
     "law": ("backend.law.commands_law", "affiche les tables datées de la loi"),
-    "migrate": ("backend.register.commands_migrate", "applique les migrations de la base"),
+    "migrate": ("backend.database.commands_migrate", "applique les migrations de la base"),
     "import": ("backend.register.commands_import", "importe des fichiers d'extraction du registre"),
-    "demo": ("backend.register.commands_demo", "écrit un fichier d'extraction de démonstration"),
+    "demo": ("backend.demo.commands_demo", "écrit un fichier d'extraction de démonstration"),
     "serve": ("backend.web.commands_serve", "sert l'application web"),
 }
 

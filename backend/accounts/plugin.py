@@ -20,10 +20,11 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPlugin
 
-from backend.accounts import routes
+from backend.accounts import routes, routes_franceconnect
 from backend.accounts.access_log import AccessLog
 from backend.accounts.clock import Clock, system_clock
 from backend.accounts.csrf import SessionCSRFMiddleware
+from backend.accounts.franceconnect import FranceConnect
 from backend.accounts.guards import GuardMiddleware
 from backend.accounts.linking import Linker
 from backend.accounts.mail import Mailer
@@ -77,10 +78,8 @@ class Accounts:
         self.mailer = Mailer(settings)
         self.csrf_config = csrf_config(settings)
         self.transparency = Transparency(db, self.access_log, self.now)
-        self.fc: Any = None
+        self.fc: FranceConnect | None = None
         if settings.fc_discovery_url:
-            from backend.accounts.franceconnect import FranceConnect
-
             self.fc = FranceConnect(db, register, settings, self.now, self.sessions, self.linker)
 
     def now(self) -> int:
@@ -109,8 +108,6 @@ class AccountsPlugin(InitPlugin):
         self.settings = settings or get_settings()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        from backend.accounts import routes_franceconnect
-
         app_config.route_handlers.extend([*routes.ROUTES, *routes_franceconnect.ROUTES])
         # The guard first (it loads the session), then CSRF bound to that session (accounts.csrf):
         # not Litestar's `csrf_config`, whose tokens outlive a sign-in.

@@ -9,56 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from backend.accounts.csrf import cleared_cookie
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.linking import LinkForm
+from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, client_address, mail_task, page
 from backend.accounts.service import AccountError, Mail
-from backend.accounts.session import current_viewer, template_context
-
-HOME_AFTER_SIGN_IN = "/solde"
-
-
-def accounts(request: Request) -> Any:
-    return request.app.state.accounts
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "inconnu"
-
-
-def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    from backend.web.htmx import render  # the web area's renderer (Vary, fragments)
-
-    context.setdefault("errors", [])
-    context.setdefault("field_errors", {})
-    if context["errors"]:
-        context["has_errors"] = True
-    response = render(request, f"pages/accounts/{template}", {**template_context(request), **context},
-                      status_code=status)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+from backend.accounts.routes_franceconnect import logout_response
+from backend.accounts.session import current_viewer
 
 
 def error_page(request: Request, template: str, error: AccountError, **context: Any) -> Response:
     field = error.field or ""
     return page(request, template, error.status, errors=[(field, error.message)],
                 field_errors={field: error.message} if field else {}, **context)
-
-
-def mail_task(request: Request, mails: list[Mail]) -> BackgroundTask | None:
-    if not mails:
-        return None
-    mailer = accounts(request).mailer
-
-    async def send_all() -> None:
-        for item in mails:
-            await mailer.send(item.to, item.subject, item.body)
-
-    return BackgroundTask(send_all)
 
 
 def sent_page(request: Request, mails: list[Mail], heading: str, *paragraphs: str) -> Response:
@@ -110,8 +76,6 @@ async def sign_out(request: Request) -> Response:
     await accounts(request).service.sign_out(state.get("session_id"))
     fc, id_token = accounts(request).fc, state.get("fc_id_token")
     if fc is not None and id_token:
-        from backend.accounts.routes_franceconnect import logout_response
-
         response: Response = await logout_response(request, id_token)
     else:
         response = Redirect("/connexion?info=deconnecte", status_code=303)

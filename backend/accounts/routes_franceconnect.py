@@ -17,7 +17,7 @@ from litestar.response import Redirect
 from backend.accounts.csrf import cleared_cookie
 from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
 from backend.accounts.guards import LINK_PATH, safe_return_path
-from backend.accounts.routes import HOME_AFTER_SIGN_IN, accounts, mail_task, page
+from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, mail_task, page
 from backend.accounts.tokens import random_token
 
 log = logging.getLogger(__name__)

@@ -83,6 +83,15 @@ class HistoryView(msgspec.Struct, frozen=True, kw_only=True):
         return KINDS[self.kind]
 
     @property
+    def empty_text(self) -> str:
+        """What to say when no line is shown: a clean record is good news, not "nothing of this type"."""
+        since = f" depuis le {_fr(self.since)}" if self.since else ""
+        if self.kind == "tout":
+            return (f"Aucun événement n'est inscrit sur votre dossier{since} : aucune infraction, aucun retrait "
+                    "ni aucune récupération de points.")
+        return f"Aucun événement de ce type sur votre dossier{since}."
+
+    @property
     def kinds_items(self) -> list[dict[str, str]]:
         """The filter's choices, as components/radios.html takes them."""
         return [{"value": value, "text": text} for value, text in self.kinds]
@@ -151,8 +160,10 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
     base = dict(date=event.effective_on, kind=tag, annulled=bool(annulled_reason), annulled_reason=annulled_reason)
     if isinstance(event, Offence):
         kind_label = "Infraction" if annulled_reason else "Infraction sans retrait de points"
+        body = ("Cette infraction a été annulée : elle ne retire aucun point." if annulled_reason else
+                "Cette infraction est inscrite au fichier national mais n'entraîne pas de retrait de points.")
         return HistoryLine(**base, group="retraits", kind_label=kind_label, title=event.label,
-                           details=tuple(_offence_details(event)))
+                           details=tuple(_offence_details(event)), body=body)
     if isinstance(event, Course):
         body = "" if annulled_reason else ("Ce stage n'a rendu aucun point" + (
             " : un stage ordonné par la justice ne donne pas de points." if event.kind == "judicial" else "."))
@@ -160,24 +171,39 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
                            details=tuple(_course_details(event)), body=body)
     if isinstance(event, LicenceIssued):
         title = (labels.LICENCE_KIND[event.kind] + ", " + labels.TRAINING[event.training]).capitalize()
-        return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title)
+        return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title,
+                           body=f"Permis de conduire délivré le {_fr(event.issued_on)}.")
     if isinstance(event, ComplementaryTraining):
         return HistoryLine(**base, group="permis", kind_label="Permis probatoire",
-                           title="Formation complémentaire suivie")
+                           title="Formation complémentaire suivie",
+                           body=(f"Formation complémentaire suivie le {_fr(event.completed_on)}. Elle réduit la "
+                                 "durée de la période probatoire si aucune infraction entraînant un retrait de "
+                                 "points n'est commise pendant celle-ci."),
+                           rule_links=articles("R223-1"))
     if isinstance(event, InvalidationNotified):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise",
+                           body=(f"La lettre recommandée 48SI a été présentée le {_fr(event.notified_on)} : le "
+                                 "permis a perdu sa validité et devait être restitué à la préfecture dans les 10 "
+                                 "jours."), rule_links=articles("L223-5 R223-3"))
     if isinstance(event, LicenceSurrendered):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
+                           body=(f"Permis restitué le {_fr(event.surrendered_on)} : le délai avant de pouvoir "
+                                 "obtenir un nouveau permis court à partir de cette date."),
+                           rule_links=articles("L223-5"))
     if isinstance(event, Annulment):
         details = ((Detail("Nouveau permis possible à partir du", _fr(event.new_licence_not_before)),)
                    if event.new_licence_not_before else ())
         return HistoryLine(**base, group="permis", kind_label="Décision de justice",
-                           title="Annulation du permis de conduire", details=details)
+                           title="Annulation du permis de conduire", details=details,
+                           body=(f"Un tribunal a annulé le permis le {_fr(event.decided_on)} : il n'a plus de "
+                                 "valeur, ni ses points. Un nouveau permis devra être passé."))
     if isinstance(event, Suspension):
         until = f" jusqu'au {_fr(event.ends_on)}" if event.ends_on else ""
         return HistoryLine(**base, group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
                            title=event.label or "Suspension du droit de conduire",
-                           details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),))
+                           details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),),
+                           body=("Pendant une suspension, il est interdit de conduire. Une suspension ne retire pas "
+                                 "de points."))
     if isinstance(event, MedicalVisit):
         details = [Detail("Résultat", labels.MEDICAL_OUTCOME[event.outcome])]
         if event.valid_until:
@@ -185,11 +211,13 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
         if event.categories:
             details.append(Detail("Catégories", ", ".join(event.categories)))
         return HistoryLine(**base, group="permis", kind_label="Contrôle médical", title="Visite médicale",
-                           details=tuple(details))
+                           details=tuple(details),
+                           body=f"Visite médicale du {_fr(event.visited_on)} : {labels.MEDICAL_OUTCOME[event.outcome]}.")
     if isinstance(event, CategoryObtained):
         details = (Detail("Valable jusqu'au", _fr(event.valid_until)),) if event.valid_until else ()
         return HistoryLine(**base, group="permis", kind_label="Catégorie", title=f"Catégorie {event.category} obtenue",
-                           details=details)
+                           details=details, body=f"Catégorie {event.category} ajoutée au permis le "
+                                                 f"{_fr(event.obtained_on)}.")
     return None  # cancellations themselves are shown on the line of what they cancel
 
 

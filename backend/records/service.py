@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import weakref
-from collections import OrderedDict
 from zoneinfo import ZoneInfo
-from typing import Any, Protocol
+from typing import Hashable, Protocol
 
 import msgspec
 
-from backend.law import compute
+from backend import caching
+from backend.caching import EXTRACT_TTL_SECONDS, FILE_CACHE_SIZE  # noqa: F401 (re-exported: the records' cache policy)
+from backend.law import Result, compute
 from backend.law.events import Event, EventError, InvalidRecord
+from backend.register.feed import Extract, Holder
 
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -28,8 +29,8 @@ PARIS = ZoneInfo("Europe/Paris")
 class RegisterReader(Protocol):
     """The part of `backend.register.repository.Register` this service uses."""
 
-    async def get_file(self, neph: str) -> tuple[Any, list[Event]]: ...
-    async def latest_extract(self) -> Any: ...
+    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
+    async def latest_extract(self) -> Extract | None: ...
 
 
 class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,12 +38,12 @@ class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
 
     neph: str
     as_of: dt.date
-    holder: Any
-    """`backend.register.feed.Holder` (neph, family_name, given_names, birth_date, …)."""
+    holder: Holder
+    """Who holds the licence (neph, family_name, given_names, birth_date, …)."""
     events: list[Event]
     """Every event of the file, cancellations included, in register order."""
-    result: Any | None
-    """`backend.law.Result`, or None when the engine refused the file (see `problem`)."""
+    result: Result | None
+    """The engine's result, or None when the engine refused the file (see `problem`)."""
     problem: str | None = None
     """Why the engine could not compute the file, in French, for the driver."""
     extracted_at: dt.datetime | None = None
@@ -62,13 +63,10 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
     extracted_at, version = await _latest_extract(register)  # cached: usually no database access
     # A file changes only when a feed is imported (a new extract, or the same one again) and its
     # result only with `as_of`: a driver going from page to page, or reloading, reuses it.
-    files = _file_cache.get(register)
-    if files is None:
-        files = _file_cache[register] = OrderedDict()
+    files = caching.licence_files.of(register)
     key = (neph, as_of, version)
     cached = files.get(key)
     if cached is not None:
-        files.move_to_end(key)
         return cached
     holder, events = await register.get_file(neph)
     if holder is None:
@@ -91,10 +89,7 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
         problem=problem,
         extracted_at=extracted_at,
     )
-    files[key] = file
-    if len(files) > FILE_CACHE_SIZE:
-        files.popitem(last=False)
-    return file
+    return files.put(key, file)
 
 
 def _french_reason(problem: EventError) -> str:
@@ -103,15 +98,10 @@ def _french_reason(problem: EventError) -> str:
     return french if sep else f"le dossier contient une incohérence ({problem.ref})"
 
 
-# The latest extract changes only when a feed is imported (a few times a day): remembering it
-# for a short while saves a database read on every page without showing a stale date for long.
-# The files computed from an extract are kept as long as it is the latest one, so a new import is
-# seen by every page at most EXTRACT_TTL_SECONDS later, together with its « données à jour au ».
-EXTRACT_TTL_SECONDS = 30.0
-FILE_CACHE_SIZE = 4096
-"""Computed files kept per process (least recently used first out): a few KB each."""
-_extract_cache: weakref.WeakKeyDictionary[Any, tuple[float, dt.datetime | None, Any]] = weakref.WeakKeyDictionary()
-_file_cache: weakref.WeakKeyDictionary[Any, OrderedDict[tuple, LicenceFile]] = weakref.WeakKeyDictionary()
+# The latest extract changes only when a feed is imported (a few times a day): it is remembered for
+# EXTRACT_TTL_SECONDS, and the files computed from it as long as it is the latest one, so a new import
+# is seen by every page at most that much later, together with its « données à jour au »
+# (backend/caching.py holds both caches).
 monotonic = time.monotonic  # module attribute: tests move the clock past the TTL
 
 
@@ -120,10 +110,10 @@ async def extract_time(register: RegisterReader) -> dt.datetime | None:
     return (await _latest_extract(register))[0]
 
 
-async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, Any]:
+async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, Hashable]:
     """(extracted_at in Paris time, a value that changes with every import)."""
     now = monotonic()
-    cached = _extract_cache.get(register)
+    cached = caching.latest_extracts.get(register)
     if cached is not None and cached[0] > now:
         return cached[1], cached[2]
     extract = await register.latest_extract()
@@ -131,5 +121,5 @@ async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None,
     value = extract.extracted_at.astimezone(PARIS) if extract is not None else None
     # Re-importing an extract (same id, corrected file) updates its import time and digest.
     version = (extract.extract_id, extract.imported_at, extract.file_sha256) if extract is not None else None
-    _extract_cache[register] = (now + EXTRACT_TTL_SECONDS, value, version)
+    caching.latest_extracts.put(register, (now + EXTRACT_TTL_SECONDS, value, version))
     return value, version

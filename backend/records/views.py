@@ -7,13 +7,15 @@ already in French; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.caching import memoised
+from backend.law.articles import legifrance_links
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
+from backend.records.actions import Actions, CourseAdvice, Deadline, actions, advice
 from backend.records.service import LicenceFile
 
 _S = dict(frozen=True, kw_only=True)
@@ -63,11 +65,14 @@ class BalanceView(msgspec.Struct, **_S):
     maximum: int = 12
     status: str = "valid"
     status_label: str = ""
-    status_notices: tuple[Notice, ...] = ()
     probation_ends_on: dt.date | None = None
     next_restoration: Projection | None = None
-    course_text: str = ""
-    mandatory_due_by: dt.date | None = None
+    course: CourseAdvice | None = None
+    """What a course would give, from the engine (records/actions.py)."""
+    actions: Actions = Actions()
+    """« Que faire maintenant ? »: the main instruction and its one deadline (records/actions.py)."""
+    balance_counts: bool = True
+    """False when the licence is invalidated or annulled: its points no longer mean anything."""
     warnings: tuple[str, ...] = ()
 
 
@@ -81,6 +86,12 @@ class CalendarView(msgspec.Struct, **_S):
     maximum: int = 12
     status: str = "valid"
     entries: tuple[Projection, ...] = ()
+    """Every projected line (restorations, end of probation), in date order."""
+    restorations: int = 0
+    """How many of `entries` give points back (the count shown as « N récupérations »)."""
+    deadlines: tuple[Deadline, ...] = ()
+    """The dates to keep, decided by records/actions.py (the same as on /solde)."""
+    course: CourseAdvice | None = None
     empty_reason: str = ""
 
 
@@ -120,13 +131,11 @@ class LicenceView(msgspec.Struct, **_S):
     suspensions: tuple[SuspensionLine, ...]
 
 
-@functools.lru_cache(maxsize=512)
+@memoised(maxsize=512)
 def articles(rule: str | None) -> tuple[Link, ...]:
     """Légifrance links for an entry's `rule` text (few distinct texts: cached)."""
     if not rule:
         return ()
-    from backend.law.articles import legifrance_links
-
     return tuple(Link(text=article, url=url) for article, url in legifrance_links(rule))
 
 
@@ -142,47 +151,8 @@ def projection(entry: Any) -> Projection:
                       rule_links=articles(entry.rule))
 
 
-def _status_notices(file: LicenceFile) -> tuple[Notice, ...]:
-    result = file.result
-    if result.status == "invalidation_pending":
-        return (Notice(tone="danger", title="Votre solde est à zéro : l'invalidation de votre permis est en cours",
-                       body="Votre permis reste valide jusqu'à ce que la lettre 48SI vous soit remise. "
-                            "Un stage de sensibilisation terminé avant cette remise peut vous rendre des points "
-                            "et éviter l'invalidation. Après la remise, vous devrez restituer votre permis à la "
-                            "préfecture dans les 10 jours."),)
-    when = result.new_licence_not_before
-    if when is not None:
-        new_licence = (f"Vous pouvez repasser le permis depuis le {_fr(when)}." if when <= file.as_of else
-                       f"Vous pourrez repasser le permis à partir du {_fr(when)}.")
-    if result.status == "invalidated":
-        body = new_licence if when else ("La date à partir de laquelle vous pourrez repasser le permis sera connue "
-                                         "une fois votre permis remis à la préfecture.")
-        return (Notice(tone="danger", title="Votre permis est invalidé (solde nul)", body=body),)
-    if result.status == "annulled":
-        body = new_licence if when else ("La décision de justice fixe la date à partir de laquelle vous pourrez "
-                                         "repasser le permis.")
-        return (Notice(tone="danger", title="Votre permis a été annulé par décision de justice", body=body),)
-    if result.status == "suspended":
-        return (Notice(tone="warning", title="Votre permis est actuellement suspendu",
-                       body="Vous ne pouvez pas conduire pendant la suspension. Vos points continuent d'être "
-                            "calculés normalement."),)
-    return ()
-
-
 def _fr(day: Any) -> str:
     return labels.date_fr(day)
-
-
-def _course_text(result: Any) -> str:
-    if result.status in ("invalidated", "annulled"):
-        return "Un stage ne peut plus vous rendre de points sur ce permis."
-    if result.next_course_credit_from is not None:
-        return ("Un stage de sensibilisation ne vous rendrait des points que s'il se termine le "
-                f"{_fr(result.next_course_credit_from)} ou après : un seul stage par an peut rendre des points.")
-    if result.balance >= result.maximum:
-        return "Votre solde est au maximum : un stage ne vous rendrait aucun point aujourd'hui."
-    return ("Un stage de sensibilisation suivi dès maintenant vous rendrait des points, le lendemain de son "
-            "dernier jour, dans la limite de votre plafond.")
 
 
 def balance_view(file: LicenceFile) -> BalanceView:
@@ -191,7 +161,6 @@ def balance_view(file: LicenceFile) -> BalanceView:
     if result is None:
         return BalanceView(**base, computed=False, problem=file.problem)
     upcoming = next((entry for entry in result.calendar if entry.change > 0), None)
-    mandatory = result.mandatory_course
     return BalanceView(
         **base,
         computed=True,
@@ -200,11 +169,11 @@ def balance_view(file: LicenceFile) -> BalanceView:
         maximum=result.maximum,
         status=result.status,
         status_label=labels.STATUS.get(result.status, result.status),
-        status_notices=_status_notices(file),
         probation_ends_on=result.probation.ends_on if result.probation else None,
         next_restoration=projection(upcoming) if upcoming else None,
-        course_text=_course_text(result),
-        mandatory_due_by=mandatory.due_by if mandatory else None,
+        course=advice(file),
+        actions=actions(file),
+        balance_counts=result.status not in ("invalidated", "annulled"),
         warnings=tuple(result.warnings),
     )
 
@@ -227,7 +196,9 @@ def calendar_view(file: LicenceFile) -> CalendarView:
         }.get(result.status, "Aucune récupération de points n'est prévue : votre solde est à son maximum "
                              "ou aucun point n'est à récupérer automatiquement.")
     return CalendarView(**base, computed=True, problem=None, balance=result.balance, maximum=result.maximum,
-                        status=result.status, entries=entries, empty_reason=empty_reason)
+                        status=result.status, entries=entries,
+                        restorations=sum(1 for entry in entries if entry.change > 0),
+                        deadlines=actions(file).deadlines, course=advice(file), empty_reason=empty_reason)
 
 
 def licence_view(file: LicenceFile) -> LicenceView:

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from backend.register.commands_migrate import add_db_argument, open_for_command
+from backend.database.commands_migrate import add_db_argument, open_for_command
 from backend.register.importer import FeedImporter, Problem, open_writer
 
 # Below this size an import takes well under a second: no progress bar, no worker processes.

@@ -22,7 +22,6 @@ import bisect
 import contextlib
 import ctypes
 import dataclasses
-import gc
 import datetime as dt
 import functools
 import hashlib
@@ -38,10 +37,11 @@ from typing import BinaryIO
 import apsw
 import msgspec
 
-from backend.register.db import BUSY_TIMEOUT_MS
+from backend.process import collector_paused
+from backend.database.db import BUSY_TIMEOUT_MS
 from backend.register.feed import ExtractHeader
 from backend.register.linecheck import Checked, checked_chunks, split_lines
-from backend.register.repository import INSERT_RUN, MAX_SEQ, UPSERT_HOLDER, runs_of, same_event, utc_iso
+from backend.register.repository import UPSERT_HOLDER, same_event, utc_iso
 
 
 BATCH_LINES = 5000
@@ -291,9 +291,7 @@ class FeedImporter:
         number = 1
         # The rows are tuples of strings and bytes: no reference cycles for the collector to find,
         # but allocating a million of them would start it thousands of times.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for first, count, block, checked in checked_chunks(handle, self.extract_id, self.workers):
                 self.sha256.update(block)  # the chunks are the rest of the file, in order
                 self._add(batch, first, block, checked)
@@ -304,9 +302,6 @@ class FeedImporter:
                     self.writeback.after_batch()
                 self.progress(len(block))
             self._flush(batch)
-        finally:
-            if collecting:
-                gc.enable()
         self.result.lines = number
 
     def _add(self, batch: _Batch, first: int, block: bytes, checked: Checked) -> None:
@@ -358,18 +353,13 @@ class FeedImporter:
         # The foreign key holds for every row left (SQLite's own check is off for the import: per row it
         # would double the cost of an insert): its holder's line is earlier in this batch, just written
         # above, or the lookup above found the holder stored.
-        last_seq = conn.execute(MAX_SEQ).fetchone()[0]
+        # The greatest seq before this batch: rows with a greater one were inserted by this batch.
+        last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         changes = conn.total_changes()
         conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
-        if inserted == len(rows):
-            # Each holder's events are found through runs of seq (migrations/0003_event_runs.sql):
-            # every row was inserted, so row i got seq last_seq + 1 + i, and the runs come from the rows.
-            conn.executemany(INSERT_RUN, runs_of(rows, last_seq + 1))
-        else:
-            # Some were skipped (ids already stored, or twice in the file: rare), so the seqs are read back.
-            conn.executemany(INSERT_RUN, inserted_runs(conn, last_seq))
+        if inserted < len(rows):  # ids already stored, or twice in the file: rare
             self._not_inserted(batch, rows, row_lines, last_seq)
 
     def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
@@ -413,7 +403,6 @@ class FeedImporter:
 
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""
-        removed: set[str] = set()  # the holders of the events deleted
         while self.cancellations:
             bad = self.conn.execute(
                 "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
@@ -427,10 +416,7 @@ class FeedImporter:
                 self._problem(number, f'event "{event_id}"', f"cancels {cancels!r}, which {where}", text)
                 self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
                 self.result.events_new -= 1
-                removed.add(neph)
             # A cancellation of a cancellation just removed is now dangling too: check again.
-        if removed:
-            trim_runs(self.conn, removed)
 
     # --- problems and the rejected-lines file ----------------------------------------------------
 
@@ -459,26 +445,6 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
-
-
-def inserted_runs(conn: apsw.Connection, last_seq: int) -> list[tuple]:
-    """The `event_runs` rows of the events inserted after `last_seq` in this transaction, read back:
-    consecutive seqs, as the write lock was held from before the first."""
-    return runs_of(conn.execute("SELECT seq, neph FROM events WHERE seq > ? ORDER BY seq", (last_seq,)).fetchall(),
-                   last_seq + 1)
-
-
-def trim_runs(conn: apsw.Connection, nephs: set[str]) -> None:
-    """After deleting events of `nephs`: no run of theirs may reach past the greatest seq left. The next
-    insert takes max(seq) + 1; inside an old run of the same holder, that event would be read twice (or,
-    where the old run starts, its new run could not be inserted: same key). Only the deleted events'
-    holders can have such runs, as a run ends on one of its own holder's rows."""
-    top = conn.execute(MAX_SEQ).fetchone()[0]
-    holders = _encode_json(sorted(nephs)).decode()
-    conn.execute("DELETE FROM event_runs WHERE neph IN (SELECT value FROM json_each(?)) AND first_seq > ?",
-                 (holders, top))
-    conn.execute("UPDATE event_runs SET last_seq = ? WHERE neph IN (SELECT value FROM json_each(?)) AND last_seq > ?",
-                 (top, holders, top))
 
 
 class _Digest:

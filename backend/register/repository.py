@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
-from collections.abc import Iterable, Sequence
-from itertools import groupby
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Protocol
 
 import msgspec
 
 from backend.law.events import Cancellation, Event, encode_event
-from backend.register.db import Database
+from backend.database.db import Database
 from backend.register.feed import Extract, Holder, normalise_name
 
 _EVENT_DECODER = msgspec.json.Decoder(Event)
@@ -68,9 +67,6 @@ def same_event(body: str, other_body: str) -> bool:
 
 
 INSERT_EVENT = ("INSERT INTO events (id, neph, effective_on, cancels, extract_id, body) VALUES (?, ?, ?, ?, ?, ?)")
-INSERT_RUN = "INSERT INTO event_runs (neph, first_seq, last_seq) VALUES (?, ?, ?)"
-# The greatest seq stored (0 when none): the next insert under the write lock takes the one after it.
-MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM events"
 UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (neph) DO UPDATE SET family_name = excluded.family_name, "
                  "given_names = excluded.given_names, birth_date = excluded.birth_date, "
@@ -78,16 +74,11 @@ UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?
                  "gender = excluded.gender, extract_id = excluded.extract_id")
 
 
-# A holder's events: its runs (migrations/0003_event_runs.sql), each a range of seq read in the events'
-# own B-tree. The neph is compared too, a guard costing nothing: a run holds only its holder's rows as
-# long as no event is deleted without trimming the runs (importer.trim_runs). CROSS JOIN keeps that
-# order of the loops whatever the planner's statistics say.
-_HOLDER_EVENTS = ("event_runs r CROSS JOIN events e ON e.seq BETWEEN r.first_seq AND r.last_seq AND e.neph = r.neph "
-                  "WHERE r.neph = ")
+# A holder's events come from the index events_by_holder (neph, effective_on, then seq = feed order).
 _FILE_SQL = (
     f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
     "(SELECT '[' || group_concat('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']') || ']' "
-    f"FROM {_HOLDER_EVENTS}h.neph) AS events FROM holders h WHERE h.neph = ?")
+    "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
 
 
@@ -106,7 +97,7 @@ class SqliteRegister:
         """Every event of the file, cancellations included, by effective date then feed order."""
         async with self.db.read(snapshot=False) as conn:
             rows = await conn.execute_fetchall(
-                f"SELECT e.body FROM {_HOLDER_EVENTS}? ORDER BY e.effective_on, e.seq", (neph,))
+                "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]:
@@ -158,8 +149,7 @@ class SqliteRegister:
         """Up to `n` distinct NEPHs of holders that have events (for benchmarks), reproducible with `seed`."""
         async with self.db.read(snapshot=False) as conn:
             nephs = [row[0] for row in await conn.execute_fetchall(
-                "SELECT DISTINCT neph FROM event_runs r WHERE EXISTS (SELECT 1 FROM events e "
-                "WHERE e.seq BETWEEN r.first_seq AND r.last_seq AND e.neph = r.neph) ORDER BY neph")]
+                "SELECT DISTINCT neph FROM events ORDER BY neph")]
         return random.Random(seed).sample(nephs, min(n, len(nephs)))
 
     # --- writes (tests and tools; the feed import is the production path) ---
@@ -180,25 +170,7 @@ class SqliteRegister:
         if not rows:
             return
         async with self.db.write() as conn:
-            # Under the write lock: the rows get seq = max(seq) + 1, + 2, … (see runs_of).
-            last_seq = (await conn.execute_fetchall(MAX_SEQ))[0][0]
             await conn.executemany(INSERT_EVENT, rows)
-            await conn.executemany(INSERT_RUN, runs_of(rows, last_seq + 1))
-
-
-def runs_of(rows: Sequence[Sequence], first_seq: int) -> list[tuple]:
-    """The `event_runs` rows of event rows (the neph at index 1) just inserted, all of them, in one
-    transaction that held the write lock from before the first: SQLite gave them seq = first_seq,
-    first_seq + 1, … (max(seq) + 1 for a rowid not given), so consecutive rows of one holder are one run.
-    Python's cost per row is the one `groupby` step (~0.1 µs, measured: cheaper than counting with
-    `sum(1 for _ in g)`, or comparing neighbours with `map(ne, …)`)."""
-    runs = []
-    first = first_seq
-    for neph, group in groupby(rows, itemgetter(1)):
-        after = first + len(list(group))
-        runs.append((neph, first, after - 1))
-        first = after
-    return runs
 
 
 def holder_values(holder: Holder) -> tuple:

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from backend.law import events as ev
-from backend.records import labels
+from backend.records import labels, places
 from backend.records.views import licence_view
 from backend.statement.model import (
     Cancellation, Category, Course, Decision, Identity, Licence, MedicalVisit, Offence, Probation, Restoration,
@@ -37,8 +37,9 @@ def _d(day: dt.date) -> str:
 
 
 def _identity(holder: Any) -> Identity:
-    place = f"commune INSEE {holder.birth_place}" if holder.birth_place else "à l'étranger"
-    country = "France" if holder.birth_country == "99100" else f"pays INSEE {holder.birth_country}"
+    # Names from the Code officiel géographique, never the register's bare codes (records/places.py).
+    place = places.birthplace_text(holder.birth_place, holder.birth_country)
+    country = places.birth_country_text(holder.birth_country)
     return Identity(family_name=holder.family_name, given_names=holder.given_names, birth_date=holder.birth_date,
                     birth_place=place, birth_country=country)
 
@@ -140,7 +141,7 @@ def build_content(file: Any) -> StatementContent:
         c = cancelled.get(event_id)
         if c is None:
             return None
-        return f"Annulé(e) le {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
+        return f"Annulation du {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
 
     withdrawn, credited = _withdrawals(result), _credits(result)
     offences = [
@@ -190,7 +191,10 @@ def build_content(file: Any) -> StatementContent:
         maximum=result.maximum if computed else None,
         problem=file.problem,
         probation=_probation(result),
-        mandatory_course_due_by=result.mandatory_course.due_by if computed and result.mandatory_course else None,
+        # While the invalidation is pending, the course to follow is one finished before the 48SI letter, not
+        # by the later 48N date (records/actions.py): the statement does not print a date that contradicts it.
+        mandatory_course_due_by=(result.mandatory_course.due_by if computed and result.mandatory_course
+                                 and result.status != "invalidation_pending" else None),
         new_licence_not_before=result.new_licence_not_before if computed else None,
         warnings=list(result.warnings) if computed else [],
         licences=licences,

@@ -15,8 +15,8 @@ class Identity(msgspec.Struct, **_STRUCT):
     family_name: str
     given_names: str
     birth_date: dt.date
-    birth_place: str  # as printed: "commune INSEE 69123", or "né(e) à l'étranger"
-    birth_country: str  # "France" or "pays INSEE 99134"
+    birth_place: str  # as printed: "Lyon (69)", "hors de France" (records/places.py)
+    birth_country: str  # "France" or "étranger (pays non précisé ici)"
 
 
 class Probation(msgspec.Struct, **_STRUCT):

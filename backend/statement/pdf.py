@@ -14,9 +14,6 @@ the statement says; request-independent work (stylesheets, fonts, parsing) is do
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 import logging
 import mimetypes
 import re
@@ -29,6 +26,9 @@ import cssselect2
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from backend.caching import memoised
+from backend.process import collector_paused
 
 # WeasyPrint reports each rendering step at INFO: seven log lines per download, none useful.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -115,7 +115,7 @@ def document_html(body: str, title: str, stylesheets: tuple[str, ...] = ()) -> s
     return DOCUMENT.format(title=title, stylesheets=links, body=body)
 
 
-@functools.cache
+@memoised(maxsize=None)
 def _stylesheets() -> tuple[weasyprint.CSS, ...]:
     """print.css and PDF_STYLE, parsed once per process rather than once per statement."""
     return (weasyprint.CSS(filename=str(STATIC_DIR / "css" / "print.css"), media_type="print"),
@@ -179,47 +179,13 @@ class _FontConfigurations:
 _FONT_CONFIGS = _FontConfigurations()
 
 
-class _CollectorPause:
-    """Pauses Python's cyclic garbage collector while statements render.
-
-    A render allocates some hundred thousand objects (boxes, styles, text runs) that live until it
-    ends: they kept tripping the collector's thresholds, and each full collection then walked the
-    whole server heap besides them (~110 ms of a long statement's CPU in a process holding the app).
-    Reference counting frees most of them; the ~24,000 left in cycles (WeasyPrint's styles) go in one
-    young-generation pass (~25-45 ms) once the collector runs again, which is as soon as the last
-    render in progress ends. Meanwhile other threads' cyclic garbage waits: renders are capped at
-    two at a time and last well under a second. Process-wide, like the collector itself."""
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._lock = threading.Lock()
-        self._paused = False
-
-    @contextlib.contextmanager
-    def __call__(self):
-        with self._lock:
-            self._running += 1
-            if self._running == 1 and gc.isenabled():
-                gc.disable()
-                self._paused = True
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running -= 1
-                if self._running == 0 and self._paused:
-                    self._paused = False
-                    gc.enable()
-
-
-_collector_paused = _CollectorPause()
-
-
 def render_pdf(html: str, fetcher: LocalFetcher | None = None) -> bytes:
     """Tagged PDF/UA-1 bytes of a whole HTML document (blocking: run it in a thread)."""
     font_config = _FONT_CONFIGS.take()
     try:
-        with _collector_paused():
+        # A render allocates some hundred thousand objects (boxes, styles, text runs) that live until
+        # it ends; the collector waits for it (bounded and shared with other work: backend/process.py).
+        with collector_paused():
             return _html(html, fetcher or LocalFetcher()).write_pdf(
                 stylesheets=list(_stylesheets()), font_config=font_config, pdf_variant="pdf/ua-1", pdf_tags=True)
     finally:

@@ -21,7 +21,7 @@ from backend.statement import render as statement_render
 from backend.statement.keys import keyring_from_settings
 from backend.statement.pdf import render_pdf
 from backend.statement.seal import Keyring, SealError, verify
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 # Personal data: never kept by a browser cache or a proxy.
 PRIVATE = {"Cache-Control": "no-store"}
@@ -51,7 +51,8 @@ async def _statement(request: Request, register: NamedDependency[Any], viewer: N
 @get("/releve", include_in_schema=False)
 async def statement_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
-    return render(request, statement_render.TEMPLATE, statement_render.context(statement), headers=PRIVATE)
+    return render(request, statement_render.TEMPLATE, {**statement_render.context(statement), "on_page": True},
+                  headers=PRIVATE)
 
 
 @get("/releve.pdf", include_in_schema=False)

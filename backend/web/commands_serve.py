@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from backend.settings import load_settings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
@@ -24,8 +26,6 @@ def run(args: argparse.Namespace) -> int:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    from backend.settings import load_settings
-
     if args.db:
         os.environ["POINTSPERMIS_DB"] = args.db
     if args.workers < 1:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"pointspermis serve : {exc}")
         return 2
     Granian(
-        "backend.web.app:create_app",
+        "backend.app:create_app",
         factory=True,
         address=args.host,
         port=args.port,

@@ -9,7 +9,7 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 
-from backend.accounts.session import template_context
+from backend.rendering.context import request_context
 
 log = logging.getLogger("pointspermis.web")
 
@@ -39,7 +39,7 @@ def _page(request: Request, template: str, status_code: int, context: dict | Non
 def _accounts_context(request: Request) -> dict:
     """Sign-out button and CSRF token when available; an error page must render even when they are not."""
     try:
-        return template_context(request)
+        return dict(request_context(request))
     except Exception:  # e.g. a request rejected before the accounts middleware ran
         return {}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backend.accounts.testing import create_linked_account
-from backend.register.db import Database
+from backend.database.db import Database
 from tests.fixtures.accounts import HOLDERS, LICENCE_DATES, franceconnect_settings, oidc_provider, seed_database, settings_for
 from tests.fixtures.browser import run_axe
 
@@ -41,7 +41,7 @@ def serve(app, sock):
 @pytest.fixture
 def live_accounts(tmp_path: Path):
     """(base URL, db path, issuer): the app with FranceConnect on a live server."""
-    from backend.web.app import create_app
+    from backend.app import create_app
 
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

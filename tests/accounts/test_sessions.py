@@ -119,7 +119,7 @@ async def test_a_session_is_refreshed_once_a_minute_not_once_per_request(tmp_pat
     """While a refresh waits for the writer, the session's next requests must not ask for it again."""
     from backend.accounts.session import TOUCH_EVERY_SECONDS, Sessions
     from backend.accounts.testing import create_linked_account
-    from backend.register.db import Database
+    from backend.database.db import Database
 
     now = [1_800_000_000]
     db = await Database.open(tmp_path / "db.sqlite3")

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from backend.records import service
-from backend.register.demo import _holder
+from backend.demo.generator import _holder
 from tests.fixtures.register import import_feed_process
 
 NEPH = "100000000001"  # showcase holder MARTIN Camille (11 points on AS_OF)

@@ -11,7 +11,7 @@ from backend.records.labels import date_fr
 from backend.records.service import LicenceFile, _french_reason
 from backend.records.views import balance_view, calendar_view, licence_view
 from backend.register.feed import Holder
-from backend.web.templating import points, signed_points
+from backend.rendering.templating import points, signed_points
 
 HOLDER = Holder(neph="123456789012", family_name="PETIT", given_names="Noé", birth_date=dt.date(1980, 1, 2),
                 birth_place="75056", birth_country="99100", gender="male")
@@ -47,8 +47,10 @@ def test_zero_balance_says_invalidation_is_pending_and_a_course_can_still_help()
     file = make_file([LICENCE, offence(1, "2025-01-10", 6), offence(2, "2025-02-10", 6, "DELIT")], dt.date(2025, 3, 1))
     view = balance_view(file)
     assert view.balance == 0 and view.status == "invalidation_pending"
-    assert "invalidation de votre permis est en cours" in view.status_notices[0].title
-    assert "stage" in view.status_notices[0].body
+    action = view.actions.main
+    assert action.situation == "invalidation_pending" and action.urgency == "urgent"
+    assert "avant la lettre 48SI" in action.title and action.deadline is None
+    assert "48SI" in action.deadline_text and "stage" in action.instruction
     calendar = calendar_view(file)
     assert calendar.entries == () and "lettre 48SI" in calendar.empty_reason
 
@@ -60,10 +62,12 @@ def test_invalidated_licence_says_from_when_a_new_licence_is_possible():
     file = make_file(raw, dt.date(2025, 4, 1))
     view = balance_view(file)
     assert view.status == "invalidated"
-    assert view.status_notices[0].body == "Vous pourrez repasser le permis à partir du 20 septembre 2025."
+    deadline = view.actions.main.deadline
+    assert deadline.date == dt.date(2025, 9, 20) == file.result.new_licence_not_before
+    assert deadline.label == "Nouveau permis possible à partir du"
     later = balance_view(make_file(raw, dt.date(2025, 10, 1)))
-    assert later.status_notices[0].body == "Vous pouvez repasser le permis depuis le 20 septembre 2025."
-    assert "Un stage ne peut plus" in view.course_text
+    assert later.actions.main.deadline.label == "Nouveau permis possible depuis le"
+    assert "Un stage ne peut plus" in view.course.text and not view.balance_counts
     assert licence_view(file).categories[0].validity == "non valide (permis invalidé)"
     titles = [line.title for line in history_view(file).lines]
     assert titles[:2] == ["Permis remis à la préfecture", "Invalidation du permis (lettre 48SI)"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
-from backend.register.db import open_migrated
+from backend.database.db import open_migrated
 from tests.fixtures.register import copy_db, register_content
 
 HEADER = {"type": "extract", "extract_id": "x-2026-11-25", "extracted_at": "2026-11-25T22:00:00+00:00"}
@@ -281,7 +281,7 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, de
 async def test_latest_extract_is_the_most_recent_by_extraction_time(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Data freshness: an older extract imported later does not make the data look older."""
-    from backend.register.db import Database
+    from backend.database.db import Database
     from backend.register.repository import SqliteRegister
 
     db = tmp_path / "db.sqlite3"

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from backend.register.db import Database, open_migrated
+from backend.database.db import Database, open_migrated
 from backend.register.importer import FeedImporter, open_writer
 from tests.fixtures.register import register_content
 from tests.register.test_kill import big_feed, journal_mode

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.register.db import open_migrated
+from backend.database.db import open_migrated
 from tests.fixtures.register import register_content
 
 ROOT = Path(__file__).resolve().parents[2]

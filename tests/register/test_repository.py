@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from backend.law.events import Cancellation, LicenceIssued, Offence, decode_event
-from backend.register.db import Database
+from backend.database.db import Database
 from backend.register.feed import Holder
 from backend.register.repository import SqliteRegister
 

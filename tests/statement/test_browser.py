@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from backend.accounts.testing import create_linked_account, create_session
-from backend.register.db import Database
+from backend.database.db import Database
 from tests.fixtures.browser import CHROMIUM_ARGS, DESKTOP, NARROW, page_errors  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]

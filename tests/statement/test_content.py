@@ -12,7 +12,7 @@ from backend.register.feed import Holder
 from backend.statement.content import build_content, canonical
 from backend.statement.render import context, issue
 from backend.statement.seal import Keyring, content_digest, new_private_key, verify
-from backend.web.templating import create_environment
+from backend.rendering.templating import create_environment
 
 AS_OF = dt.date(2026, 11, 25)
 NEPH = "150399100042"
@@ -52,7 +52,7 @@ async def test_simultaneous_offences_show_the_cap_applied(register):
     capped = [o for o in offences.values() if o.cap]
     assert capped and all("L223-2" in o.cap and "simultanément" in o.cap for o in capped)
     assert all(o.natinf and o.place == "Valence (26)" and o.established_by for o in offences.values())
-    assert content.identity.birth_place == "à l'étranger" and content.identity.birth_country == "pays INSEE 99134"
+    assert content.identity.birth_place == "hors de France" and "99134" not in content.identity.birth_country
     categories = {c.category: c for licence in content.licences for c in licence.categories}
     assert categories["C"].validity == "expirée depuis le 1er mars 2025"
 
@@ -64,7 +64,7 @@ async def test_a_cancelled_offence_is_listed_as_cancelled_and_withdraws_nothing(
     content = build_content(await _file(register, events))
     (offence,) = content.offences
     assert offence.withdrawn == 0 and offence.cap is None
-    assert offence.cancelled == "Annulé(e) le 01/06/2026 : relaxe prononcée par le tribunal"
+    assert offence.cancelled == "Annulation du 01/06/2026 : relaxe prononcée par le tribunal"
     (cancellation,) = content.cancellations
     assert cancellation.event_id == "g-s1" and "Franchissement d'une ligne continue" in cancellation.what
     assert content.balance == 12

@@ -17,7 +17,7 @@ from backend.records.service import licence_file
 from backend.statement import pdf
 from backend.statement.render import issue, pdf_document
 from backend.statement.seal import Keyring, new_private_key
-from backend.web.templating import create_environment
+from backend.rendering.templating import create_environment
 
 LONG = "100000000001"
 AS_OF = dt.date(2026, 11, 25)

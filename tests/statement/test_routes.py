@@ -18,7 +18,7 @@ from backend.records.service import licence_file
 from backend.statement.content import build_content, canonical
 from backend.statement.seal import Keyring, content_digest, new_private_key, public_key_of, read_code, sign
 
-LONG = "100000000001"  # the demo's long, eventful record (backend/register/demo.py)
+LONG = "100000000001"  # the demo's long, eventful record (backend/demo/generator.py)
 OTHER = "100000000005"
 SECTIONS = ["Titulaire", "Situation du permis", "Permis et catégories", "Infractions", "Points restitués",
             "Stages de sensibilisation", "Visites médicales", "Suspensions", "Invalidation, annulation",

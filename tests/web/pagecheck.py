@@ -76,5 +76,5 @@ def check_page(html: str) -> Page:
         if tag == "a":
             assert attrs.get("href") == attrs["hx-get"], f"<a hx-get> needs the same href: {attrs}"
         else:
-            assert tag == "form" and attrs.get("action") == attrs["hx-get"], f"hx-get on <{tag}> without fallback"
+            assert tag == "form" and (attrs.get("action") or "").split("#")[0] == attrs["hx-get"], f"hx-get on <{tag}> without fallback"
     return page

@@ -43,3 +43,31 @@ async def test_ics_uids_are_stable_and_specific_to_the_holder(web_client):
     assert uids == [str(e["uid"]) for e in second.walk("VEVENT")]
     assert len(set(uids)) == len(uids)
     assert not set(uids) & {str(e["uid"]) for e in other.walk("VEVENT")}
+
+
+async def test_ics_content_type_names_one_charset(web_client):
+    async with web_client(MARTIN.neph) as client:
+        response = await client.get("/calendrier.ics")
+    assert response.headers["content-type"].replace(" ", "") == "text/calendar;charset=utf-8"
+
+
+async def test_the_deadline_is_in_the_ics_with_two_reminders_and_on_the_page(web_client):
+    from backend.records.labels import date_fr
+
+    async with web_client(DURAND.neph) as client:  # probation, 3-point offence: 48N course due
+        response = await client.get("/calendrier.ics")
+        page = check_page((await client.get("/calendrier")).text)
+        balance = check_page((await client.get("/solde")).text)
+    calendar = icalendar.Calendar.from_ical(response.content)
+    deadlines = [e for e in calendar.walk("VEVENT") if "stage obligatoire" in str(e["summary"])]
+    assert len(deadlines) == 1
+    (event,) = deadlines
+    day = event.decoded("dtstart")
+    triggers = sorted(alarm.decoded("trigger") for alarm in event.walk("VALARM"))
+    assert triggers == [dt.timedelta(days=-14), dt.timedelta(days=-2)]
+    assert all(str(alarm["action"]) == "DISPLAY" for alarm in event.walk("VALARM"))
+    # the same date, in the same words, on the calendar page's « Échéances » and in « Que faire maintenant ? »
+    assert "Échéances" in page.text and f"À faire au plus tard le {date_fr(day)} (date estimée)" in page.text
+    assert f"À faire au plus tard le {date_fr(day)} (date estimée)" in balance.text
+    assert f"À faire au plus tard le {date_fr(day)} (date estimée)" in str(event["description"])
+    assert "1 récupération prévue" in page.text or "récupérations prévues" in page.text

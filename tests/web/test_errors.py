@@ -7,7 +7,7 @@ import sqlite3
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.testing import create_linked_account, create_session
-from backend.web.app import create_app
+from backend.app import create_app
 from tests.fixtures.web import AS_OF, MARTIN, web_settings
 from tests.web.pagecheck import check_page
 
@@ -24,8 +24,7 @@ async def test_unknown_page_is_a_french_404_page(web_client):
 async def test_server_error_is_a_french_500_page_revealing_nothing(web_db):
     # A damaged record in the database (not JSON) makes the page fail for real.
     with sqlite3.connect(web_db) as conn:
-        conn.execute("UPDATE events SET body = '{not json' WHERE seq IN (SELECT e.seq FROM event_runs r JOIN events e "
-                     "ON e.seq BETWEEN r.first_seq AND r.last_seq AND e.neph = r.neph WHERE r.neph = ?)", (MARTIN.neph,))
+        conn.execute("UPDATE events SET body = '{not json' WHERE neph = ?", (MARTIN.neph,))
     app = create_app(web_settings(web_db), today=lambda: AS_OF)
     async with AsyncTestClient(app=app) as client:
         account = await create_linked_account(app.state.db, "a@exemple.test", "un long mot de passe de test",

@@ -52,7 +52,7 @@ async def test_every_html_response_varies_on_hx_request(web_client, path):
 @pytest.mark.parametrize(("path", "other"), [("/solde", None), ("/historique", "/historique?type=retraits"),
                                              ("/historique?type=retraits", "/historique?type=stages")])
 async def test_the_fragment_is_the_same_region_as_in_the_whole_page_whichever_comes_first(web_client, path, other):
-    """Regions are rendered once per computed file (web/fragments.py): whichever request renders a
+    """Regions are rendered once per computed file (backend/rendering/fragments.py): whichever request renders a
     region first, the page and the fragment carry the same markup, and another filter its own."""
     async with web_client(MARTIN.neph) as client:
         if other:

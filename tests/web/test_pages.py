@@ -55,8 +55,10 @@ async def test_balance_shows_points_status_freshness_and_next_restoration(web_cl
     assert ("meter", ) and any(tag == "meter" and attrs.get("value") == "8" and attrs.get("max") == "12"
                                for tag, attrs in page.elements)
     assert "Statut du permis Valide" in text
-    assert "Données à jour au 29 mai 2025" in text
-    assert "Les infractions récentes peuvent ne pas encore y figurer" in text
+    assert "D'après le fichier national des permis de conduire à jour au 29 mai 2025" in text
+    assert "une infraction récente peut ne pas encore y figurer" in text
+    # the balance card names its extract before the caveat, which comes after
+    assert text.index("D'après le fichier national") < text.index("Des infractions récentes peuvent manquer")
     assert "+1 point le 20 septembre 2025" in text
     assert "190575100123" in text
 
@@ -65,7 +67,8 @@ async def test_balance_of_a_probationary_driver_shows_probation_and_mandatory_co
     async with web_client(DURAND.neph) as client:
         text = check_page((await client.get("/solde")).text).text
     assert "Période probatoire jusqu'au" in text
-    assert "Stage obligatoire à suivre" in text
+    assert "Suivez le stage obligatoire du permis probatoire (lettre 48N)" in text
+    assert text.index("Que faire maintenant ?") < text.index("Solde de points")
 
 
 async def test_history_lines_explain_each_offence_in_french_with_legifrance_links(web_client):
@@ -106,8 +109,9 @@ async def test_history_defaults_to_ten_years_and_can_show_everything(web_client)
 async def test_history_filter_works_without_javascript(web_client):
     async with web_client(MARTIN.neph) as client:
         page = check_page((await client.get("/historique?type=recuperations")).text)
-    [form] = [f for f in page.forms if f.get("action") == "/historique"]
-    assert form["method"] == "get" and form["action"] == "/historique"
+    [form] = [f for f in page.forms if f.get("action", "").startswith("/historique")]
+    # without JavaScript the reloaded page scrolls back to the results it asked for
+    assert form["method"] == "get" and form["action"] == "/historique#history-results"
     assert form["hx-target"] == "#history-results" and form["hx-push-url"] == "true"
     checked = [attrs["value"] for tag, attrs in page.elements
                if tag == "input" and attrs.get("name") == "type" and "checked" in attrs]

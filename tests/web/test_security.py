@@ -7,8 +7,8 @@ import re
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.web.app import create_app
-from backend.web.templating import STATIC_DIR
+from backend.app import create_app
+from backend.rendering.templating import STATIC_DIR
 from tests.fixtures.web import MARTIN, web_settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

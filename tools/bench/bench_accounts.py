@@ -27,7 +27,7 @@ from backend.accounts.access_log import AccessLog  # noqa: E402
 from backend.accounts.clock import ManualClock  # noqa: E402
 from backend.accounts.passwords import hash_password, verify_password  # noqa: E402
 from backend.accounts.session import TOUCH_EVERY_SECONDS, Sessions  # noqa: E402
-from backend.register.db import Database  # noqa: E402
+from backend.database.db import Database  # noqa: E402
 
 
 def timed(samples: list[float]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from backend.register.demo import feed_lines  # noqa: E402
+from backend.demo.generator import feed_lines  # noqa: E402
 
 GOAL_EVENTS_PER_SECOND = 100_000
 

@@ -1,6 +1,6 @@
 """Benchmark: median time to produce the statement page and its PDF (goals: page < 20 ms, PDF < 500 ms).
 
-Builds a demo register in a temporary directory (`backend.register.demo`), then for a typical
+Builds a demo register in a temporary directory (`backend.demo.generator`), then for a typical
 record and the long showcase record (100000000001) measures, in process, what `/releve` and
 `/releve.pdf` do per request: records service (one register read + engine) → content → seal →
 QR → template (whole page), and the same plus WeasyPrint for the PDF. One untimed PDF of each record
@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from backend import cli  # noqa: E402
 from backend.records.service import licence_file  # noqa: E402
-from backend.register.db import Database  # noqa: E402
-from backend.register.demo import TODAY, write_feed  # noqa: E402
+from backend.database.db import Database  # noqa: E402
+from backend.demo.generator import TODAY, write_feed  # noqa: E402
 from backend.register.repository import SqliteRegister  # noqa: E402
 from backend.statement import render as statement_render  # noqa: E402
 from backend.statement.pdf import render_pdf  # noqa: E402
 from backend.statement.seal import Keyring, new_private_key  # noqa: E402
-from backend.web.templating import create_environment  # noqa: E402
+from backend.rendering.templating import create_environment  # noqa: E402
 
 LONG = "100000000001"
 TYPICAL = "100000000002"

@@ -89,7 +89,7 @@ def build_register(db: Path, holders: int) -> None:
 async def create_sessions(db_path: Path, count: int, secure: bool) -> list[str]:
     """Accounts linked to random holders and one live session each; returns Cookie header values."""
     from backend.accounts.session import Sessions, cookie_name
-    from backend.register.db import Database
+    from backend.database.db import Database
     from backend.register.repository import SqliteRegister
 
     db = await Database.open(db_path)
@@ -195,9 +195,9 @@ async def breakdown(db_path: Path, samples: int = 300) -> None:
     from backend.records.history import history_view
     from backend.records.service import licence_file
     from backend.records.views import balance_view
-    from backend.register.db import Database
+    from backend.database.db import Database
     from backend.register.repository import SqliteRegister
-    from backend.web.templating import create_environment
+    from backend.rendering.templating import create_environment
 
     db = await Database.open(db_path)
     try:

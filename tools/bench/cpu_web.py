@@ -47,7 +47,7 @@ async def main() -> None:
     from backend.accounts.testing import create_linked_account, create_session
     from backend.register.repository import SqliteRegister
     from backend.settings import get_settings
-    from backend.web.app import create_app
+    from backend.app import create_app
     from tests.fixtures.register import copy_db
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
@@ -87,11 +87,12 @@ async def main() -> None:
         class Response:  # what the server would send, collected from the raw ASGI messages
             status_code = 0
 
-        from backend.records import service as records_service
+        from backend import caching
 
         async def one(path, headers, signed, i):
             if args.cold:
-                records_service._file_cache.clear()
+                caching.licence_files.clear()
+                caching.rendered_blocks.clear()
             # A raw ASGI call (what a server does), so that no HTTP client work is measured.
             cookies = []
             if signed:

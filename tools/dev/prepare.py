@@ -39,7 +39,7 @@ def dev_env() -> dict[str, str]:
 
 async def prepare_db(db_path: str) -> None:
     from backend.accounts.testing import create_linked_account
-    from backend.register.db import Database
+    from backend.database.db import Database
     from backend.register.repository import SqliteRegister
 
     db = await Database.open(db_path)

@@ -8,8 +8,8 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.views import balance_view
-from backend.web.fragments import rendered_block
-from backend.web.htmx import environment, render
+from backend.rendering.fragments import rendered_block
+from backend.rendering.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 
@@ -20,6 +20,8 @@ TEMPLATE = "pages/balance.html"
 async def balance(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     file = await driver_file(request, register, viewer)
     context = page_context(balance_view(file), viewer, "solde")
-    # The card shows only the file: rendered once per computed file (web/fragments.py).
-    context["card_html"] = rendered_block(environment(request), TEMPLATE, "balance_card", file, context)
+    # The card and the actions show only the file: rendered once per computed file (backend/rendering/fragments.py).
+    env = environment(request)
+    context["actions_html"] = rendered_block(env, TEMPLATE, "que_faire", file, context)
+    context["card_html"] = rendered_block(env, TEMPLATE, "balance_card", file, context)
     return render(request, TEMPLATE, context, block="balance_card", headers=PRIVATE)

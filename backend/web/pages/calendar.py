@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.views import calendar_view
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
@@ -25,6 +25,7 @@ async def calendar_ics(request: Request, register: NamedDependency[Any], viewer:
     view = calendar_view(await driver_file(request, register, viewer))
     return Response(
         build_ics(view, dt.datetime.now(dt.timezone.utc)),
-        media_type="text/calendar; charset=utf-8",
+        # Litestar adds "; charset=utf-8" to text/* itself: naming it here wrote it twice.
+        media_type="text/calendar",
         headers={**PRIVATE, "Content-Disposition": 'attachment; filename="calendrier-points.ics"'},
     )

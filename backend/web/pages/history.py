@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from backend.records.history import history_view
-from backend.web.fragments import rendered_block
-from backend.web.htmx import environment, render
+from backend.rendering.fragments import rendered_block
+from backend.rendering.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 

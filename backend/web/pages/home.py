@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.service import extract_time
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 
 @get("/", include_in_schema=False)

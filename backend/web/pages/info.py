@@ -11,7 +11,7 @@ from email.utils import parseaddr
 
 from litestar import Request, Response, get
 
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 
 # The accessibility statement's date: change it with the statement (RGAA: on each substantial change).
 STATEMENT_ESTABLISHED_ON = "2026-11-26"

@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from backend.records.views import licence_view
-from backend.web.htmx import render
+from backend.rendering.htmx import render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 

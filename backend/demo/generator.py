@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from backend.law.events import decode_event
-from backend.register import demo_catalogue as cat
+from backend.demo import catalogue as cat
+from backend.demo.life import generate_holder
 
 EXTRACTED_AT = dt.datetime(2026, 11, 25, 22, 0, tzinfo=dt.timezone.utc)
 TODAY = EXTRACTED_AT.date()
@@ -169,7 +170,6 @@ def feed_lines(holders: int = 200, seed: int = 1) -> Iterator[Line]:
         yield holder
         for event in events:
             yield {"neph": holder["neph"], **event}
-    from backend.register.demo_life import generate_holder
     rng = random.Random(seed)
     for index in range(len(showcase()), holders):
         holder, events = generate_holder(rng, index)

@@ -1,4 +1,9 @@
-"""`create_app(settings)`: the one place that wires the web application.
+"""`create_app(settings)`: the composition root, the one place that wires the application.
+
+Nothing under `backend/` imports this module (tests/test_dependencies.py): `pointspermis serve`
+names it to Granian (`backend.app:create_app`) and tests build the app through it. It is the only
+module that sees every area, so it is where they are connected: e.g. accounts' viewer and CSRF
+token reach every template through the request-context hook (`backend.rendering.context`).
 
 Routes, middleware, dependencies and exception handlers are assembled in plain lists below, so
 that another area adds its router or middleware with a one-line edit. Order of middleware
@@ -9,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 from collections.abc import AsyncIterator, Callable
 from zoneinfo import ZoneInfo
 
@@ -23,15 +27,18 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
-from backend.register.db import Database
+from backend.accounts.session import template_context
+from backend.database.db import Database
 from backend.register.repository import SqliteRegister
+from backend.process import settle_after_start
 from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
 from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
 from backend.web.compression import OneShotBrotli
 from backend.web.security import HeadAsGet, PathCheckMiddleware, SecurityHeadersMiddleware, security_headers
-from backend.web.templating import STATIC_DIR, StaticFiles, create_environment
+from backend.rendering.context import use_request_context
+from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -58,17 +65,6 @@ def compression_config() -> CompressionConfig:
     return config
 
 
-def _settle_garbage_collector() -> None:
-    """Once the worker is up: what exists now (modules, templates, the app) lives as long as the
-    process, so move it out of the collector's sight (`gc.freeze`), and collect the young
-    generation less often. Every page allocates thousands of short-lived objects that reference
-    counting frees anyway; with the default threshold (700) a full collection walking every
-    long-lived object came often enough to show in the slowest percentile of page times."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-
-
 def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date] = paris_today) -> Litestar:
     """Build the application; `today` gives the `as_of` date of driver pages (tests fix it)."""
     settings = settings or get_settings()
@@ -79,7 +75,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         db = await Database.open(settings.db)
         app.state.db = db
         app.state.register = SqliteRegister(db)
-        _settle_garbage_collector()
+        settle_after_start()  # what exists now lives as long as the worker (backend/process.py)
         try:
             yield
         finally:
@@ -132,4 +128,5 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
     app.state.settings = settings
     app.state.templates = templates
     app.state.today = today
+    use_request_context(app, template_context)  # `viewer` and `csrf_token` in every page (accounts)
     return app

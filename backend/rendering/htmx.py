@@ -17,7 +17,7 @@ from jinja2_fragments import render_block
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-from backend.accounts.session import template_context
+from backend.rendering.context import request_context
 
 VARY = "HX-Request"
 
@@ -46,9 +46,9 @@ def render(
 ) -> Response[str]:
     """The page, or only `block` for a plain htmx request; always with `Vary: HX-Request`."""
     env = environment(request)
-    # `viewer` and `csrf_token` (accounts) in every page, so base.html's sign-out form and the
-    # htmx CSRF meta tag work on all pages; a page's own context wins.
-    full_context = {"request": request, **template_context(request), **context}
+    # What the request-context hook adds (accounts: `viewer`, `csrf_token`) is in every page, so
+    # base.html's sign-out form and the htmx CSRF meta tag work on all pages; a page's own context wins.
+    full_context = {"request": request, **request_context(request), **context}
     if block is not None and wants_fragment(request):
         body = render_block(env, template_name, block, full_context)
     else:

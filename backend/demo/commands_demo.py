@@ -1,6 +1,6 @@
 """`pointspermis demo [--holders N] [--seed S] [--output FILE]`: write a deterministic demo feed.
 
-The showcase holders (see `backend.register.demo`) come first; the same arguments always give
+The showcase holders (see `backend.demo.generator`) come first; the same arguments always give
 the same file, byte for byte.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from backend.register.demo import write_feed
+from backend.demo.generator import write_feed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
-"""A holder's events are found through runs of consecutive seq (migrations/0003_event_runs.sql): what a
-reader sees is each holder's events, all of them, once, in order, however the feed interleaves holders,
-however many imports, batches and skipped duplicates wrote them."""
+"""What a reader sees is each holder's events, all of them, once, in order (effective date, then feed
+order), however the feed interleaves holders, however many imports, batches and skipped duplicates wrote
+them, and after the migrations that moved from the index to `event_runs` (0003) and back (0004)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from backend.register import db as dbmod
+from backend.database import db as dbmod
 from backend.register import importer, linecheck
-from backend.register.db import Database, migrate
+from backend.database.db import Database, migrate
 from backend.register.repository import SqliteRegister
 from tests.register.test_import import HEADER, HOLDER, run_import, write
 
@@ -59,7 +59,7 @@ def files_read(db: Path) -> dict[str, list[str]]:
 
 
 def files_scanned(db: Path) -> dict[str, list[str]]:
-    """The same, found by reading the whole events table (what runs must agree with)."""
+    """The same, found by reading the whole events table (what the index must agree with)."""
     conn = sqlite3.connect(db)
     try:
         files: dict[str, list[str]] = {holder["neph"]: [] for holder in HOLDERS}
@@ -70,17 +70,14 @@ def files_scanned(db: Path) -> dict[str, list[str]]:
         conn.close()
 
 
-def check_runs(db: Path) -> list[tuple]:
-    """Every event is in exactly one run of its holder and no run reaches past the greatest seq (the
-    next insert's); returns the runs."""
+def check_index(db: Path) -> None:
+    """A holder's events are read through the index events_by_holder (not a scan of the table)."""
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute(
-            "SELECT e.seq, count(r.neph) FROM events e LEFT JOIN event_runs r ON r.neph = e.neph "
-            "AND e.seq BETWEEN r.first_seq AND r.last_seq GROUP BY e.seq HAVING count(r.neph) != 1").fetchall() == []
-        assert conn.execute("SELECT * FROM event_runs WHERE last_seq > (SELECT coalesce(max(seq), 0) FROM events) "
-                            "OR last_seq < first_seq").fetchall() == []
-        return conn.execute("SELECT neph, first_seq, last_seq FROM event_runs ORDER BY first_seq").fetchall()
+        plan = " ".join(row[3] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (A,)))
+        assert "USING INDEX events_by_holder" in plan, plan
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
 
@@ -96,7 +93,7 @@ def test_holders_interleaved_in_a_feed_each_get_their_own_events_in_order(tmp_pa
     assert status == 0, err
     files = {A: ["a-1", "a-3", "a-2", "a-4"], B: ["b-1", "b-3", "b-2"], C: ["c-1"]}  # by date, then feed order
     assert files_read(db) == files_scanned(db) == files
-    assert check_runs(db) == [(A, 1, 1), (B, 2, 3), (A, 4, 5), (C, 6, 6), (A, 7, 7), (B, 8, 8)]
+    check_index(db)
 
 
 def test_two_imports_add_events_to_the_same_holder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,7 +104,7 @@ def test_two_imports_add_events_to_the_same_holder(tmp_path: Path, capsys: pytes
                                                   offence(A, "a-3", "2021-06-01"), offence(A, "a-4", "2023-01-01")))
     assert status == 0, err
     assert files_read(db) == files_scanned(db) == {A: ["a-1", "a-3", "a-2", "a-4"], B: ["b-1", "b-2"], C: []}
-    assert len(check_runs(db)) == 5
+    check_index(db)
 
 
 def test_ids_already_imported_skipped_mid_batch_leave_correct_files(tmp_path: Path,
@@ -124,10 +121,10 @@ def test_ids_already_imported_skipped_mid_batch_leave_correct_files(tmp_path: Pa
     assert status == 0, err
     assert "5 events new, 3 unchanged, 0 rejected" in out
     assert files_read(db) == files_scanned(db) == {A: ["a-1", "a-3", "a-2"], B: ["b-1", "b-2"], C: ["c-1", "c-2"]}
-    assert check_runs(db) == [(A, 1, 1), (B, 2, 2), (A, 3, 3), (B, 4, 4), (A, 5, 5), (C, 6, 7)]
+    check_index(db)
 
 
-def test_a_holder_split_across_batches_has_one_run_per_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_a_holder_split_across_batches_gets_all_its_events(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 512)  # a few lines per chunk
     monkeypatch.setattr(importer, "BATCH_LINES", 3)  # a batch is written after each chunk
@@ -137,29 +134,28 @@ def test_a_holder_split_across_batches_has_one_run_per_batch(tmp_path: Path, cap
     assert status == 0, err
     assert files_read(db) == files_scanned(db)
     assert sorted(files_read(db)[A] + files_read(db)[B]) == sorted(e["id"] for e in events)
-    runs = check_runs(db)
-    assert len(runs) > 2 * 5 + 1  # B's events break A's runs, batches break both
+    check_index(db)
 
 
-def test_a_deleted_cancellation_at_the_end_leaves_no_run_for_the_next_import_to_fall_in(
+def test_after_a_deleted_cancellation_the_next_imports_are_read_by_their_own_holders(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--skip-invalid deletes a dangling cancellation after its run was written; the next import's first
+    """--skip-invalid deletes a dangling cancellation after it was inserted; the next import's first
     event takes the deleted one's seq, and must be read once, by its own holder."""
     db = tmp_path / "db.sqlite3"
     dangling = {"neph": A, "type": "cancellation", "id": "c-1", "cancels": "nope", "cancelled_on": "2024-05-01"}
     status, out, _ = run_import(capsys, db, write(tmp_path / "a.jsonl", extract("x1"), *HOLDERS, licence(B, "b-1"),
                                                   licence(A, "a-1"), dangling), "--skip-invalid")
     assert status == 0 and "2 events new, 0 unchanged, 1 rejected" in out
-    assert check_runs(db) == [(B, 1, 1), (A, 2, 2)]
+    assert files_read(db) == files_scanned(db) == {A: ["a-1"], B: ["b-1"], C: []}
     for neph, extract_id in ((A, "x2"), (B, "x3")):  # the same holder, then another one, in the freed seq 3
         status, _, err = run_import(capsys, db, write(tmp_path / f"{extract_id}.jsonl", extract(extract_id),
                                                       offence(neph, f"o-{extract_id}", "2022-01-01")))
         assert status == 0, err
     assert files_read(db) == files_scanned(db) == {A: ["a-1", "o-x2"], B: ["b-1", "o-x3"], C: []}
-    assert check_runs(db) == [(B, 1, 1), (A, 2, 2), (A, 3, 3), (B, 4, 4)]
+    check_index(db)
 
 
-def test_migration_from_version_2_finds_the_runs_of_interleaved_holders(tmp_path: Path) -> None:
+def test_migrations_from_version_2_keep_the_files_of_interleaved_holders(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     shutil.copytree(dbmod.MIGRATIONS_DIR, folder, ignore=lambda _, names: [n for n in names if n >= "0003"])
     db = tmp_path / "db.sqlite3"
@@ -185,14 +181,15 @@ def test_migration_from_version_2_finds_the_runs_of_interleaved_holders(tmp_path
                          (seq, event_id, neph, effective_on, body))
         before = files_scanned(db)
         assert migrate(conn) == list(range(3, dbmod.migrations()[-1][0] + 1))
-        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events_by_holder'").fetchone()[0] == 0
+        assert [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE name IN "
+                                               "('events_by_holder', 'event_runs')")] == ["events_by_holder"]
     finally:
         conn.close()
-    assert check_runs(db) == [(A, 1, 2), (B, 3, 3), (A, 5, 5), (B, 6, 9), (C, 10, 10), (A, 11, 11)]
+    check_index(db)
     assert files_read(db) == before == {A: ["a-1", "a-3", "a-2", "a-4"], B: ["b-1", "b-3", "b-2", "b-4"], C: ["c-1"]}
 
 
-async def test_events_added_by_the_repository_have_their_runs(tmp_path: Path) -> None:
+async def test_events_added_by_the_repository_are_read_in_their_files(tmp_path: Path) -> None:
     import datetime as dt
 
     from backend.law.events import decode_event
@@ -215,4 +212,4 @@ async def test_events_added_by_the_repository_have_their_runs(tmp_path: Path) ->
         assert sorted(await register.random_nephs(5)) == [A, B]
     finally:
         await register.db.close()
-    assert check_runs(tmp_path / "db.sqlite3") == [(A, 1, 1), (B, 2, 2), (A, 3, 4)]
+    check_index(tmp_path / "db.sqlite3")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.register import db as dbmod
-from backend.register.db import APPLICATION_ID, Database, DatabaseError, migrate, migrations, open_migrated
+from backend.database import db as dbmod
+from backend.database.db import APPLICATION_ID, Database, DatabaseError, migrate, migrations, open_migrated
 
 LATEST = migrations()[-1][0]
 

@@ -7,12 +7,12 @@ so a filter defined here is available everywhere and behaves the same everywhere
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from pathlib import Path
 
 import jinja2
 
+from backend.caching import memoised, static_urls
 from backend.records.labels import as_date, date_fr
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -23,7 +23,7 @@ STATIC_PREFIX = "/static"
 MINUS = "\u2212"  # typographic minus: screen readers say "moins", and it does not wrap like "-"
 
 
-@functools.lru_cache(maxsize=256)  # extract times: a handful of values, written twice on every page
+@memoised(maxsize=256)  # extract times: a handful of values, written twice on every page
 def datetime_fr(value: dt.datetime | str | None) -> str:
     """An extract time in Paris local time: "25 novembre 2026 à 23 h 00"."""
     if value is None or value == "":
@@ -81,16 +81,16 @@ class StaticFiles:
 
     def __init__(self, directory: Path = STATIC_DIR, prefix: str = STATIC_PREFIX) -> None:
         self.directory, self.prefix = directory, prefix
-        self._cache: dict[str, str] = {}
 
     def url(self, name: str) -> str:
-        url = self._cache.get(name)
+        key = (str(self.directory), f"{self.prefix}/{name}")
+        url = static_urls.get(key)
         if url is None:
             path = (self.directory / name).resolve()
             if self.directory.resolve() not in path.parents or not path.is_file():
                 raise FileNotFoundError(f"fichier statique introuvable : {name} (dans {self.directory})")
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-            url = self._cache[name] = f"{self.prefix}/{name}?v={digest}"
+            url = static_urls[key] = f"{self.prefix}/{name}?v={digest}"
         return url
 
 
@@ -110,7 +110,7 @@ class Environment(jinja2.Environment):
 
 
 def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles | None = None) -> jinja2.Environment:
-    """The environment shared by Litestar's template engine and `backend.web.htmx.render`."""
+    """The environment shared by Litestar's template engine and `backend.rendering.htmx.render`."""
     env = Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,  # every template is HTML, whatever its extension

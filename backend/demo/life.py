@@ -14,7 +14,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from backend.register import demo_catalogue as cat
+from backend.demo import catalogue as cat
 
 EXTRACT_DAY = dt.date(2026, 11, 25)
 FIRST_OFFENCE_DAY = dt.date(1993, 1, 1)  # engine refuses withdrawals of the 1992 six-point regime

@@ -13,7 +13,7 @@ import pytest
 from backend.cli import main
 from backend.law import compute
 from backend.law.events import EVENT_TYPES, decode_event
-from backend.register.demo import EXTRACTED_AT, showcase, write_feed
+from backend.demo.generator import EXTRACTED_AT, showcase, write_feed
 from backend.register.repository import SqliteRegister
 
 EXTRACT_DAY = EXTRACTED_AT.date()

@@ -6,7 +6,7 @@ import argparse
 import sqlite3
 import sys
 
-from backend.register.db import DatabaseError, open_migrated, schema_version
+from backend.database.db import DatabaseError, open_migrated, schema_version
 from backend.settings import get_settings
 
 

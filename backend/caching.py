@@ -1,0 +1,130 @@
+"""Every cache the service keeps in a process, and the rule they all keep.
+
+The rule: a cache holds only what is the same for every request that may reuse it — a computed
+licence file (for one register, driver, day and extract), a region of a page rendered from such a
+file alone, a formatted value — and never anything of the request: who is signed in, the CSRF token,
+the menu. Those are rendered on every page, in the layout, around the cached regions.
+`REQUEST_NAMES` are taken out of the context a cached block is rendered with, and
+tests/web/test_cache_policy.py renders for two viewers and checks what the cache holds.
+
+What is kept, how much and for how long:
+- `licence_files`: per register, the computed `LicenceFile` for (neph, as_of, extract version),
+  `FILE_CACHE_SIZE` of them, least recently used first out; a new extract changes the key.
+- `latest_extracts`: per register, the latest extract, re-read at most every `EXTRACT_TTL_SECONDS`
+  (so an import is seen by every page at most that much later).
+- `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
+  not reused), as many as `licence_files` holds.
+- `memoised` functions (formatters, parsed stylesheets) and `static_urls`: small and bounded.
+Why these and what they save: docs/performance.md. `clear_all()` empties everything (benchmarks of
+a first visit, tests).
+
+This module imports nothing of the project: every area may use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+F = TypeVar("F", bound=Callable[..., Any])
+
+FILE_CACHE_SIZE = 4096
+"""Computed files kept per process and register (a few KB each), and rendered regions likewise."""
+EXTRACT_TTL_SECONDS = 30.0
+"""How long the latest extract is trusted without reading the register again."""
+REQUEST_NAMES = frozenset({"request", "viewer", "csrf_token", "nav_current"})
+"""Template names that belong to one request: never in the context of a cached block."""
+
+
+class LastUsed(Generic[K, V]):
+    """A mapping of at most `size` entries; the least recently used goes first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
+
+    def values(self) -> list[V]:
+        return list(self._entries.values())
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class PerOwner(Generic[V]):
+    """One value per owner (e.g. per register), forgotten with the owner (weak keys)."""
+
+    def __init__(self, make: Callable[[], V] | None = None) -> None:
+        self._make = make
+        self._values: weakref.WeakKeyDictionary[Any, V] = weakref.WeakKeyDictionary()
+
+    def get(self, owner: Any) -> V | None:
+        return self._values.get(owner)
+
+    def put(self, owner: Any, value: V) -> None:
+        self._values[owner] = value
+
+    def of(self, owner: Any) -> V:
+        """The owner's value, made the first time (needs `make`)."""
+        value = self._values.get(owner)
+        if value is None:
+            assert self._make is not None, "a PerOwner without `make` is filled with put()"
+            value = self._values[owner] = self._make()
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+_MEMOISED: list[Any] = []
+
+
+def memoised(maxsize: int | None) -> Callable[[F], F]:
+    """`functools.lru_cache`, registered here so that `clear_all()` empties it too."""
+
+    def decorate(function: F) -> F:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+        _MEMOISED.append(cached)
+        return cached  # type: ignore[return-value]
+
+    return decorate
+
+
+# The caches themselves.
+licence_files: PerOwner[LastUsed[tuple, Any]] = PerOwner(lambda: LastUsed(FILE_CACHE_SIZE))
+"""register -> (neph, as_of, extract version) -> `backend.records.service.LicenceFile`."""
+latest_extracts: PerOwner[tuple[float, Any, Any]] = PerOwner()
+"""register -> (valid until, on the monotonic clock; extracted_at; extract version)."""
+rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(FILE_CACHE_SIZE)
+"""(id of the file, template, block, variant) -> (the file, its HTML)."""
+static_urls: dict[tuple[str, str], str] = {}
+"""(static directory, file name) -> versioned URL (the content's hash does not change under a running server)."""
+
+
+def clear_all() -> None:
+    """Forget everything kept: the next request of every driver is a first visit."""
+    licence_files.clear()
+    latest_extracts.clear()
+    rendered_blocks.clear()
+    static_urls.clear()
+    for cached in _MEMOISED:
+        cached.cache_clear()

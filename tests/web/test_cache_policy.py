@@ -1,0 +1,71 @@
+"""The cache rule (backend/caching.py): a cached block holds nothing of the request that made it.
+
+Two people signed in to two accounts linked to the same licence file (a driver's own account and
+a second one, as after a FranceConnect sign-in) view the same pages: the blocks rendered for the
+first are served to the second, so they must hold neither's address, CSRF token, sign-out form or
+menu — while each page around them does show its own viewer's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+from litestar.testing import AsyncTestClient
+
+from backend import caching
+from backend.accounts.testing import create_linked_account, create_session
+from backend.rendering.fragments import rendered_block
+from tests.fixtures.web import MARTIN
+
+HX = {"HX-Request": "true"}
+PAGES = ["/solde", "/historique", "/historique?type=retraits"]
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+async def _visit(client: AsyncTestClient, app, email: str) -> tuple[str, list[str]]:
+    """Sign `email` in (a new session, fresh cookies) and fetch every page: (CSRF token, pages)."""
+    client.cookies.clear()
+    account = await create_linked_account(app.state.db, email, "un long mot de passe de test", MARTIN.neph)
+    client.cookies.set(app.state.accounts.sessions.cookie_name, await create_session(app.state.db, account))
+    pages = []
+    for path in PAGES:
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        pages.append(response.text)
+        assert (await client.get(path, headers=HX)).status_code == 200
+    token = CSRF_META.search(pages[0])
+    assert token, "the page carries the viewer's CSRF token"
+    return token.group(1), pages
+
+
+async def test_cached_blocks_hold_no_viewer_token_or_menu(web_app):
+    caching.clear_all()
+    async with AsyncTestClient(app=web_app) as client:
+        first_token, first_pages = await _visit(client, web_app, "premiere@exemple.test")
+        blocks = [html for _, html in caching.rendered_blocks.values()]
+        second_token, second_pages = await _visit(client, web_app, "seconde@exemple.test")
+
+    assert first_token != second_token
+    assert len(blocks) == len(PAGES), "each page's region was cached once, by the first viewer"
+    assert [html for _, html in caching.rendered_blocks.values()] == blocks, "the second viewer reused them"
+    for page in first_pages:
+        assert "premiere@exemple.test" in page and first_token in page and 'class="site-nav"' in page
+    for block in blocks:
+        for request_data in ("premiere@exemple.test", "seconde@exemple.test", first_token, second_token,
+                             "_csrf_token", "/deconnexion", "site-nav", "Se déconnecter"):
+            assert request_data not in block, f"{request_data!r} inside a cached block"
+        assert any(block in page for page in second_pages), "the second viewer got the first's block"
+    for page in second_pages:
+        assert "seconde@exemple.test" in page and second_token in page
+        assert "premiere@exemple.test" not in page and first_token not in page
+
+
+def test_a_block_never_sees_the_request_names():
+    """Even a block that names them renders without them: the context is stripped before rendering."""
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{% block b %}[{{ viewer }}|{{ csrf_token }}|"
+                                                                 "{{ request }}|{{ view }}]{% endblock %}"}))
+    source = object()
+    html = rendered_block(env, "t.html", "b", source, {"viewer": "V", "csrf_token": "T", "request": "R",
+                                                       "nav_current": "solde", "view": "file"})
+    assert html == "[|||file]"
