@@ -35,6 +35,7 @@ PAGE_NAMES = {
     "/attestation": "Attestation des droits à conduire",
     "/attestation.pdf": "Attestation des droits à conduire (PDF)",
     "/partage": "Codes de partage",
+    "/consulter": "Consultation par un tiers (code de partage)",
 }
 CHANNELS = {
     "password": "Compte avec adresse électronique et mot de passe",
