@@ -16,8 +16,7 @@ force: `backend.law.record.prepare`).
 
 No oracle: whatever is wrong (unknown NEPH, wrong birth date, name or licence date, a link the
 holder removed) the answer is the same sentence, after the same reads (the holder and the
-events are read even when the NEPH is unknown, and the dates compared even when the identity
-does not match). Failures are counted per account, per client address and per file (so a
+file's events are read, and the dates compared, even when the identity does not match). Failures are counted per account, per client address and per file (so a
 spread-out guess of one file's licence date is stopped too), whether or not the file exists.
 Input that is malformed on its face (a date that does not exist, a NEPH of the wrong length)
 says what to fix: that reveals nothing about any file, and is not counted.
@@ -39,8 +38,6 @@ NO_MATCH = ("Ces informations ne correspondent à aucun dossier. Vérifiez le nu
             "la date de naissance, le nom de naissance et la date d'obtention tels qu'ils figurent sur votre permis.")
 NEPH_RE = re.compile(r"^[0-9A-Z]{12}$")
 EARLIEST_YEAR = 1900
-# Read for a malformed or unknown NEPH so that every attempt does the same reads.
-_NO_FILE = "000000000000"
 
 
 def parse_date(day: str, month: str, year: str) -> dt.date | None:
@@ -126,7 +123,9 @@ class Linker:
             raise AccountError(next(iter(form.problems.values())), next(iter(form.problems)))
         neph = form.neph
         holder = await self.register.find_holder_for_link(neph, form.birth_date, form.family_name)
-        events = await self.register.get_events(neph if holder is not None else _NO_FILE)
+        # The file's events are read and its dates compared even when the identity did not match:
+        # the time taken then depends on whether the NEPH exists, never on which fact was wrong.
+        events = await self.register.get_events(neph)
         date_matches = form.licence_date in licence_dates(events, self.today())
         refused = await self._refused(account_id, neph)
         if holder is None or not date_matches or refused:
