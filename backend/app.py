@@ -53,12 +53,9 @@ def provide_register(request: Request) -> SqliteRegister:
 
 
 def compression_config() -> CompressionConfig:
-    # Brotli quality 3 with a 256 KB window, compressed in one call (compression.OneShotBrotli):
-    # measured several times cheaper per page than Litestar's default streaming quality 5 with a
-    # 4 MB window; pages are small and made per request. Quality 3 rather than 4 halves brotli's
-    # time on a /solde page (150 -> 67 µs) for 144 more bytes (2,097 -> 2,241 B).
-    # Quality 1 (measured on /solde: 31 µs, 2,368 B) rather than 3 (59 µs, 2,290 B): 78 bytes are
-    # nothing even on a slow line, the CPU is shared by every request of the worker.
+    # Brotli quality 1 with a 256 KB window, compressed in one call (compression.OneShotBrotli): pages
+    # are small and made per request, and the CPU is shared by every request of the worker; a higher
+    # quality saves a few dozen bytes for twice the time (figures: docs/performance.md).
     config = CompressionConfig(backend="brotli", brotli_quality=1, brotli_lgwin=18, gzip_compress_level=6,
                                brotli_gzip_fallback=True, minimum_size=500)
     config.compression_facade = OneShotBrotli  # set after __post_init__, which picks Litestar's own facade
@@ -111,11 +108,9 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         dependencies=dependencies,
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
-        # No HTMXPlugin: its request class (HTMXRequest) and the HTMXDetails it holds point at each
-        # other, a reference cycle per request that kept the whole request (scope, send wrappers,
-        # the compressor) alive until the cyclic collector ran: ~60 objects per request, freed in
-        # 30-50 ms passes that stalled every connection of the worker. Pages read the HX-* headers
-        # themselves (htmx.wants_fragment).
+        # No HTMXPlugin: its request class made a reference cycle per request, which kept whole requests
+        # alive until the cyclic collector ran (docs/performance.md). Pages read the HX-* headers
+        # themselves (rendering.htmx.wants_fragment).
         plugins=[AccountsPlugin(settings)],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
         compression_config=compression_config(),

@@ -194,3 +194,18 @@ def test_only_the_process_settings_touch_the_garbage_collector() -> None:
                     or isinstance(node, ast.ImportFrom) and node.module == "gc":
                 users.append(str(path.relative_to(ROOT)))
     assert users == ["backend/process.py"], f"use backend.process (collector_paused, settle_after_start) in: {users}"
+
+
+def test_caches_live_in_the_cache_module() -> None:
+    """A cache is kept in backend/caching.py, where its size, lifetime and the no-request-data rule are
+    stated; `functools.cache` stays allowed for data loaded once (settings, a word list)."""
+    makers = {"lru_cache", "OrderedDict", "WeakKeyDictionary", "WeakValueDictionary"}
+    users = []
+    for path in sorted(BACKEND.rglob("*.py")):
+        if path.name == "caching.py" and path.parent == BACKEND:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+            if name in makers:
+                users.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert not users, "keep caches in backend/caching.py (LastUsed, PerOwner, memoised): " + ", ".join(users)

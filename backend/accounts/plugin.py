@@ -116,8 +116,8 @@ class AccountsPlugin(InitPlugin):
         if "register" in app_config.dependencies:
             # Litestar resolves the dependencies of one depth together in an anyio task group: for
             # `register` and `viewer` (both instant) that is two task spawns and event-loop turns on
-            # every driver page, measured at ~0.3-0.6 ms CPU per request. Declared after `register`,
-            # `viewer` is resolved in turn, directly (tools/bench/cpu_web.py).
+            # every driver page (docs/performance.md). Declared after `register`, `viewer` is resolved in
+            # turn, directly.
             app_config.dependencies["viewer"] = Provide(provide_viewer_after_register)
         else:
             app_config.dependencies["viewer"] = Provide(provide_viewer)

@@ -56,8 +56,8 @@ class Sessions:
         self.cookie_name = cookie_name(secure)
         # id_hash -> when this process queued its refresh. Until that write is done, the row still
         # shows the old `last_seen_at`; without this, every request of the session in the meantime
-        # would queue the same refresh again (measured under load: thousands of writes waiting for
-        # the single writer, seconds behind, for a few hundred sessions).
+        # would queue the same refresh again, and under load the single writer fell seconds behind
+        # (docs/performance.md).
         self._touched: dict[str, int] = {}
 
     def cookie(self, value: str, *, clear: bool = False) -> Cookie:

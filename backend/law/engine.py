@@ -30,10 +30,10 @@ def compute(events: Sequence[Event], as_of: dt.date, policies: Policies = Polici
     Raises InvalidRecord (points-rules.md §11) or OutsideCoveredPeriod (a date the law
     tables do not cover), each problem naming the event and the field.
     """
-    record = prepare(events, as_of)
+    record, known = prepare(events, as_of)
     replay = Replay(record, policies)
     balance, maximum, capital, closed, last_credit_day, cut = replay.run(as_of)
-    warnings = replay.warnings
+    warnings = known.warnings + replay.warnings if known.warnings else replay.warnings
     entries = replay.entries
     history, calendar = entries[:cut], entries[cut:]
     status = "valid"
@@ -49,8 +49,12 @@ def compute(events: Sequence[Event], as_of: dt.date, policies: Policies = Polici
         not_before = replay.annulment.new_licence_not_before
     elif closed == "invalidated":
         status, calendar = "invalidated", []
-        not_before = invalidation.new_licence_not_before(
+        not_before, early = invalidation.new_licence_not_before(
             [d for d in replay.invalidated_on if d <= as_of], record.surrenders, capital.licence.issued_on)
+        for surrendered_on in early:
+            warnings.append(f"La remise du permis le {fr(surrendered_on)}, antérieure à la lettre 48SI du "
+                            f"{fr(capital.closed_on)}, ne fait pas courir le délai avant un nouveau permis : seule "
+                            "compte une remise faite après cette lettre (art. L223-5).")
         if not_before is None:
             warnings.append("Le permis invalidé n'a pas encore été remis à la préfecture : le délai avant de "
                             "pouvoir obtenir un nouveau permis court à partir de cette remise (art. L223-5).")

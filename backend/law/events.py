@@ -15,6 +15,10 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
+from . import tables
+from .dates import fr
+from .errors import EventError, InvalidRecord
+
 # msgspec applies a pattern with re.search: `\Z`, not `$`, which would also accept a trailing "\n"
 # (an id "l-3\n" written escaped in the JSON).
 EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+\Z")]
@@ -29,6 +33,9 @@ def _field_date(field: str) -> Any:
     return property(operator.attrgetter(field), doc=f"The day this event takes effect: its `{field}`.")
 
 
+# Optional fields are typed without `None` and default to None: omitted, a field reads None, but a
+# field present with the JSON value null is refused by the decoder itself (record-format.md: "an
+# optional field is omitted, never null"), on every path that decodes events (engine, feed import).
 # gc=False: events hold only strings, dates and tuples of strings (no cycles), and a service keeps
 # many of them in memory; untracked they cost the cyclic garbage collector nothing.
 _STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type", omit_defaults=True,
@@ -37,7 +44,7 @@ _STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field=
 
 class _Event(msgspec.Struct, **_STRUCT):
     id: EventId
-    recorded_on: dt.date | None = None
+    recorded_on: dt.date = None  # type: ignore[assignment]
 
     @property
     def effective_on(self) -> dt.date:  # pragma: no cover - every subclass overrides
@@ -65,10 +72,10 @@ class Offence(_Event, tag="offence"):
     points: int
     offence_class: OffenceClass
     label: Annotated[str, msgspec.Meta(min_length=1)]
-    natinf: Natinf | None = None
-    place: str | None = None
-    fixed_fine_eligible: bool | None = None
-    simultaneous_group: str | None = None
+    natinf: Natinf = None  # type: ignore[assignment]
+    place: str = None  # type: ignore[assignment]
+    fixed_fine_eligible: bool = None  # type: ignore[assignment]
+    simultaneous_group: str = None  # type: ignore[assignment]
     drugs_and_alcohol: bool = False
 
     effective_on = _field_date("established_on")
@@ -85,8 +92,8 @@ class Course(_Event, tag="course"):
     first_day: dt.date
     last_day: dt.date
     kind: Literal["voluntary", "mandatory", "judicial"] = "voluntary"
-    organiser: str | None = None
-    place: str | None = None
+    organiser: str = None  # type: ignore[assignment]
+    place: str = None  # type: ignore[assignment]
 
     @property
     def effective_on(self) -> dt.date:
@@ -113,7 +120,7 @@ class LicenceSurrendered(_Event, tag="licence_surrendered"):
 
 class Annulment(_Event, tag="annulment"):
     decided_on: dt.date
-    new_licence_not_before: dt.date | None = None
+    new_licence_not_before: dt.date = None  # type: ignore[assignment]
 
     effective_on = _field_date("decided_on")
 
@@ -121,8 +128,8 @@ class Annulment(_Event, tag="annulment"):
 class Suspension(_Event, tag="suspension"):
     starts_on: dt.date
     suspension_kind: Literal["administrative", "judicial"]
-    ends_on: dt.date | None = None
-    label: str | None = None
+    ends_on: dt.date = None  # type: ignore[assignment]
+    label: str = None  # type: ignore[assignment]
 
     effective_on = _field_date("starts_on")
 
@@ -130,7 +137,7 @@ class Suspension(_Event, tag="suspension"):
 class MedicalVisit(_Event, tag="medical_visit"):
     visited_on: dt.date
     outcome: Literal["fit", "fit_with_restrictions", "fit_temporarily", "unfit"]
-    valid_until: dt.date | None = None
+    valid_until: dt.date = None  # type: ignore[assignment]
     categories: tuple[str, ...] = ()
 
     effective_on = _field_date("visited_on")
@@ -139,7 +146,7 @@ class MedicalVisit(_Event, tag="medical_visit"):
 class CategoryObtained(_Event, tag="category_obtained"):
     obtained_on: dt.date
     category: Annotated[str, msgspec.Meta(min_length=1)]
-    valid_until: dt.date | None = None
+    valid_until: dt.date = None  # type: ignore[assignment]
 
     effective_on = _field_date("obtained_on")
 
@@ -147,7 +154,7 @@ class CategoryObtained(_Event, tag="category_obtained"):
 class Cancellation(_Event, tag="cancellation"):
     cancels: EventId
     cancelled_on: dt.date
-    reason: str | None = None
+    reason: str = None  # type: ignore[assignment]
 
     effective_on = _field_date("cancelled_on")
 
@@ -176,25 +183,9 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 MAX_POINTS = 6
 MAX_POINTS_DRUGS_AND_ALCOHOL = 9
-
-
-class EventError(ValueError):
-    """One problem with one event: names the event (id, else index) and the field."""
-
-    def __init__(self, ref: str, field: str | None, message: str) -> None:
-        self.ref, self.field, self.message = ref, field, message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return f"{self.ref}: {self.message}"
-
-
-class InvalidRecord(ValueError):
-    """A licence file that cannot be computed; `problems` lists every error found."""
-
-    def __init__(self, problems: list[EventError]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+# The first day the 9-point withdrawal exists, read from the dated table (not written here twice).
+_NINE_POINTS_FROM: dt.date = next(v.effective_from for v in tables.parameter("points_drugs_and_alcohol").versions
+                                  if v.value == MAX_POINTS_DRUGS_AND_ALCOHOL)
 
 
 def event_ref(raw: Any, index: int | None) -> str:
@@ -223,6 +214,8 @@ def _reword(exc: msgspec.ValidationError, raw: dict[str, Any]) -> tuple[str | No
         return field, f"unknown field {field}"
     if "Invalid value" in text and "type" == field:
         return field, "unknown type " + text.split("Invalid value ")[-1].split(" -")[0]
+    if field and "got `null`" in text:
+        return field, f"{field} is null: an optional field is omitted, never null (remove {field} or give a value)"
     if field and "date" in text and "Invalid" in text:
         return field, f"{field} {raw.get(field)!r} is not an existing date in the form YYYY-MM-DD"
     if field:
@@ -244,6 +237,13 @@ def check_event(event: _Event, ref: str) -> list[EventError]:
         if not (0 <= event.points <= ceiling) or (MAX_POINTS < event.points < MAX_POINTS_DRUGS_AND_ALCOHOL):
             allowed = "0–6, or 9 with drugs_and_alcohol" if not event.drugs_and_alcohol else "0–6 or 9"
             problems.append(EventError(ref, "points", f"points {event.points} is outside {allowed}"))
+        elif event.points == MAX_POINTS_DRUGS_AND_ALCOHOL and event.committed_on < _NINE_POINTS_FROM:
+            # Loi 2025-622: 9 points only for offences committed from its entry into force (a harsher
+            # penalty is not retroactive, art. 112-1 Code pénal) — points-rules.md §11.
+            problems.append(EventError(ref, "points", (
+                f"points 9 for an offence committed on {event.committed_on}: 9 points apply only to offences "
+                f"committed on or after {_NINE_POINTS_FROM} (loi n° 2025-622) — 9 points ne s'appliquent qu'aux "
+                f"infractions commises à partir du {fr(_NINE_POINTS_FROM)}")))
     elif isinstance(event, Course) and event.last_day < event.first_day:
         problems.append(EventError(ref, "last_day", f"last_day {event.last_day} is before first_day {event.first_day}"))
     elif isinstance(event, Suspension) and event.ends_on is not None and event.ends_on < event.starts_on:
@@ -251,6 +251,14 @@ def check_event(event: _Event, ref: str) -> list[EventError]:
     elif isinstance(event, Cancellation) and event.cancels == event.id:
         problems.append(EventError(ref, "cancels", "an event cannot cancel itself"))
     return problems
+
+
+def duplicate_error(event: _Event) -> EventError:
+    """The same id with different content (record-format.md: identical content is a no-op)."""
+    return EventError(event_ref({"id": event.id}, None), "id", (
+        f"id {event.id!r} appears more than once with different content; the register gives each event one id "
+        "(an event repeated with identical content counts once) — le même identifiant désigne deux événements "
+        "différents"))
 
 
 def decode_event(raw: Any, index: int | None = None) -> Event:
@@ -280,17 +288,19 @@ def decode_events(raws: Any) -> list[Event]:
         raise InvalidRecord([EventError("events", None, "events must be a JSON array")])
     events: list[Event] = []
     problems: list[EventError] = []
-    seen: set[str] = set()
+    seen: dict[str, Event] = {}
     for index, raw in enumerate(raws):
         try:
             event = decode_event(raw, index)
         except InvalidRecord as exc:
             problems.extend(exc.problems)
             continue
-        if event.id in seen:
-            problems.append(EventError(event_ref(raw, index), "id", f"id {event.id!r} appears more than once"))
-            continue
-        seen.add(event.id)
+        first = seen.get(event.id)
+        if first is not None:
+            if first != event:
+                problems.append(duplicate_error(event))
+            continue  # the same event given twice counts once (record-format.md, `id`)
+        seen[event.id] = event
         events.append(event)
     if problems:
         raise InvalidRecord(problems)

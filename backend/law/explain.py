@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import tables
 from .dates import duration_fr, fr
 from .events import Course, LicenceIssued, Offence
 
@@ -41,7 +42,8 @@ def licence_issued(licence: LicenceIssued, capital: int, probation_end: dt.date 
     return (f"{again} le {fr(licence.issued_on)} ({_TRAINING[licence.training]}) : capital de départ de "
             f"{points(capital)} pendant une période probatoire de {duration_fr(months or 0)}, "
             f"jusqu'au {fr(probation_end)}"
-            + (f" (durée réduite par la formation complémentaire suivie le {fr(trained_on)})." if trained_on else "."))
+            + (f" (durée réduite par la formation complémentaire suivie ensuite, le {fr(trained_on)})." if trained_on
+               else "."))
 
 
 def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, balance: int) -> str:
@@ -57,40 +59,64 @@ def withdrawal(offence: Offence, withdrawn: int, capped_by_group: int | None, ba
     return text
 
 
-def single_point(offence: Offence, months: int) -> str:
+def single_point(offence: Offence, months: int, day: dt.date, future: bool = False) -> str:
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise d'ici là, vous récupérerez "
+                f"1 point le {fr(day)}, {duration_fr(months)} après {established(offence)}.")
     return (f"Point restitué {duration_fr(months)} après {established(offence)}, aucune infraction "
             f"entraînant retrait de points n'ayant été commise depuis.")
 
 
-def full_restoration(offence: Offence, months: int, maximum: int, reason: str) -> str:
+def full_restoration(offence: Offence, months: int, maximum: int, reason: str, day: dt.date,
+                     future: bool = False) -> str:
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise ni ne devient définitive d'ici "
+                f"là, votre capital sera reconstitué à {points(maximum)} le {fr(day)}, {duration_fr(months)} après "
+                f"{established(offence)} (« {offence.label} »). {reason}")
     return (f"Capital reconstitué à {points(maximum)} {duration_fr(months)} après {established(offence)} "
             f"(« {offence.label} »), aucune nouvelle infraction entraînant retrait de points n'ayant été "
             f"commise ni n'étant devenue définitive depuis. {reason}")
 
 
 def delay_reason(months: int, before_2011: bool, probation_end: dt.date | None,
-                 serious: Offence | None, since: dt.date) -> str:
+                 serious: Offence | None, since: dt.date, since_full_restoration: bool = False) -> str:
+    """Why the delay is 2 or 3 years. The class test reads the file since the licence was issued or
+    since the last full restoration (CE 21/11/2016 n° 392555): the text names which of the two."""
     if before_2011:
         return f"Délai de {duration_fr(months)} : infraction devenue définitive avant le 01/01/2011."
     if probation_end is not None:
-        return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire "
-                f"(qui se termine le {fr(probation_end)}).")
+        return (f"Délai de {duration_fr(months)} : retrait intervenu pendant la période probatoire, avant sa fin "
+                f"le {fr(probation_end)}.")
+    start = (f"depuis la dernière reconstitution du capital (le {fr(since)})" if since_full_restoration
+             else f"depuis la délivrance du permis (le {fr(since)})")
     if serious is not None:
-        kind = "un délit" if serious.offence_class == "DELIT" else \
-            f"une contravention de {serious.offence_class[1]}e classe"
-        return (f"Délai de {duration_fr(months)} : le dossier comporte depuis le {fr(since)} {kind} "
-                f"(« {serious.label} », devenue définitive le {fr(serious.established_on)}).")
-    return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe "
-            f"dans le dossier depuis le {fr(since)}.")
+        if serious.offence_class == "DELIT":
+            kind, became = "un délit", "devenu définitif"
+        else:
+            kind, became = f"une contravention de {serious.offence_class[1]}e classe", "devenue définitive"
+        return (f"Délai de {duration_fr(months)} : le dossier comporte, {start}, {kind} (« {serious.label} », "
+                f"{became} le {fr(serious.established_on)}).")
+    return (f"Délai de {duration_fr(months)} : aucun délit ni contravention de 4e ou 5e classe au dossier "
+            f"{start}.")
 
 
-def deferred_to_probation_end(text: str, probation_end: dt.date) -> str:
-    return text + f" La reconstitution ne peut intervenir qu'à la fin de la période probatoire, le {fr(probation_end)}."
+def deferred_to_probation_end(text: str, probation_end: dt.date, future: bool = False) -> str:
+    verb = "ne pourra intervenir" if future else "ne peut intervenir"
+    return text + f" La reconstitution {verb} qu'à la fin de la période probatoire, le {fr(probation_end)}."
 
 
-def ten_year(offence: Offence, restored: int) -> str:
+def ten_year(offence: Offence, restored: int, day: dt.date, future: bool = False) -> str:
+    if future:
+        return (f"Vous récupérerez {points(restored)} le {fr(day)}, 10 ans après {established(offence)} "
+                f"(« {offence.label} »), même si d'autres infractions sont commises d'ici là.")
     return (f"{points(restored).capitalize()} réattribué{'s' if restored > 1 else ''} 10 ans après "
             f"{established(offence)} (« {offence.label} »), même si d'autres infractions ont été commises depuis.")
+
+
+def withdrawal_after_annulment(offence: Offence, annulled_on: dt.date) -> str:
+    return (f"Aucun point retiré pour « {offence.label} », infraction commise le {fr(offence.committed_on)} "
+            f"et devenue définitive le {fr(offence.established_on)} : le permis avait été annulé le "
+            f"{fr(annulled_on)}, il n'a plus de capital de points.")
 
 
 def course_credit(course: Course, credited: int, full_credit: int, maximum: int) -> str:
@@ -103,13 +129,25 @@ def course_credit(course: Course, credited: int, full_credit: int, maximum: int)
     return text + "."
 
 
-def probation_increment(issued_on: dt.date, year: int, amount: int) -> str:
+def probation_increment(issued_on: dt.date, year: int, amount: int, future: bool = False) -> str:
     ordinal = "1re" if year == 1 else f"{year}e"
+    if future:
+        return (f"Si aucune infraction entraînant retrait de points n'est commise d'ici là, votre permis (délivré "
+                f"le {fr(issued_on)}) gagnera {points(amount)} à la fin de sa {ordinal} année de période probatoire.")
     return (f"Majoration de {points(amount)} : {ordinal} année de période probatoire (permis du "
             f"{fr(issued_on)}) sans infraction entraînant retrait de points.")
 
 
-def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: int, maximum: int) -> str:
+def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: int, maximum: int,
+                  future: bool = False) -> str:
+    if future:
+        start = f"La période probatoire du permis délivré le {fr(issued_on)} se terminera ce jour-là"
+        if first_offence is None:
+            return (f"{start} : si aucune infraction entraînant retrait de points n'est commise d'ici là, votre "
+                    f"solde passera à {points(maximum)}.")
+        return (f"{start} : le nombre maximal passera à {points(maximum)} ; une infraction ayant été commise "
+                f"pendant cette période (le {fr(first_offence.committed_on)}), le solde restera à "
+                f"{points(balance)}.")
     start = f"Fin de la période probatoire du permis délivré le {fr(issued_on)}"
     if first_offence is None:
         return f"{start} : aucune infraction entraînant retrait de points, le solde passe à {points(maximum)}."
@@ -120,3 +158,16 @@ def probation_end(issued_on: dt.date, first_offence: Offence | None, balance: in
 def invalidation(notified_on: dt.date) -> str:
     return (f"Lettre 48SI présentée le {fr(notified_on)} alors que le solde était nul : le permis est "
             f"invalidé et doit être remis à la préfecture.")
+
+
+def complementary_training(completed_on: dt.date) -> str:
+    """The complementary training changes no points by itself: what it can do (L223-1, R223-4-1), from the tables."""
+    since = tables.TRAINING_START
+    first, last = (tables.value_on(name, since) for name in ("training_window_start", "training_window_end"))
+    traditional = tables.value_on("probation_length_traditional_training", since)
+    aac = tables.value_on("probation_length_aac_training", since)
+    return (f"Formation complémentaire suivie le {fr(completed_on)}. Pour un premier permis délivré depuis le "
+            f"{fr(since)}, suivie entre {first} et {last} mois après son obtention, elle réduit la période probatoire "
+            f"à {duration_fr(traditional)} ({duration_fr(aac)} après un apprentissage anticipé de la conduite), si "
+            "aucune infraction entraînant retrait de points n'est commise pendant cette durée réduite. Elle ne "
+            "donne pas de points par elle-même.")

@@ -1,4 +1,4 @@
-"""The licence file as the engine sees it on `as_of`: checked, cut off, cancellations applied.
+"""The licence file as the engine sees it on `as_of`: checked, then the known file (known.py) by rule.
 
 points-rules.md §1: only events known on `as_of` (their `recorded_on`, by default their
 effective date) count; §11: what the engine refuses; record-format.md: a cancelled event
@@ -13,7 +13,8 @@ from typing import Sequence
 from . import tables
 from .events import (Annulment, Cancellation, ComplementaryTraining, Course, Event, EventError,
                      InvalidationNotified, InvalidRecord, LicenceIssued, LicenceSurrendered, Offence,
-                     Suspension, check_event)
+                     Suspension, check_event, duplicate_error)
+from .known import KnownFile, known_file
 from .result import Cancelled
 
 
@@ -48,26 +49,44 @@ def _ref(event: Event) -> str:
 
 def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
              ) -> tuple[list[EventError], list[EventError]]:
-    """(invalid, outside covered period) problems of the whole file, whatever `as_of`.
+    """(invalid, outside covered period) problems of the whole file, whatever `as_of` (points-rules.md §1, §11).
 
     `other_ids`: ids of events that failed to decode, so that a cancellation of one of them
     is not also reported as a cancellation of an unknown event.
     """
+    invalid, outside, _ = _check(events, other_ids)
+    return invalid, outside
+
+
+def _check(events: Sequence[Event], other_ids: frozenset[str],
+           ) -> tuple[list[EventError], list[EventError], dt.date | None]:
+    """`problems`, and the `issued_on` of the first licence (for the `as_of` check) from the same pass."""
     invalid: list[EventError] = []
     outside: list[EventError] = []
-    ids: set[str] = set()
-    first_licence: dt.date | None = None
-    for event in events:
-        if type(event) is LicenceIssued and (first_licence is None or event.issued_on < first_licence):
-            first_licence = event.issued_on
+    by_id: dict[str, Event] = {}
+    licences: list[LicenceIssued] = []
+    closings: list[dt.date] = []  # effective dates of the notifications and annulments
+    has_cancellation = False
     for event in events:
         kind = type(event)
-        if event.id in ids:
-            invalid.append(EventError(_ref(event), "id", f"id {event.id!r} appears more than once"))
-        ids.add(event.id)
+        first = by_id.get(event.id)
+        if first is not None:
+            if first != event:
+                invalid.append(duplicate_error(event))
+            continue  # identical: the same event given twice, counted once
+        by_id[event.id] = event
         found = check_event(event, "")
         if found:  # the reference is only formatted when there is something to report
             invalid.extend(EventError(_ref(event), p.field, p.message) for p in found)
+        if kind is LicenceIssued:
+            licences.append(event)
+        elif kind is InvalidationNotified or kind is Annulment:
+            closings.append(event.effective_on)
+        elif kind is Cancellation:
+            has_cancellation = True
+    first_licence = min((lic.issued_on for lic in licences), default=None)
+    for event in by_id.values():
+        kind = type(event)
         if kind is Offence:
             ref = _ref(event)
             if first_licence is None or event.established_on < first_licence:
@@ -80,57 +99,92 @@ def problems(events: Sequence[Event], other_ids: frozenset[str] = frozenset(),
                     tables.value_on("full_restoration_delay", event.established_on, ref, "established_on")
                 except tables.OutsideCoveredPeriod as exc:
                     outside.extend(exc.problems)
-        elif kind is Course and event.kind != "judicial" and event.last_day < _COURSES_FROM:
+        elif kind is Course and event.last_day < _COURSES_FROM:
+            # Every kind, judicial included: a course before the period covered is outside it (§11).
             try:
                 tables.value_on("course_interval", event.last_day, _ref(event), "last_day")
             except tables.OutsideCoveredPeriod as exc:
                 outside.extend(exc.problems)
-    for event in events:
-        if type(event) is Cancellation and event.cancels not in ids and event.cancels not in other_ids:
-            invalid.append(EventError(_ref(event), "cancels", f"cancels {event.cancels!r}, which is not an event "
-                                      "of this file"))
-    return invalid, outside
+    if len(licences) > 1:
+        invalid.extend(_later_licence_problems(licences, closings))
+    if has_cancellation:
+        invalid.extend(_cancellation_problems(by_id, other_ids))
+    return invalid, outside, first_licence
 
 
-def prepare(events: Sequence[Event], as_of: dt.date) -> Record:
+def _later_licence_problems(licences: list[LicenceIssued], closings: list[dt.date]) -> list[EventError]:
+    """A later licence_issued needs an invalidation_notified or annulment effective between the previous
+    licence and its own `issued_on` (record-format.md). Whether that notification had any effect on the
+    points is a question of the replay (a warning, points-rules.md §9), never of validity."""
+    found = []
+    ordered = sorted(licences, key=lambda lic: lic.issued_on)
+    for previous, licence in zip(ordered, ordered[1:]):
+        if not any(previous.issued_on <= day <= licence.issued_on for day in closings):
+            found.append(EventError(_ref(licence), "issued_on", (
+                f"licence issued on {licence.issued_on} without an invalidation_notified or annulment between the "
+                f"previous licence \"{previous.id}\" ({previous.issued_on}) and that date (a later licence_issued "
+                "is only valid after one) — nouveau permis sans invalidation ni annulation du précédent")))
+    return found
+
+
+def _cancellation_problems(by_id: dict[str, Event], other_ids: frozenset[str]) -> list[EventError]:
+    """Cancellations of unknown events, and cycles of cancellations (points-rules.md §11)."""
+    found = []
+    cancels = {e.id: e.cancels for e in by_id.values() if type(e) is Cancellation}
+    for event_id, target in cancels.items():
+        if target not in by_id and target not in other_ids:
+            found.append(EventError(f'event "{event_id}"', "cancels", f"cancels {target!r}, which is not an event "
+                                    "of this file"))
+    reported: set[str] = set()
+    for start in cancels:
+        if start in reported or cancels[start] == start:  # an event cancelling itself: check_event says so
+            continue
+        chain, current = [start], cancels[start]
+        while current in cancels and current not in chain and current not in reported:
+            chain.append(current)
+            current = cancels[current]
+        if current == start:
+            reported.update(chain)
+            path = " → ".join(f'"{i}"' for i in chain + [start])
+            found.append(EventError(f'event "{start}"', "cancels", (
+                f"cancels {cancels[start]!r}, and the chain of cancellations {path} comes back to it: a cycle of "
+                "cancellations cannot be resolved; the register must correct one of them — annulations en boucle")))
+    return found
+
+
+
+
+def prepare(events: Sequence[Event], as_of: dt.date) -> tuple[Record, KnownFile]:
     """Check the file (raise InvalidRecord / OutsideCoveredPeriod), then keep what counts on `as_of`."""
-    invalid, outside = problems(events)
+    invalid, outside, first_licence = _check(events, frozenset())
     if invalid:
         raise InvalidRecord(invalid + outside)
     if outside:
         raise tables.OutsideCoveredPeriod(outside)
-    known = [(i, e) for i, e in enumerate(events) if (e.recorded_on or e.effective_on) <= as_of]
-    cancellations = [e for _, e in known if type(e) is Cancellation]
-    removed: dict[str, Cancellation] = {}
-    if cancellations:
-        # A cancelled cancellation has no effect (one level; the register never chains more).
-        targeted = {c.cancels for c in cancellations}
-        for c in cancellations:
-            if c.id not in targeted:
-                removed[c.cancels] = c
+    if first_licence is not None and as_of < first_licence:
+        # No licence to compute on that date (points-rules.md §1, §11); the contract's message, as is.
+        raise InvalidRecord([EventError("", "as_of", f"as_of {as_of} is before the licence was issued on "
+                                        f"{first_licence}")])
+    known = known_file(events, as_of)
     record = Record()
     buckets = {Offence: record.offences, Course: record.courses, LicenceIssued: record.licences,
                ComplementaryTraining: record.trainings, InvalidationNotified: record.notifications,
                LicenceSurrendered: record.surrenders, Annulment: record.annulments, Suspension: record.suspensions}
-    for index, event in known:
+    for index, event in enumerate(known.in_force):
         kind = type(event)
-        if kind is Cancellation or (removed and event.id in removed):
-            continue
         if kind is Offence and event.points == 0:
             continue  # withdraws nothing, counts nowhere (points-rules.md §4)
         record.events.append((index, event))
         bucket = buckets.get(kind)
         if bucket is not None:
             bucket.append(event)
-    for target, c in removed.items():
-        record.cancelled.append(Cancelled(target, c.cancelled_on, c.reason))
-    record.cancelled.sort(key=lambda c: (c.cancelled_on, c.event_id))
+    record.cancelled = known.cancelled
     by_committed = sorted(record.offences, key=lambda o: o.committed_on)
     record.by_committed = by_committed
     record.committed_keys = [o.committed_on for o in by_committed]
     record.established_keys = sorted(o.established_on for o in record.offences)
     index_serious(record)
-    return record
+    return record, known
 
 
 def index_serious(record: Record) -> None:

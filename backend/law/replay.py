@@ -1,7 +1,8 @@
 """Replay of a licence file in effective order: the ledger every output is a view of.
 
 Same-day order (points-rules.md §1): licence issued, automatic restorations (single point,
-ten-year, full), probation steps, withdrawals in event order, course credits, invalidation.
+full, ten-year), probation steps then a full restoration due on the probation end, withdrawals
+in event order, course credits, invalidation.
 Restorations are scheduled when their withdrawal is replayed; whether a window is clean
 depends only on known offences (indexed by date), whether it still applies (capital not
 invalidated, point not already restored) on the state reached that day.
@@ -14,13 +15,13 @@ from heapq import heapify, heappop, heappush
 
 from . import explain, tables
 from .dates import add_months, fr
-from .events import Course, EventError, InvalidRecord, LicenceIssued, Offence
+from .events import Course, LicenceIssued, Offence
 from .policies import Policies
 from .record import Record
 from .result import Entry
 from .rules import probation, restoration
 
-_LICENCE, _SINGLE, _TEN, _FULL, _PROBATION, _FULL_AT_END, _WITHDRAWAL, _COURSE, _CLOSE = \
+_LICENCE, _SINGLE, _FULL, _TEN, _PROBATION, _FULL_AT_END, _WITHDRAWAL, _COURSE, _CLOSE = \
     0, 10, 11, 12, 20, 25, 30, 40, 50
 RULE_LICENCE = "Code de la route, art. L223-1 et R223-1"
 RULE_WITHDRAWAL = "Code de la route, art. L223-1 et L223-2"
@@ -61,6 +62,7 @@ class Replay:
         self.invalidated_on: list[dt.date] = []
         self.annulment = None
         self.warnings: list[str] = []
+        self.as_of = dt.date.max  # entries after it are projections, explained in the future tense
 
     # -- scheduling -------------------------------------------------------------------------
     def push(self, day: dt.date, order: int, handler, payload, seq: int | None = None) -> None:
@@ -71,6 +73,7 @@ class Replay:
 
     def run(self, as_of: dt.date) -> tuple:
         """Replay everything; return the state on `as_of` (balance, maximum, capital, closed, credit day)."""
+        self.as_of = as_of
         heap = self.heap
         for index, event in self.record.events:
             kind = type(event)
@@ -106,9 +109,14 @@ class Replay:
     def issue(self, day: dt.date, licence: LicenceIssued) -> None:
         previous = self.capital
         if previous is not None and previous.closed is None:
-            raise InvalidRecord([EventError(f'event "{licence.id}"', "issued_on", (
-                f"licence issued on {day} while licence \"{previous.licence.id}\" is neither invalidated nor "
-                "annulled (a later licence_issued is only valid after an invalidation or annulment)"))])
+            # The register issued it after a notification that had no effect (a course before the 48SI
+            # letter saved the licence, or the letter is not known yet): recorded, not refused (§9).
+            self.warnings.append(
+                f"Un nouveau permis a été délivré le {fr(day)} alors que le permis du "
+                f"{fr(previous.licence.issued_on)} n'était ni invalidé ni annulé à cette date : un nouveau capital "
+                "de points commence, celui de l'ancien permis ne compte plus (art. L223-1 et L223-5).")
+            # Its pending restorations stop with it: only the new capital counts from now on.
+            previous.closed, previous.closed_on = "replaced", day
         record = self.record
         plan = probation.plan(licence, record.trainings, record.by_committed, record.committed_keys)
         initial = tables.value_on("initial_capital", day, f'event "{licence.id}"', "issued_on")
@@ -127,7 +135,7 @@ class Replay:
             capital.maximum += amount
             capital.balance = min(capital.balance + amount, capital.maximum)
             self.add(day, "probation_increment", amount, capital, None, probation.RULE,
-                     explain.probation_increment(capital.licence.issued_on, year, amount))
+                     explain.probation_increment(capital.licence.issued_on, year, amount, day > self.as_of))
 
     def end_probation(self, day: dt.date, capital: Capital) -> None:
         if capital.closed is not None:
@@ -139,15 +147,17 @@ class Replay:
             capital.balance = plan.maximum_after
         self.add(day, "probation_end", capital.balance - before, capital, None, probation.RULE,
                  explain.probation_end(plan.started_on, None if plan.clean else plan.first_offence,
-                                       capital.balance, capital.maximum))
+                                       capital.balance, capital.maximum, day > self.as_of))
 
     # -- withdrawal (L223-1, L223-2) -------------------------------------------------------
     def group_cap(self, group: str) -> list[int]:
         members = [o for o in self.record.offences if o.simultaneous_group == group]
         mixed = [o for o in members if o.drugs_and_alcohol]
         if mixed:
-            cap = tables.value_on("simultaneous_cap_drugs_and_alcohol", mixed[0].committed_on,
-                                  f'event "{mixed[0].id}"', "committed_on")
+            # 9 when a drugs-and-alcohol member was committed on or after 2025-07-11, else 8 (§4):
+            # the table is keyed by committed_on, and the highest cap any member brings applies.
+            cap = max(tables.value_on("simultaneous_cap_drugs_and_alcohol", o.committed_on,
+                                      f'event "{o.id}"', "committed_on") for o in mixed)
         else:
             cap = tables.value_on("simultaneous_cap", members[0].established_on,
                                   f'event "{members[0].id}"', "established_on")
@@ -156,7 +166,12 @@ class Replay:
 
     def withdraw(self, day: dt.date, offence: Offence) -> None:
         capital = self.capital
-        if capital is None or capital.closed is not None:
+        if capital is None:
+            return
+        if capital.closed is not None:
+            if capital.closed == "annulled":  # no capital left to reduce, shown with change 0 (§10)
+                self.add(day, "withdrawal", 0, capital, offence.id, RULE_WITHDRAWAL,
+                         explain.withdrawal_after_annulment(offence, capital.closed_on))
             return
         amount, capped = offence.points, None
         if offence.simultaneous_group is not None:
@@ -198,7 +213,7 @@ class Replay:
             capital.full_dates.add(restored_on)
             # The explanation's reason is formatted only if the restoration makes an entry.
             reason = (months, before_2011, probation_end if self.policies.probation_full_restoration
-                      == "three_years" else None, serious, since)
+                      == "three_years" else None, serious, since, since != capital.licence.issued_on)
             self.push(restored_on, order, self.restore_full, (withdrawn, months, reason, deferred))
         ten = restoration.ten_year(offence)
         if ten is not None:
@@ -209,12 +224,13 @@ class Replay:
         capital, offence = withdrawn.capital, withdrawn.offence
         if capital.closed is not None or (capital.last_full is not None and capital.last_full > offence.established_on):
             return
-        withdrawn.single_restored = True
         change = min(withdrawn.actual, capital.maximum - capital.balance)
         if change > 0:
+            # A re-credit of 0 points restores nothing: the ten-year re-credit still applies (§5, §7).
+            withdrawn.single_restored = True
             capital.balance += change
             self.add(day, "single_point_restoration", change, capital, offence.id, restoration.RULE_SINGLE,
-                     explain.single_point(offence, months))
+                     explain.single_point(offence, months, day, day > self.as_of))
 
     def restore_ten_year(self, day: dt.date, withdrawn: Withdrawn) -> None:
         capital, offence = withdrawn.capital, withdrawn.offence
@@ -225,7 +241,7 @@ class Replay:
         if change > 0:
             capital.balance += change
             self.add(day, "ten_year_restoration", change, capital, offence.id, restoration.RULE_TEN,
-                     explain.ten_year(offence, change))
+                     explain.ten_year(offence, change, day, day > self.as_of))
 
     def restore_full(self, day: dt.date, payload) -> None:
         withdrawn, months, reason, deferred = payload
@@ -236,9 +252,11 @@ class Replay:
         capital.balance = capital.maximum
         capital.last_full = day
         if change > 0:
-            text = explain.full_restoration(offence, months, capital.maximum, explain.delay_reason(*reason))
+            future = day > self.as_of
+            text = explain.full_restoration(offence, months, capital.maximum, explain.delay_reason(*reason),
+                                            day, future)
             if deferred:
-                text = explain.deferred_to_probation_end(text, day)
+                text = explain.deferred_to_probation_end(text, day, future)
             rule = restoration.RULE_FULL if capital.plan is None or offence.established_on >= capital.plan.ends_on \
                 else restoration.RULE_FULL_PROBATION
             self.add(day, "full_restoration", change, capital, offence.id, rule, text)
@@ -287,7 +305,9 @@ class Replay:
 
     def annul(self, day: dt.date, event) -> None:
         capital = self.capital
-        if capital is None or capital.closed is not None:
+        # An annulment after an invalidation still applies: the court's prohibition replaces the
+        # administrative wait (§10). A second annulment of the same licence changes nothing.
+        if capital is None or capital.closed == "annulled":
             return
         capital.closed, capital.closed_on = "annulled", day
         self.annulment = event

@@ -16,7 +16,7 @@ import msgspec
 
 from .articles import article_url
 from .dates import fr
-from .events import EventError, InvalidRecord
+from .errors import EventError, InvalidRecord
 
 D = dt.date
 
@@ -123,8 +123,15 @@ PARAMETERS: tuple[Parameter, ...] = (
        (8, TWELVE_POINTS, LAW_2003 - dt.timedelta(days=1), "L223-2",
         "valeur retenue par le projet (texte de 1992 non vérifié)"),
        (8, LAW_2003, None, "L223-2", "deux tiers du nombre maximal")),
+    _p("points_drugs_and_alcohol", "retrait pour conduite après usage de stupéfiants et sous l'empire d'un état "
+       "alcoolique", "points", "committed_on",
+       (6, POINTS_START, DRUGS_ALCOHOL - dt.timedelta(days=1), "L235-1 et R223-2",
+        "6 points comme les autres délits ; 9 points refusés pour une infraction commise avant le 11/07/2025 "
+        "(une peine plus sévère ne rétroagit pas, art. 112-1 du Code pénal)"),
+       (9, DRUGS_ALCOHOL, None, "L235-1", "loi 2025-622 du 9 juillet 2025")),
     _p("simultaneous_cap_drugs_and_alcohol", "plafond avec conduite après usage de stupéfiants et alcool",
-       "points", "committed_on", (8, TWELVE_POINTS, DRUGS_ALCOHOL - dt.timedelta(days=1), "L223-2"),
+       "points", "committed_on", (8, POINTS_START, DRUGS_ALCOHOL - dt.timedelta(days=1), "L223-2",
+                                  "8 points comme tout groupe d'infractions simultanées"),
        (9, DRUGS_ALCOHOL, None, "L235-1", "trois quarts du nombre maximal (loi 2025-622)")),
     _p("single_point_delay", "réattribution d'un point : délai", "mois", "established_on",
        (None, TWELVE_POINTS, SINGLE_POINT_2007 - dt.timedelta(days=1), "L223-6", "pas de réattribution d'un point"),

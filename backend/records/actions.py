@@ -2,7 +2,7 @@
 
 `actions(file)` reads the engine's result (status, balance, `mandatory_course.due_by`,
 `new_licence_not_before`, `next_course_credit_from`) and the known record (the engine's own
-`prepare`: the 48SI letter, the surrender, the suspension in force) and returns ONE main
+`known_file`: the 48SI letter, the surrender, the suspension in force) and returns ONE main
 instruction with at most one deadline, plus notes that carry no date of their own. Pages, the
 calendar and its .ics lay out what is decided here and never compute a deadline themselves,
 so no page can show a later date that contradicts the instruction (a course before the 48SI
@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from backend.law import compute
+from backend.law import compute, known_file
 from backend.law.articles import article_url
-from backend.law.events import Course, InvalidRecord
-from backend.law.record import prepare
+from backend.law.events import (Annulment, Course, InvalidationNotified, InvalidRecord, LicenceSurrendered,
+                                 Suspension)
 from backend.records.labels import date_fr
 
 _S = dict(frozen=True, kw_only=True)
@@ -219,7 +219,7 @@ _advice_cache: OrderedDict[int, tuple[Any, CourseAdvice]] = OrderedDict()
 
 def _decide(file: Any, result: Any) -> Actions:
     as_of = file.as_of
-    record = prepare(file.events, as_of)
+    record = _KnownEvents(known_file(file.events, as_of).in_force)
     status = result.status
     if status == "annulled":
         return Actions(main=_annulled(file, result, record))
@@ -261,6 +261,16 @@ def _as_note(action: Action) -> Note:
     """An action that is not the main one: its instruction and what one more offence would do, no date."""
     text = action.instruction + (f" {action.steps[0]}" if action.steps else "")
     return Note(title=action.title, text=text, legal=action.legal)
+
+
+class _KnownEvents:
+    """The events in force on `as_of` (the law's one definition), by the kinds the actions read."""
+
+    def __init__(self, in_force: list[Any]) -> None:
+        self.suspensions = [e for e in in_force if isinstance(e, Suspension)]
+        self.notifications = [e for e in in_force if isinstance(e, InvalidationNotified)]
+        self.surrenders = [e for e in in_force if isinstance(e, LicenceSurrendered)]
+        self.annulments = [e for e in in_force if isinstance(e, Annulment)]
 
 
 def _current_suspension(record: Any, as_of: dt.date) -> Any:

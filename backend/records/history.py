@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from backend.law import explain, known_file
 from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, InvalidationNotified,
                                 LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension)
 from backend.records import labels
@@ -176,27 +177,28 @@ def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
     if isinstance(event, ComplementaryTraining):
         return HistoryLine(**base, group="permis", kind_label="Permis probatoire",
                            title="Formation complémentaire suivie",
-                           body=(f"Formation complémentaire suivie le {_fr(event.completed_on)}. Elle réduit la "
-                                 "durée de la période probatoire si aucune infraction entraînant un retrait de "
-                                 "points n'est commise pendant celle-ci."),
+                           body="" if annulled_reason else explain.complementary_training(event.completed_on),
                            rule_links=articles("R223-1"))
     if isinstance(event, InvalidationNotified):
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise",
-                           body=(f"La lettre recommandée 48SI a été présentée le {_fr(event.notified_on)} : le "
-                                 "permis a perdu sa validité et devait être restitué à la préfecture dans les 10 "
-                                 "jours."), rule_links=articles("L223-5 R223-3"))
+        # Listed as an event only when the engine made no invalidation entry from it: it had no effect.
+        body = "" if annulled_reason else ("Cette lettre est restée sans effet sur les points : le solde n'était pas nul "
+                                           "à cette date, ou le permis était déjà invalidé ou annulé.")
+        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise", body=body,
+                           rule_links=articles("L223-5 R223-3"))
     if isinstance(event, LicenceSurrendered):
+        body = "" if annulled_reason else (f"Permis restitué le {_fr(event.surrendered_on)}. Le délai avant de pouvoir "
+                                           "obtenir un nouveau permis court à partir de la première remise faite après "
+                                           "la lettre 48SI.")
         return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
-                           body=(f"Permis restitué le {_fr(event.surrendered_on)} : le délai avant de pouvoir "
-                                 "obtenir un nouveau permis court à partir de cette date."),
-                           rule_links=articles("L223-5"))
+                           body=body, rule_links=articles("L223-5"))
     if isinstance(event, Annulment):
         details = ((Detail("Nouveau permis possible à partir du", _fr(event.new_licence_not_before)),)
                    if event.new_licence_not_before else ())
+        body = "" if annulled_reason else (f"Un tribunal a annulé le permis le {_fr(event.decided_on)} : il n'a plus "
+                                           "de capital de points, aucun point n'y est plus retiré ni restitué. Un "
+                                           "nouveau permis devra être passé.")
         return HistoryLine(**base, group="permis", kind_label="Décision de justice",
-                           title="Annulation du permis de conduire", details=details,
-                           body=(f"Un tribunal a annulé le permis le {_fr(event.decided_on)} : il n'a plus de "
-                                 "valeur, ni ses points. Un nouveau permis devra être passé."))
+                           title="Annulation du permis de conduire", details=details, body=body)
     if isinstance(event, Suspension):
         until = f" jusqu'au {_fr(event.ends_on)}" if event.ends_on else ""
         return HistoryLine(**base, group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
@@ -229,14 +231,14 @@ def _all_lines(file: LicenceFile) -> list[HistoryLine]:
     primary = {(entry.event_id, entry.kind) for entry in entries if entry.event_id}
     for order, entry in enumerate(entries):
         lines.append((entry.date, order, _entry_line(entry, events)))
+    # The events known on as_of with their cancellations resolved: the engine's definition (law.known_file),
+    # also when the engine refused the file.
+    known = known_file(file.events, as_of)
     cancelled: dict[str, str] = {}
-    if result is not None:
-        for c in result.cancelled:
-            reason = f", motif : {c.reason}" if c.reason else ""
-            cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
-    for event in file.events:
-        if event.known_on > as_of or event.effective_on > as_of:
-            continue
+    for c in known.cancelled:
+        reason = f", motif : {c.reason}" if c.reason else ""
+        cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
+    for event in known.events:
         tag = event.__struct_config__.tag
         if result is not None and event.id not in cancelled and (event.id, _PRIMARY_KIND.get(tag)) in primary:
             continue

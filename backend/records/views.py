@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from backend.caching import memoised
+from backend.law import known_file
 from backend.law.articles import legifrance_links
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
@@ -203,9 +204,7 @@ def calendar_view(file: LicenceFile) -> CalendarView:
 
 def licence_view(file: LicenceFile) -> LicenceView:
     as_of = file.as_of
-    known = [e for e in file.events if e.known_on <= as_of and e.effective_on <= as_of]
-    cancelled = {e.cancels for e in known if e.__struct_config__.tag == "cancellation"}
-    known = [e for e in known if e.id not in cancelled]
+    known = known_file(file.events, as_of).in_force  # known on as_of, cancellations resolved as the engine does
     issued = [e for e in known if isinstance(e, LicenceIssued)]
     current = max(issued, key=lambda e: e.issued_on) if issued else None
     status = file.result.status if file.result is not None else None

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from backend.law import events as ev
+from backend.law import known_file
 from backend.records import labels, places
 from backend.records.views import licence_view
 from backend.statement.model import (
@@ -129,16 +130,17 @@ def _probation(result: Any) -> Probation | None:
 
 def build_content(file: Any) -> StatementContent:
     """The statement of a `backend.records.service.LicenceFile`."""
-    # What the register knew on `as_of`, as on every other page (records.views.licence_view).
-    events: list[ev.Event] = [e for e in file.events if e.known_on <= file.as_of and e.effective_on <= file.as_of]
+    # What the register knew on `as_of`, cancellations resolved: the engine's own definition (law.known_file),
+    # so that each event is in the one state the balance counts it in.
+    known = known_file(file.events, file.as_of)
+    events: list[ev.Event] = known.events
     result = file.result
     computed = result is not None
     by_id = {e.id: e for e in events}
-    cancellations = [e for e in events if isinstance(e, ev.Cancellation)]
-    cancelled = {c.cancels: c for c in cancellations}
+    cancelled = {c.event_id for c in known.cancelled}
 
     def cancel_note(event_id: str) -> str | None:
-        c = cancelled.get(event_id)
+        c = known.cancellation(event_id)
         if c is None:
             return None
         return f"Annulation du {_d(c.cancelled_on)}" + (f" : {c.reason}" if c.reason else "")
@@ -162,7 +164,7 @@ def build_content(file: Any) -> StatementContent:
                organiser=c.organiser, place=c.place, points=credited.get(c.id, 0), cancelled=cancel_note(c.id))
         for c in sorted((e for e in events if isinstance(e, ev.Course)), key=lambda c: c.first_day)
     ]
-    licences, restrictions = _licences(file, [e for e in events if e.id not in cancelled])
+    licences, restrictions = _licences(file, known.in_force)
     visits = sorted((e for e in events if isinstance(e, ev.MedicalVisit) and e.id not in cancelled),
                     key=lambda v: v.visited_on)
     decisions = []
@@ -209,7 +211,7 @@ def build_content(file: Any) -> StatementContent:
                      for s in sorted((e for e in events if isinstance(e, ev.Suspension) and e.id not in cancelled),
                                      key=lambda s: s.starts_on)],
         decisions=decisions,
-        cancellations=[Cancellation(event_id=c.cancels, cancelled_on=c.cancelled_on, reason=c.reason,
-                                    what=_describe(by_id[c.cancels]) if c.cancels in by_id else f"Événement {c.cancels}")
-                       for c in sorted(cancellations, key=lambda c: c.cancelled_on)],
+        cancellations=[Cancellation(event_id=c.event_id, cancelled_on=c.cancelled_on, reason=c.reason,
+                                    what=_describe(by_id[c.event_id]) if c.event_id in by_id else f"Événement {c.event_id}")
+                       for c in known.cancelled],
     )

@@ -5,11 +5,9 @@ disk and `data:` URIs (the QR code), and refuses everything else, so a statement
 who is reading it or change with a remote resource. Rendering takes CPU time (tens to
 hundreds of milliseconds): callers run `render_pdf` in a worker thread.
 
-Where a render's time goes (long demo record, 4 pages, CPU ms, `tools/bench/bench_statement.py`
-and cProfile): WeasyPrint's layout ~45 %, painting and PDF objects ~25 %, styles and boxes ~15 %,
-the rest writing and freeing. It is pure Python spread over every element, line and glyph (a
-key/value row costs ~7 times the same words in one paragraph), so what remains is set by how much
-the statement says; request-independent work (stylesheets, fonts, parsing) is done once or made cheap.
+A render's time is WeasyPrint's pure Python spread over every element, line and glyph, so it is set
+by how much the statement says; request-independent work (stylesheets, fonts, parsing) is done once
+or made cheap (where the time goes, measured: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -141,8 +139,8 @@ class _ParsedHTML(weasyprint.HTML):
 def _html(html: str, fetcher: URLFetcher) -> weasyprint.HTML:
     """The document for WeasyPrint. Our template writes well-formed markup whose only non-XML
     trait is unclosed void elements (`<br>`, `<img …>`), so once those are closed the C XML parser
-    reads it in under a millisecond, where WeasyPrint's HTML5 parser (pure Python) took ~40 ms for
-    a long statement. Anything that is not well-formed goes through the HTML5 parser as before."""
+    reads it in a fraction of the time WeasyPrint's HTML5 parser (pure Python) takes
+    (docs/performance.md). Anything that is not well-formed goes through the HTML5 parser as before."""
     try:
         root = ET.fromstring(_VOID_ELEMENT.sub(r"<\1\2/>", html))
     except ET.ParseError:

@@ -55,8 +55,8 @@ def qr_data_uri(text: str) -> str:
     """The QR code as a PNG data: URI (CSP allows img-src data:; the PDF needs no fetch). PNG
     rather than SVG: WeasyPrint draws one image faster than a path of a thousand modules.
 
-    The mask is fixed: letting segno score all eight masks took ~20 ms of pure Python per
-    statement, a fixed mask ~5 ms, and any mask gives a standard, scannable code."""
+    The mask is fixed: letting segno score all eight masks is pure Python and costs several times
+    more (docs/performance.md), and any mask gives a standard, scannable code."""
     return segno.make(text, error="m", micro=False, mask=0).png_data_uri(scale=4, border=4)
 
 

@@ -15,7 +15,7 @@ import pytest
 from backend.law import compute
 from backend.law.events import decode_events
 from backend.records.labels import date_fr
-from backend.register import demo
+from backend.demo import generator as demo
 from tests.browser.checks import check_no_horizontal_scroll, check_structure
 from tests.fixtures.browser import MOBILE
 

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from backend.law import Policies, compute, decode_events, to_builtins
+from backend.law import InvalidRecord, Policies, compute, decode_events, to_builtins
 
 
 def summarise(entries: list[dict[str, Any]]) -> list[list[Any]]:
@@ -39,3 +39,14 @@ def mismatches(scenario: dict[str, Any], output: dict[str, Any]) -> list[str]:
             problems.append(f"{key}:\n  expected {json.dumps(expected, ensure_ascii=False)}"
                             f"\n  engine   {json.dumps(actual, ensure_ascii=False)}")
     return problems
+
+
+def refusal(scenario: dict[str, Any]) -> list[str] | None:
+    """The lines `pointspermis compute` would print on standard error for a refused scenario, or None
+    when the engine accepts it (the project's scenarios say `"expect": {"refused": [...]}`)."""
+    try:
+        events = decode_events(scenario["events"])
+        compute(events, dt.date.fromisoformat(scenario["as_of"]), Policies(**scenario.get("policies", {})))
+    except InvalidRecord as exc:
+        return [str(problem) for problem in exc.problems]
+    return None

@@ -140,3 +140,50 @@ def test_law_on_a_date_shows_the_versions_then_in_force() -> None:
     assert len(by_name) == len(rows)  # one version per parameter on a given day
     bad = run("law", "--on", "2010-02-30")
     assert bad.returncode == 2 and bad.stdout == "" and "2010-02-30" in bad.stderr
+
+
+# The refusals added by points-rules 1.1 (listed in docs/law.md, "Refusals"): each one line on standard
+# error naming the event (or as_of) and the field, nothing on standard output, exit 2.
+NINE = {**OFFENCE, "id": "o-9", "committed_on": "2025-07-10", "established_on": "2025-09-01", "points": 9,
+        "offence_class": "DELIT", "drugs_and_alcohol": True, "established_by": "final_conviction"}
+
+
+@pytest.mark.parametrize(("events", "as_of", "expected"), [
+    ([LICENCE], "2021-08-31", "as_of 2021-08-31 is before the licence was issued on 2021-09-01"),
+    ([LICENCE, NINE], "2026-01-01", 'event "o-9": points 9 for an offence committed on 2025-07-10: 9 points apply only '
+                                    "to offences committed on or after 2025-07-11"),
+    ([LICENCE, OFFENCE, {**OFFENCE, "points": 3}], "2024-01-01",
+     "event \"o-1\": id 'o-1' appears more than once with different content"),
+    ([LICENCE, {**OFFENCE, "natinf": None}], "2024-01-01", 'event "o-1": natinf is null: an optional field is omitted'),
+    ([LICENCE, {"id": "x-1", "type": "cancellation", "cancels": "x-2", "cancelled_on": "2023-05-01"},
+      {"id": "x-2", "type": "cancellation", "cancels": "x-1", "cancelled_on": "2023-05-02"}], "2024-01-01",
+     'event "x-1": cancels \'x-2\', and the chain of cancellations "x-1" → "x-2" → "x-1" comes back to it'),
+    ([LICENCE, {"id": "c-1", "type": "course", "first_day": "1992-11-29", "last_day": "1992-11-30", "kind": "judicial"}],
+     "2024-01-01", 'event "c-1": last_day 1992-11-30 is outside the period covered'),
+    ([LICENCE, {**LICENCE, "id": "l-2", "issued_on": "2023-01-01"}], "2024-01-01",
+     'event "l-2": licence issued on 2023-01-01 without an invalidation_notified or annulment'),
+], ids=["as-of-before-licence", "nine-points-before-2025-07-11", "conflicting-duplicate", "json-null", "cycle",
+        "course-before-1992-12-01", "later-licence-without-invalidation"])
+def test_new_refusals_exit_2_with_one_line_naming_the_event(events, as_of, expected) -> None:
+    done = run("compute", "-", "--as-of", as_of, stdin=json.dumps({"events": events}))
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), done.stderr
+
+
+def test_identical_duplicate_is_accepted_and_counted_once() -> None:
+    done = run("compute", "-", "--as-of", "2023-06-01", stdin=json.dumps({"events": [LICENCE, OFFENCE, dict(OFFENCE)]}))
+    assert done.returncode == 0, done.stderr
+    assert [e["kind"] for e in json.loads(done.stdout)["history"]].count("withdrawal") == 1
+
+
+def test_law_shows_the_2025_07_11_drugs_and_alcohol_boundary() -> None:
+    """The boundary comes from the dated tables: 6 points and a group cap of 8 the day before, 9 from that day."""
+    before = {r["parameter"]: r for r in json.loads(run("law", "--json", "--on", "2025-07-10").stdout)}
+    after = {r["parameter"]: r for r in json.loads(run("law", "--json", "--on", "2025-07-11").stdout)}
+    assert (before["points_drugs_and_alcohol"]["value"], after["points_drugs_and_alcohol"]["value"]) == (6, 9)
+    assert before["points_drugs_and_alcohol"]["until"] == "2025-07-10"
+    assert after["points_drugs_and_alcohol"]["from"] == "2025-07-11"
+    assert (before["simultaneous_cap_drugs_and_alcohol"]["value"], after["simultaneous_cap_drugs_and_alcohol"]["value"]) == (8, 9)
+    text = run("law").stdout
+    assert any(line.startswith("points_drugs_and_alcohol") and "2025-07-11" in line for line in text.splitlines())

@@ -14,7 +14,7 @@ from backend.records.actions import actions, course_advice
 from backend.records.labels import date_fr
 from backend.records.service import LicenceFile
 from backend.records.views import balance_view, calendar_view
-from backend.register import demo
+from backend.demo import generator as demo
 from backend.register.feed import Holder
 from tests.records.test_views import LICENCE, make_file, offence
 

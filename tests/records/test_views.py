@@ -111,3 +111,19 @@ def test_history_is_newest_first_filtered_and_windowed():
     withdrawals = history_view(file, kind="retraits", show_all=True)
     assert {line.kind for line in withdrawals.lines} == {"withdrawal"}
     assert history_view(file, kind="n'importe quoi").kind == "tout"
+
+
+def test_history_and_licence_page_follow_the_engine_through_a_cancellation_of_a_cancellation():
+    """points-rules.md §1: x2 cancels x1, which cancelled o1 — o1 is in force again, withdrawn once."""
+    raw = [LICENCE, offence(1, "2024-03-10", 3),
+           {"type": "cancellation", "id": "x1", "cancels": "o1", "cancelled_on": "2024-05-01"},
+           {"type": "cancellation", "id": "x2", "cancels": "x1", "cancelled_on": "2024-07-01"},
+           {"type": "suspension", "id": "s1", "starts_on": "2024-08-01", "suspension_kind": "administrative"},
+           {"type": "cancellation", "id": "x3", "cancels": "s1", "cancelled_on": "2024-09-01"},
+           {"type": "cancellation", "id": "x4", "cancels": "x3", "cancelled_on": "2024-10-01"}]
+    file = make_file(raw, dt.date(2025, 1, 1))
+    assert file.result.balance == 9 and [c.event_id for c in file.result.cancelled] == ["x1", "x3"]
+    lines = [line for line in history_view(file, show_all=True).lines if line.title == "Infraction numéro 1"]
+    assert len(lines) == 1 and not lines[0].annulled and lines[0].change == -3
+    # The suspension's cancellation was itself cancelled: the licence page lists it as in force.
+    assert len(licence_view(file).suspensions) == 1

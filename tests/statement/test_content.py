@@ -117,3 +117,50 @@ async def test_every_showcase_file_gets_a_statement_that_renders(register, neph)
         {"request": None, "viewer": None, **context(statement)})
     assert neph in page and file.holder.family_name in page
     assert statement.content.status != "Non calculé"
+
+
+def _section(page: str, heading_id: str) -> str:
+    """The text of the page's <section> whose heading has this id (tags stripped)."""
+    import html as html_module
+    import re
+
+    start = page.index(f'id="{heading_id}"')
+    body = page[start:page.index("</section>", start)]
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+CHAIN = [
+    {"type": "offence", "id": "g-o1", "committed_on": "2026-01-10", "established_on": "2026-03-01",
+     "established_by": "fixed_fine_paid", "points": 4, "offence_class": "C4",
+     "label": "Franchissement d'une ligne continue"},
+    {"type": "cancellation", "id": "g-x1", "cancels": "g-o1", "cancelled_on": "2026-05-01", "reason": "relaxe"},
+    {"type": "cancellation", "id": "g-x2", "cancels": "g-x1", "cancelled_on": "2026-07-01", "reason": "appel du parquet"},
+    {"type": "cancellation", "id": "g-x3", "cancels": "g-x2", "cancelled_on": "2026-09-01", "reason": "cassation"},
+]
+
+
+@pytest.mark.parametrize(("as_of", "offence_in_force"), [
+    (dt.date(2026, 6, 1), False),   # x-1 cancels the offence
+    (dt.date(2026, 8, 1), True),    # x-2 cancels x-1: the offence is reinstated
+    (dt.date(2026, 10, 1), False),  # x-3 cancels x-2: x-1 is back, the offence cancelled again
+], ids=["cancelled", "cancellation-cancelled", "three-deep"])
+async def test_the_statement_shows_each_event_in_the_engines_one_state(register, as_of, offence_in_force):
+    """Cancellations of cancellations (points-rules.md §1): the page and the balance agree on every event."""
+    file = await _file(register, BASE + CHAIN, neph="150399100043", as_of=as_of)
+    engine_cancelled = {c.event_id for c in file.result.cancelled}
+    assert ("g-o1" not in engine_cancelled) is offence_in_force
+    statement = issue(file, dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC), Keyring.parse(new_private_key("t")),
+                      "https://pp.example")
+    page = create_environment().get_template("pages/statement.html").render(
+        {"request": None, "viewer": None, **context(statement)})
+    offences = _section(page, "releve-infractions")
+    annulled = _section(page, "releve-annulations")
+    # The offence: withdrawn (counted in the balance) or annulled, never both.
+    withdrawn_text, annulled_text = "Points retirés : 4 points", "Points retirés : aucun, décision annulée"
+    assert (withdrawn_text in offences, annulled_text in offences) == (offence_in_force, not offence_in_force)
+    assert ("Franchissement d'une ligne continue" in annulled) is not offence_in_force
+    assert file.result.balance == (8 if offence_in_force else 12)
+    # Each cancellation: listed as annulled exactly when the engine says it is not in force.
+    assert [c.event_id for c in statement.content.cancellations] == [c.event_id for c in file.result.cancelled]
+    listed = annulled.count("Annulation d'une décision du")
+    assert listed == len(engine_cancelled - {"g-o1"})
