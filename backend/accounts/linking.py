@@ -12,7 +12,7 @@ category. Why this date rather than the others the issue suggests:
   48SI, for an invalidated licence, is an event: `invalidation_notified`).
 Every file holds at least one `licence_issued` (record-format.md), so every holder can answer.
 Dates of events the register cancelled are not accepted (the law's definition of what is in
-force: `backend.law.record.prepare`).
+force: `backend.law.known_file`).
 
 No oracle: whatever is wrong (unknown NEPH, wrong birth date, name or licence date, a link the
 holder removed) the answer is the same sentence, after the same reads (the holder and the
@@ -31,8 +31,8 @@ from typing import Any
 from backend.accounts import mail, ratelimit as rl
 from backend.accounts.clock import Clock
 from backend.accounts.service import AccountError, Mail, too_many
-from backend.law.events import CategoryObtained, InvalidRecord, LicenceIssued
-from backend.law.record import prepare
+from backend.law import InvalidRecord, known_file
+from backend.law.events import CategoryObtained, LicenceIssued
 
 NO_MATCH = ("Ces informations ne correspondent à aucun dossier. Vérifiez le numéro de dossier (NEPH), "
             "la date de naissance, le nom de naissance et la date d'obtention tels qu'ils figurent sur votre permis.")
@@ -94,8 +94,8 @@ class LinkForm:
 def licence_dates(events: list[Any], as_of: dt.date) -> set[dt.date]:
     """Dates printed in column 10 of the card: when the licence and each later category were obtained."""
     try:
-        kept = [event for _, event in prepare(events, as_of).events]
-    except InvalidRecord:  # a file the engine refuses still has its dates; cancellations unknown, keep all
+        kept = known_file(events, as_of).in_force
+    except InvalidRecord:  # e.g. a cycle of cancellations: the file still has its dates, keep them all
         kept = list(events)
     dates = {e.issued_on for e in kept if isinstance(e, LicenceIssued)}
     dates |= {e.obtained_on for e in kept if isinstance(e, CategoryObtained)}
