@@ -131,15 +131,15 @@ async def confirm_email(request: Request) -> Response:
     token = form.get("jeton", "")
     service = accounts(request).service
     try:
-        await service.confirm_email(token, form.get("password", ""), _viewer_id(request))
+        new = await service.confirm_email(token, form.get("password", ""), _viewer_id(request))
     except AccountError as error:
         if error.field == "password":
             email, new = await service.pending_confirmation(token, _viewer_id(request))
             return error_page(request, "confirm_email.html", error, email=email, token=token, new=new)
         return _bad_confirmation(request, error)
-    if current_viewer(request) is not None:
-        return Redirect("/compte?info=email", status_code=303)
-    return Redirect("/connexion?info=confirme", status_code=303)
+    # A new account signs in with the password just chosen (whoever else this browser had signed in);
+    # an address change goes back to the account it changed.
+    return Redirect("/connexion?info=confirme" if new else "/compte?info=email", status_code=303)
 
 
 # --- password reset -----------------------------------------------------------------------

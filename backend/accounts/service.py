@@ -155,9 +155,10 @@ class AccountService:
             row = await cursor.fetchone()
         return row is not None and row[0] is None
 
-    async def confirm_email(self, token: str, password: str, viewer_account_id: int | None) -> int:
-        """Use a verification link. A new account gets `password` (the confirmer's own, required),
-        and any session it had ends; an address change needs its account signed in."""
+    async def confirm_email(self, token: str, password: str, viewer_account_id: int | None) -> bool:
+        """Use a verification link; True when it activated a new account. A new account gets
+        `password` (the confirmer's own, required), and any session it had ends; an address change
+        needs its account signed in."""
         email, new = await self.pending_confirmation(token, viewer_account_id)
         password_hash = None
         if new:
@@ -178,7 +179,7 @@ class AccountService:
                 await conn.execute("UPDATE accounts SET email = ? WHERE id = ?", (email, account_id))
         if new:
             await self.limiter.clear([rl.address_key("signin", email)])
-        return account_id
+        return new
 
     # --- sign-in ------------------------------------------------------------------------
     async def sign_in(self, email: str, password: str, client: str, old_session: str | None) -> str:
