@@ -2,9 +2,9 @@
 --
 -- accounts.linked_by: how the account's link to its file was made: 'form' (NEPH + birth date +
 -- family name + licence date typed on /compte/lier) or 'franceconnect' (the identity pivot matched
--- exactly one file). Existing links predate the distinction: NULL, shown as "lien ancien".
+-- exactly one file). Existing links predate the distinction: NULL, shown as "lien ancien" (not guessed:
+-- a FranceConnect account may have been linked by the form), until the next FranceConnect sign-in.
 ALTER TABLE accounts ADD COLUMN linked_by TEXT CHECK (linked_by IN ('form', 'franceconnect'));
-UPDATE accounts SET linked_by = 'franceconnect' WHERE neph IS NOT NULL AND fc_sub IS NOT NULL AND email IS NULL;
 
 -- sessions.fc_match_neph: the file a FranceConnect sign-in matched by identity pivot for this
 -- session (NULL for a password session or no single match). Only such a session may remove the
