@@ -61,6 +61,8 @@ def error_page(request: Request, message: str, status: int = 400) -> Response:
     response = page(request, "message.html", status, heading="Connexion avec FranceConnect impossible",
                     paragraphs=[message], link=("/connexion", "Revenir à la page de connexion"))
     response.set_cookie(_cookie(request, STATE_COOKIE, "", clear=True))
+    if status == 503:  # FranceConnect unreachable: say when to try again
+        response.headers["Retry-After"] = "60"
     return response
 
 
@@ -73,10 +75,7 @@ async def franceconnect_callback(request: Request) -> Response:
         session_id, problem, mails = await fc.sign_in(identity, request.scope["state"].get("session_id"))
     except FranceConnectError as error:
         log.warning("FranceConnect : connexion refusée (%s)", error.code)
-        response = error_page(request, error.message, error.status)
-        if error.status == 503:
-            response.headers["Retry-After"] = "60"
-        return response
+        return error_page(request, error.message, error.status)
     target = f"{LINK_PATH}?raison={problem}" if problem else identity["return_to"]
     response = Redirect(target, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
