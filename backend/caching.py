@@ -14,6 +14,8 @@ What is kept, how much and for how long:
   (so an import is seen by every page at most that much later).
 - `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
   not reused), as many as `licence_files` holds.
+- `file_derived`: values derived from one computed file (its actions, its course advice), as many
+  as two per file `licence_files` holds.
 - `memoised` functions (formatters, parsed stylesheets) and `static_urls`: small and bounded.
 Why these and what they save: docs/performance.md. `clear_all()` empties everything (benchmarks of
 a first visit, tests).
@@ -95,6 +97,17 @@ class PerOwner(Generic[V]):
         self._values.clear()
 
 
+def derived_from(file: object, what: str, make: Callable[[], V]) -> V:
+    """The value `make()` derives from the computed `file` alone, made once per file object."""
+    key = (id(file), what)
+    cached = file_derived.get(key)
+    if cached is not None and cached[0] is file:
+        return cached[1]
+    value = make()
+    file_derived.put(key, (file, value))
+    return value
+
+
 _MEMOISED: list[Any] = []
 
 
@@ -116,6 +129,9 @@ latest_extracts: PerOwner[tuple[float, Any, Any]] = PerOwner()
 """register -> (valid until, on the monotonic clock; extracted_at; extract version)."""
 rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(FILE_CACHE_SIZE)
 """(id of the file, template, block, variant) -> (the file, its HTML)."""
+file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(2 * FILE_CACHE_SIZE)
+"""(id of the file, what) -> (the file, a value derived from that computed file alone: its
+« Que faire maintenant ? » actions, its course advice). Held with the file, so that its id is not reused."""
 static_urls: dict[tuple[str, str], str] = {}
 """(static directory, file name) -> versioned URL (the content's hash does not change under a running server)."""
 
@@ -125,6 +141,7 @@ def clear_all() -> None:
     licence_files.clear()
     latest_extracts.clear()
     rendered_blocks.clear()
+    file_derived.clear()
     static_urls.clear()
     for cached in _MEMOISED:
         cached.cache_clear()

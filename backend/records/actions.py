@@ -18,11 +18,11 @@ Pure functions over the computed file: no web, no database (records layer).
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import msgspec
 
+from backend import caching
 from backend.law import compute, known_file
 from backend.law.articles import article_url
 from backend.law.events import (Annulment, Course, InvalidationNotified, InvalidRecord, LicenceSurrendered,
@@ -189,32 +189,14 @@ def actions(file: Any) -> Actions:
     result = file.result
     if result is None:
         return Actions()
-    cached = _cache.get(id(file))
-    if cached is not None and cached[0] is file:
-        return cached[1]
-    value = _decide(file, result)
-    _cache[id(file)] = (file, value)
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return value
+    return caching.derived_from(file, "actions", lambda: _decide(file, result))
 
 
 def advice(file: Any) -> CourseAdvice:
     """`course_advice` for the file, remembered with it (the hypothetical run is a second compute)."""
-    cached = _advice_cache.get(id(file))
-    if cached is not None and cached[0] is file:
-        return cached[1]
     mandatory = file.result is not None and file.result.mandatory_course is not None
-    value = course_advice(file, "mandatory" if mandatory else "voluntary")
-    _advice_cache[id(file)] = (file, value)
-    if len(_advice_cache) > _CACHE_SIZE:
-        _advice_cache.popitem(last=False)
-    return value
-
-
-_CACHE_SIZE = 4096
-_cache: OrderedDict[int, tuple[Any, Actions]] = OrderedDict()
-_advice_cache: OrderedDict[int, tuple[Any, CourseAdvice]] = OrderedDict()
+    return caching.derived_from(file, "advice",
+                                lambda: course_advice(file, "mandatory" if mandatory else "voluntary"))
 
 
 def _decide(file: Any, result: Any) -> Actions:

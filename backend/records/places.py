@@ -13,10 +13,11 @@ commune is not identified (`commune_name` returns None and callers write words).
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import msgspec
+
+from backend import caching
 
 COMMUNES_JSON = (Path(__file__).resolve().parents[2] / "tools" / "node" / "node_modules" / "@etalab"
                  / "decoupage-administratif" / "data" / "communes.json")
@@ -49,7 +50,7 @@ class CommunesUnavailable(RuntimeError):
     """The COG data is not installed (run `make install-node`)."""
 
 
-@functools.lru_cache(maxsize=1)
+@caching.memoised(maxsize=1)
 def _table() -> dict[str, Place]:
     try:
         raw = COMMUNES_JSON.read_bytes()
