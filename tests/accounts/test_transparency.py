@@ -67,7 +67,10 @@ async def test_franceconnect_holder_removes_another_link_and_it_is_told(fc_harne
     holder = await harness.client()
     start = await holder.get("/auth/franceconnect/connexion?retour=/compte")
     callback = await authorize(start.headers["location"], "camille", CALLBACK)
-    assert (await holder.get(path_and_query(callback))).headers["location"] == "/compte"
+    signed_in = await holder.get(path_and_query(callback))
+    assert signed_in.headers["location"] == "/compte"
+    # A FranceConnect sign-in renews the CSRF token too (the browser drops the one it had).
+    assert any(c.startswith("pp_csrf=") and "max-age=0" in c.lower() for c in signed_in.headers.get_list("set-cookie"))
     # The FranceConnect link is new to the file: its other accounts are told.
     await wait_for_mail(harness.inbox, "intrus@exemple.test")
     page = await holder.get("/compte")
