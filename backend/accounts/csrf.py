@@ -19,7 +19,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware, generate_csrf_hash, generate_csrf_token
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from backend.accounts.tokens import digest
@@ -38,8 +38,7 @@ def session_binding(scope: Scope) -> str | None:
 
 
 class SessionCSRFMiddleware(CSRFMiddleware):
-    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
-        super().__init__(app, config)
+    """Litestar's middleware (its configuration, cookie and token format), the checks replaced."""
 
     def _secret(self, binding: str) -> str:
         return f"{self.config.secret}|{binding}"
