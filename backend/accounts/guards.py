@@ -30,6 +30,9 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/plan-du-site", "/robots.txt", "/favicon.ico",
     # statement seal check (statement)
     "/verifier", "/verifier/{code:str}",
+    # a third party opens a driver's share code without an account (statement; rate-limited on
+    # failures, codes of 100 random bits, every use shown to the driver and in the access log)
+    "/consulter",
     # signing in and everything reached from a mail before signing in (accounts)
     "/connexion", "/inscription", "/deconnexion", "/mot-de-passe-oublie", "/mot-de-passe/nouveau",
     "/compte/confirmer-email",

@@ -59,7 +59,7 @@ def iso(value: dt.date | str | None) -> str:
 # The site menu: (key, href, text). Driver sections need a session, so they show only when signed in.
 DRIVER_SECTIONS = (("solde", "/solde", "Solde"), ("historique", "/historique", "Historique"),
                    ("calendrier", "/calendrier", "Calendrier"), ("permis", "/permis", "Permis"),
-                   ("releve", "/releve", "Relevé"))
+                   ("releve", "/releve", "Relevé"), ("partage", "/partage", "Partager"))
 ALWAYS_SECTIONS = (("aide", "/aide", "Aide"),)
 
 

@@ -128,3 +128,36 @@ class StatementContent(msgspec.Struct, **_STRUCT):
     suspensions: list[Suspension]
     decisions: list[Decision]
     cancellations: list[Cancellation]
+
+
+# --- the facts a verifier shows (statement, attestation, share code) ---------------------
+
+
+class RightsCategory(msgspec.Struct, **_STRUCT):
+    category: str
+    obtained_on: dt.date
+    valid_until: dt.date | None
+    validity: str  # as on the licence page: "valide", "valide jusqu'au …", "suspendue", "expirée depuis le …"
+
+
+class Facts(msgspec.Struct, **_STRUCT):
+    """What a third party compares with the paper: kept server-side with each issued statement
+    and attestation (its digest is in the seal), and shown live for a share code."""
+
+    kind: str  # "statement" | "attestation" | "share"
+    neph: str
+    family_name: str
+    given_names: str
+    birth_date: dt.date
+    status: str  # labels.STATUS, or "Non calculé"
+    balance: int | None  # None: not part of this document (attestation, share code "rights only")
+    maximum: int | None
+    licence_issued_on: dt.date | None
+    categories: list[RightsCategory]
+    restrictions: list[str]
+    current_suspension: str | None
+    as_of: dt.date
+    extracted_at: dt.datetime | None  # the register's data date ("données à jour au")
+    issued_at: dt.datetime | None  # None for a share code (shown live)
+    valid_until: dt.datetime | None  # the document's own end of validity
+    content_digest: str | None  # statement only: the seal's digest of the whole statement (hex)

@@ -72,11 +72,11 @@ PDF_STYLE = """
 @page {
   size: A4;
   margin: 16mm 15mm 18mm 15mm;
-  @bottom-left { content: "Relevé d'information intégral — NEPH " string(neph); font-size: 7.5pt; }
+  @bottom-left { content: string(doctitle) " — NEPH " string(neph); font-size: 7.5pt; }
   @bottom-right { content: "Page " counter(page) " sur " counter(pages); font-size: 7.5pt; }
 }
 html { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; line-height: 1.3; }
-h1 { font-size: 15pt; } h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm; } h3 { font-size: 9.5pt; margin: 2.5mm 0 1mm; }
+h1 { font-size: 15pt; string-set: doctitle content(); } h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm; } h3 { font-size: 9.5pt; margin: 2.5mm 0 1mm; }
 p { margin: 0 0 1.5mm; }
 ul, ol { margin: 0 0 2mm; padding-left: 5mm; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0, 0, 0, 0); }
@@ -96,6 +96,7 @@ thead { display: table-header-group; }
 .statement-seal { break-inside: avoid; border: 0.8pt solid #000; padding: 3mm; margin-top: 4mm; }
 .statement-qr { width: 36mm; height: 36mm; float: right; margin: 0 0 2mm 4mm; image-rendering: pixelated; }
 .statement-code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; }
+.statement-short-code { font-size: 12pt; letter-spacing: 0.5pt; }
 .statement-actions { display: none; }
 """
 

@@ -18,6 +18,7 @@ import segno
 from jinja2_fragments import render_block
 from markupsafe import escape
 
+from backend.statement.codes import grouped
 from backend.statement.content import StatementContent, build_content, canonical
 from backend.statement.pdf import document_html
 from backend.statement.seal import Keyring, Seal, content_digest, sign
@@ -34,6 +35,8 @@ class Statement(msgspec.Struct, frozen=True, kw_only=True):
     verify_base: str  # "https://…/verifier", printed for people who type the code
     verify_url: str  # the same with ?code=…, carried by the QR code
     qr: str  # data: URI of the QR code (SVG)
+    short_code: str | None = None  # printed for typing (codes.py, grouped); None: unstored statement
+    valid_until: dt.datetime | None = None  # until when the short code shows the statement's facts
 
 
 def paris_today(now: dt.datetime) -> dt.date:
@@ -42,13 +45,21 @@ def paris_today(now: dt.datetime) -> dt.date:
 
 
 def issue(file: Any, now: dt.datetime, keyring: Keyring, base_url: str) -> Statement:
-    """Seal the statement of a `LicenceFile` issued at `now` (timezone-aware)."""
+    """Seal the statement of a `LicenceFile` issued at `now` (timezone-aware) with a version 1
+    seal and no record kept (benchmarks and content tests; the routes keep a record, `present`)."""
     content = build_content(file)
     seal = sign(keyring, neph=content.neph, issued_at=now, digest=content_digest(canonical(content)))
+    return present(content, seal, base_url)
+
+
+def present(content: StatementContent, seal: Seal, base_url: str, *, short_code: str | None = None,
+            valid_until: dt.datetime | None = None) -> Statement:
+    """The statement under its seal (for a kept document: its version 2 seal and short code)."""
     verify_base = base_url.rstrip("/") + VERIFY_PATH
     verify_url = f"{verify_base}?code={seal.compact_code}"
     return Statement(content=content, issued_at=seal.issued_at, seal=seal, verify_base=verify_base,
-                     verify_url=verify_url, qr=qr_data_uri(verify_url))
+                     verify_url=verify_url, qr=qr_data_uri(verify_url),
+                     short_code=grouped(short_code) if short_code else None, valid_until=valid_until)
 
 
 def qr_data_uri(text: str) -> str:
@@ -69,6 +80,8 @@ def context(statement: Statement) -> dict[str, Any]:
         "qr": statement.qr,
         "verify_url": statement.verify_url,
         "verify_base": statement.verify_base,
+        "short_code": statement.short_code,
+        "valid_until": statement.valid_until,
         "extracted_at": s.extracted_at,
         "page_title": "Relevé d'information intégral",
     }

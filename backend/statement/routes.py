@@ -1,4 +1,4 @@
-"""`/releve` (page), `/releve.pdf` (download) and `/verifier` (public seal check).
+"""`/releve` (page), `/releve.pdf` (download) and `/verifier` (public check of a document's code).
 
 Thin handlers: load the signed-in driver's own file through the records service, seal it,
 render. The PDF is rendered in a worker thread (WeasyPrint is CPU-bound and synchronous) so
@@ -18,34 +18,30 @@ from litestar.exceptions import ServiceUnavailableException
 
 from backend.records.service import licence_file
 from backend.statement import render as statement_render
-from backend.statement.keys import keyring_from_settings
+from backend.statement.content import build_content, canonical
+from backend.statement import routes_proof
+from backend.statement.documents import check_code
+from backend.statement.facts import STATEMENT_CODE_MONTHS, add_months, rights_facts
 from backend.statement.pdf import render_pdf
-from backend.statement.seal import Keyring, SealError, verify
+from backend.statement.seal import SealError, content_digest
+from backend.statement.state import PDF_LIMITER, PRIVATE, client_address, documents, keyring, now, throttle
+from backend.statement.throttle import VERIFY_FAILURES, too_many
 from backend.rendering.htmx import render
 
-# Personal data: never kept by a browser cache or a proxy.
-PRIVATE = {"Cache-Control": "no-store"}
-# A PDF render holds a worker thread for tens to hundreds of milliseconds: cap them so that a
-# burst of downloads queues instead of starving the threads other blocking work needs.
-_PDF_LIMITER = anyio.CapacityLimiter(2)
-
-
-def keyring(request: Request) -> Keyring:
-    """The app's seal keys (built once from the settings; tests may set `app.state.seal_keyring`)."""
-    state = request.app.state
-    if getattr(state, "seal_keyring", None) is None:
-        state.seal_keyring = keyring_from_settings(state.settings)
-    return state.seal_keyring
-
-
 async def _statement(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> statement_render.Statement:
-    """The sealed statement of the viewer's own file — never any other NEPH."""
+    """The sealed statement of the viewer's own file — never any other NEPH — kept under its short code."""
     file = await licence_file(register, viewer.neph, request.app.state.today())
-    now = dt.datetime.now(dt.UTC)
+    moment = now(request)
+    content = build_content(file)
+    facts = rights_facts(file, kind="statement", with_balance=True, issued_at=None, valid_until=None,
+                         content_digest=content_digest(canonical(content)).hex())
     try:
-        return statement_render.issue(file, now, keyring(request), request.app.state.settings.base_url)
+        document = await documents(request).issue(keyring(request), facts, moment,
+                                                  add_months(moment, STATEMENT_CODE_MONTHS))
     except SealError as exc:  # no signing key configured: say so rather than hand out an unsealed statement
         raise ServiceUnavailableException(f"Le relevé ne peut pas être établi pour le moment : {exc}.") from None
+    return statement_render.present(content, document.seal, request.app.state.settings.base_url,
+                                    short_code=document.short_code, valid_until=document.valid_until)
 
 
 @get("/releve", include_in_schema=False)
@@ -59,7 +55,7 @@ async def statement_page(request: Request, register: NamedDependency[Any], viewe
 async def statement_pdf(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
     html = statement_render.pdf_document(request.app.state.templates, statement, {"request": request})
-    pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=_PDF_LIMITER)
+    pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=PDF_LIMITER)
     disposition = f'attachment; filename="{statement_render.pdf_filename(statement)}"'
     return Response(pdf, media_type="application/pdf", headers={**PRIVATE, "Content-Disposition": disposition})
 
@@ -67,15 +63,23 @@ async def statement_pdf(request: Request, register: NamedDependency[Any], viewer
 @get("/verifier", include_in_schema=False)
 async def verify_page(request: Request, code: FromQuery[str | None] = None) -> Response:
     """The form, and the verdict when a code was given (typed, or from a scanned QR code)."""
-    result, error = None, None
+    result, error, status = None, None, 200
     if code is not None:
+        moment, client = now(request), client_address(request)
+        limiter = throttle(request)
         if len(code) > 1000:
-            error = "Le code saisi est trop long : un code de vérification fait environ 160 caractères."
+            error = "Le code saisi est trop long : un code de vérification fait 16 caractères."
+        elif await limiter.blocked("verify", client, VERIFY_FAILURES, moment):
+            error, status = too_many(VERIFY_FAILURES), 429
         else:
-            result = verify(keyring(request), code)
+            result = await check_code(documents(request), keyring(request), code, moment)
+            if result.outcome in ("mistyped", "unknown"):
+                await limiter.failed("verify", client, moment)
             if result.outcome == "mistyped":
                 error, result = result.message, None
     context = {"code": (code or "")[:1000], "result": result, "error": error, "has_errors": bool(error)}
-    return render(request, "pages/verify.html", context, status_code=400 if error else 200)
+    return render(request, "pages/verify.html", context, status_code=status if not error or status != 200 else 400,
+                  headers={"Cache-Control": "no-store"})
 
-ROUTES = [statement_page, statement_pdf, verify_page]
+
+ROUTES = [statement_page, statement_pdf, verify_page, *routes_proof.ROUTES]

@@ -8,6 +8,16 @@ copy of the statement kept by the service):
     version(1) | len(key_id)(1) | key_id | issued_at(uint32 s, UTC) | neph(9, base 62)
     | digest(16) | signature(64) | check(1)
 
+Version 2 (statements and attestations issued since short codes exist) also names the kind of
+document, its end of validity and the short code (codes.py) under which the service keeps the
+signed facts (documents.py), so that the code typed and the QR code designate the same record:
+
+    version(2) | kind(1) | len(key_id)(1) | key_id | issued_at(uint32) | valid_until(uint32, 0 = none)
+    | neph(9) | short code (15 base-32 digits in 10 bytes) | digest(16) | signature(64) | check(1)
+
+Its digest is over the facts kept server-side (`facts_digest`), which for a statement include
+the digest of the whole statement's content.
+
 written in Crockford base 32 (no I, L, O, U; case and separators ignored when read back),
 in blocks of four. The last byte is a typing check (first byte of SHA-256 of the rest): a
 mistyped code is reported as mistyped rather than as a forgery. The digest is the first
@@ -30,7 +40,13 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from backend.statement.codes import DOCUMENT_DIGITS, check_symbol
+
 VERSION = 1
+VERSION_2 = 2
+KINDS = {"statement": 1, "attestation": 2}
+_KIND_NAMES = {v: k for k, v in KINDS.items()}
+_SHORT_BYTES = 10
 DIGEST_BYTES = 16
 SIGNATURE_BYTES = 64
 _NEPH_BYTES = 9
@@ -121,11 +137,24 @@ class Seal(msgspec.Struct, frozen=True, kw_only=True):
     neph: str
     digest: bytes  # DIGEST_BYTES
     signature: bytes = b""
+    # version 2 only
+    kind: str = "statement"
+    short_code: str | None = None  # codes.py, canonical (with its check symbol)
+    valid_until: dt.datetime | None = None
+
+    @property
+    def version(self) -> int:
+        return VERSION if self.short_code is None else VERSION_2
 
     def message(self) -> bytes:
         """The signed bytes: everything in the code before the signature."""
         key_id = self.key_id.encode()
-        return bytes([VERSION, len(key_id)]) + key_id + _pack_time(self.issued_at) + _pack_neph(self.neph) + self.digest
+        if self.short_code is None:
+            return (bytes([VERSION, len(key_id)]) + key_id + _pack_time(self.issued_at) + _pack_neph(self.neph)
+                    + self.digest)
+        until = _pack_time(self.valid_until) if self.valid_until is not None else bytes(4)
+        return (bytes([VERSION_2, KINDS[self.kind], len(key_id)]) + key_id + _pack_time(self.issued_at) + until
+                + _pack_neph(self.neph) + _pack_short(self.short_code) + self.digest)
 
     @property
     def code(self) -> str:
@@ -171,17 +200,43 @@ def _unpack_neph(raw: bytes) -> str:
     return "".join(reversed(chars))
 
 
+def _pack_short(code: str) -> bytes:
+    value = 0
+    for char in code[:-1]:
+        value = value * 32 + _DECODE[char]
+    return value.to_bytes(_SHORT_BYTES, "big")
+
+
+def _unpack_short(raw: bytes) -> str:
+    value, chars = int.from_bytes(raw, "big"), []
+    for _ in range(DOCUMENT_DIGITS):
+        value, digit = divmod(value, 32)
+        chars.append(_ALPHABET[digit])
+    if value:
+        raise SealError("code court illisible dans le code")
+    body = "".join(reversed(chars))
+    return body + check_symbol(body)
+
+
+def facts_digest(canonical: bytes) -> bytes:
+    """Digest of the facts kept with a document (version 2 codes)."""
+    return hashlib.sha256(b"pointspermis facts v1\x00" + canonical).digest()[:DIGEST_BYTES]
+
+
 def content_digest(canonical: bytes) -> bytes:
     """Digest of the statement's canonical serialisation, as carried in the code."""
     return hashlib.sha256(b"pointspermis statement content v1\x00" + canonical).digest()[:DIGEST_BYTES]
 
 
-def sign(keyring: Keyring, *, neph: str, issued_at: dt.datetime, digest: bytes) -> Seal:
+def sign(keyring: Keyring, *, neph: str, issued_at: dt.datetime, digest: bytes, kind: str = "statement",
+         short_code: str | None = None, valid_until: dt.datetime | None = None) -> Seal:
+    """Seal (version 1 without `short_code`, else version 2). Times are kept to the second."""
     if keyring.signing is None:
         raise SealError("aucune clé de cachet configurée (POINTSPERMIS_SEAL_PRIVATE_KEY)")
     key_id, private = keyring.signing
     unsigned = Seal(key_id=key_id, issued_at=issued_at.astimezone(dt.UTC).replace(microsecond=0),
-                    neph=neph, digest=digest)
+                    neph=neph, digest=digest, kind=kind, short_code=short_code,
+                    valid_until=valid_until.astimezone(dt.UTC).replace(microsecond=0) if valid_until else None)
     return msgspec.structs.replace(unsigned, signature=private.sign(_DOMAIN + unsigned.message()))
 
 
@@ -235,6 +290,8 @@ def read_code(text: str) -> Seal:
         raise SealError(f"le code est incomplet : {len(compact)} caractères lus, un code complet en compte "
                         "environ 160")
     raw = _b32decode(compact)
+    if raw and raw[0] == VERSION_2:
+        return _read_v2(raw, len(compact))
     if len(raw) < _MIN_BYTES or raw[0] != VERSION:
         raise SealError(f"le code est incomplet ou n'est pas un code de relevé ({len(compact)} caractères lus)")
     body, check = raw[:-1], raw[-1:]
@@ -249,6 +306,28 @@ def read_code(text: str) -> Seal:
     neph = _unpack_neph(body[offset + 4:offset + 4 + _NEPH_BYTES])
     digest = body[offset + 4 + _NEPH_BYTES:offset + 4 + _NEPH_BYTES + DIGEST_BYTES]
     return Seal(key_id=key_id, issued_at=issued_at, neph=neph, digest=digest, signature=body[-SIGNATURE_BYTES:])
+
+
+def _read_v2(raw: bytes, typed: int) -> Seal:
+    body, check = raw[:-1], raw[-1:]
+    if len(raw) < 4 or hashlib.sha256(body).digest()[:1] != check:
+        raise SealError("le code a été mal recopié : vérifiez chaque caractère")
+    kind, id_len = _KIND_NAMES.get(body[1]), body[2]
+    fixed = 3 + id_len + 4 + 4 + _NEPH_BYTES + _SHORT_BYTES + DIGEST_BYTES + SIGNATURE_BYTES
+    if kind is None or len(body) != fixed:
+        raise SealError(f"le code est incomplet ou n'est pas un code de ce service ({typed} caractères lus)")
+    at = 3 + id_len
+    key_id = body[3:at].decode("ascii", "replace")
+    issued_at = dt.datetime.fromtimestamp(int.from_bytes(body[at:at + 4], "big"), dt.UTC)
+    until = int.from_bytes(body[at + 4:at + 8], "big")
+    at += 8
+    neph = _unpack_neph(body[at:at + _NEPH_BYTES])
+    at += _NEPH_BYTES
+    short = _unpack_short(body[at:at + _SHORT_BYTES])
+    at += _SHORT_BYTES
+    return Seal(key_id=key_id, issued_at=issued_at, neph=neph, digest=body[at:at + DIGEST_BYTES],
+                signature=body[-SIGNATURE_BYTES:], kind=kind, short_code=short,
+                valid_until=dt.datetime.fromtimestamp(until, dt.UTC) if until else None)
 
 
 def verify(keyring: Keyring, text: str) -> Verification:

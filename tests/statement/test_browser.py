@@ -92,22 +92,23 @@ async def test_the_statement_prints_to_a_clean_a4_layout(driver_page, live_serve
 
 async def test_the_verifier_passes_axe_with_each_kind_of_answer(driver_page, browser_page, live_server, axe_check):
     await driver_page.goto(live_server("/releve"))
-    code = (await driver_page.locator(".statement-seal .statement-code").first.inner_text()).strip()
+    code = (await driver_page.locator(".statement-seal .statement-short-code").inner_text()).strip()
 
     page = await browser_page(js=True, viewport=NARROW)  # signed out
     await page.goto(live_server("/verifier"))
     await axe_check(page, "/verifier (form)")
     await page.get_by_label("Code de vérification").fill(code.lower())
-    await page.get_by_role("button", name="Vérifier le relevé").click()
+    await page.get_by_role("button", name="Vérifier le document").click()
     await page.wait_for_load_state()
-    assert "Relevé authentique" in await page.locator("main").inner_text()
+    main = await page.locator("main").inner_text()
+    assert "Relevé d'information intégral authentique" in main and "Solde de points" in main
     await axe_check(page, "/verifier (authentic)")
     await _no_horizontal_overflow(page)
 
-    await page.get_by_label("Code de vérification").fill(code[:-6])
-    await page.get_by_role("button", name="Vérifier le relevé").click()
+    await page.get_by_label("Code de vérification").fill(code[:-3] + ("7" if code[-3] != "7" else "8") + code[-2:])
+    await page.get_by_role("button", name="Vérifier le document").click()
     await page.wait_for_load_state()
-    assert await page.title() == "Erreur : Vérifier un relevé d'information intégral – pointspermis"
+    assert await page.title() == "Erreur : Vérifier un relevé ou une attestation – pointspermis"
     assert await page.locator(".error-summary a[href='#code']").count() == 1
     await axe_check(page, "/verifier (mistyped)")
     assert page_errors(page) == []
@@ -116,15 +117,15 @@ async def test_the_verifier_passes_axe_with_each_kind_of_answer(driver_page, bro
 async def test_the_verifier_works_without_javascript(driver_page, browser_page, live_server):
     """A scanned QR code lands on /verifier?code=…; typing the code uses the plain GET form."""
     await driver_page.goto(live_server("/releve"))
-    code = (await driver_page.locator(".statement-seal .statement-code").first.inner_text()).strip()
+    code = (await driver_page.locator(".statement-seal .statement-short-code").inner_text()).strip()
     qr_target = await driver_page.evaluate("() => document.querySelector('img.statement-qr').alt")
     assert qr_target.startswith("Code QR de vérification")
 
     page = await browser_page(js=False, viewport=NARROW)
-    await page.goto(live_server("/verifier?code=" + code.replace(" ", "")))
-    assert "Relevé authentique" in await page.locator("main").inner_text()
+    await page.goto(live_server("/verifier?code=" + code.replace("-", "")))
+    assert "Relevé d'information intégral authentique" in await page.locator("main").inner_text()
     await page.goto(live_server("/verifier"))
     await page.get_by_label("Code de vérification").fill(code)
-    await page.get_by_role("button", name="Vérifier le relevé").click()
+    await page.get_by_role("button", name="Vérifier le document").click()
     await page.wait_for_load_state()
-    assert "Relevé authentique" in await page.locator("main").inner_text()
+    assert "Relevé d'information intégral authentique" in await page.locator("main").inner_text()

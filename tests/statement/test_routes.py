@@ -15,7 +15,9 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from backend.law.events import Offence
 from backend.records.service import licence_file
+from backend.statement.codes import normalise
 from backend.statement.content import build_content, canonical
+from backend.statement.documents import Documents
 from backend.statement.seal import Keyring, content_digest, new_private_key, public_key_of, read_code, sign
 
 LONG = "100000000001"  # the demo's long, eventful record (backend/demo/generator.py)
@@ -23,7 +25,7 @@ OTHER = "100000000005"
 SECTIONS = ["Titulaire", "Situation du permis", "Permis et catégories", "Infractions", "Points restitués",
             "Stages de sensibilisation", "Visites médicales", "Suspensions", "Invalidation, annulation",
             "Décisions annulées", "Cachet et code de vérification", "Ce que ce relevé n'est pas"]
-CODE = re.compile(r'<span class="statement-code">([0-9A-Z ]{100,})</span>')
+SHORT = re.compile(r'statement-short-code">([0-9A-Z*~$=-]{19})<')
 
 
 def page_text(body: str) -> str:
@@ -53,14 +55,15 @@ async def test_the_statement_page_shows_the_drivers_whole_file(signed_in_client)
     assert response.text.count("<h1") == 1
 
 
-async def test_the_seal_signs_the_digest_of_exactly_what_is_shown(signed_in_client):
+async def test_the_seal_signs_the_facts_kept_which_carry_the_digest_of_exactly_what_is_shown(signed_in_client):
     client = await signed_in_client(LONG)
-    response = await client.get("/releve")
-    seal = read_code(CODE.search(response.text).group(1))
+    short, seal = await _page_seal(client)
     app = client.app
     file = await licence_file(app.state.register, LONG, app.state.today())
-    assert seal.neph == LONG
-    assert seal.digest == content_digest(canonical(build_content(file)))
+    document = await Documents(app.state.db).get(short)
+    assert seal.neph == LONG and seal.short_code == short and seal.kind == "statement"
+    assert document.facts.content_digest == content_digest(canonical(build_content(file))).hex()
+    assert document.facts.balance == file.result.balance
     assert abs(seal.issued_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
 
 
@@ -134,28 +137,34 @@ async def test_the_pdf_code_verifies_and_names_the_same_neph(signed_in_client):
     client = await signed_in_client(LONG)
     reader = pypdf.PdfReader(io.BytesIO((await client.get("/releve.pdf")).content))
     text = " ".join(page.extract_text() for page in reader.pages)
-    code = text.split("Code de vérification :")[1].split("Empreinte du contenu")[0].strip()
+    code = text.split("Code de vérification :")[1].split("Vérifiable jusqu'au")[0].strip()
+    assert len(code.replace("-", "")) == 16
     response = await client.get("/verifier", params={"code": code})
     body = page_text(response.text)
-    assert response.status_code == 200 and "Relevé authentique" in body and LONG in body
+    assert response.status_code == 200 and "Relevé d'information intégral authentique" in body and LONG in body
+    # the PDF and the page of the same day carry the same document, hence the same code
+    assert normalise(code) == (await _page_seal(client))[0]
 
 
 async def _page_seal(client):
+    """The short code printed on /releve, and the full seal its QR code carries (kept with it)."""
     response = await client.get("/releve")
-    return read_code(CODE.search(response.text).group(1))
+    short = normalise(SHORT.search(response.text).group(1))
+    document = await Documents(client.app.state.db).get(short)
+    return short, read_code(document.seal_code)
 
 
 async def test_the_verifier_is_public_and_confirms_a_genuine_statement(signed_in_client):
     client = await signed_in_client(LONG)
-    seal = await _page_seal(client)
+    short, seal = await _page_seal(client)
     stranger = await signed_in_client.harness.client()  # signed out
-    response = await stranger.get("/verifier", params={"code": seal.code})
-    assert response.status_code == 200
-    body = page_text(response.text)
-    assert "Relevé authentique" in body
-    assert LONG in body and seal.digest_text in body and seal.key_id in body
-    # Nothing the statement does not print: no name, no balance.
-    assert "MARTIN" not in body and "Solde" not in body
+    for code in (seal.code, short, short.lower()):
+        response = await stranger.get("/verifier", params={"code": code})
+        assert response.status_code == 200
+        body = page_text(response.text)
+        assert "Relevé d'information intégral authentique" in body
+        # The signed facts themselves, to compare with the paper.
+        assert LONG in body and "MARTIN" in body and "Solde de points" in body and "Catégories du permis" in body
     form = await stranger.get("/verifier")
     assert form.status_code == 200 and 'method="get" action="/verifier"' in form.text
 
@@ -163,7 +172,7 @@ async def test_the_verifier_is_public_and_confirms_a_genuine_statement(signed_in
 @pytest.mark.parametrize("change", ["neph", "issued_at", "digest"])
 async def test_changing_the_neph_the_date_or_the_content_makes_the_verifier_refuse(signed_in_client, change):
     client = await signed_in_client(LONG)
-    seal = await _page_seal(client)
+    _, seal = await _page_seal(client)
     tampered = {
         "neph": {"neph": OTHER},
         "issued_at": {"issued_at": seal.issued_at - dt.timedelta(days=30)},
@@ -171,8 +180,8 @@ async def test_changing_the_neph_the_date_or_the_content_makes_the_verifier_refu
     }[change]
     response = await client.get("/verifier", params={"code": msgspec.structs.replace(seal, **tampered).code})
     body = page_text(response.text)
-    assert "Relevé non authentique" in body and "Relevé authentique" not in body
-    assert OTHER not in body
+    assert "Document non authentique" in body and "Ce code est authentique" not in body
+    assert OTHER not in body and "MARTIN" not in body
 
 
 async def test_an_unknown_key_is_refused_and_a_mistyped_code_is_a_field_error(signed_in_client):
@@ -181,9 +190,9 @@ async def test_an_unknown_key_is_refused_and_a_mistyped_code_is_a_field_error(si
     foreign = sign(stranger, neph=LONG, issued_at=dt.datetime.now(dt.UTC), digest=bytes(16))
     body = page_text((await client.get("/verifier", params={"code": foreign.code})).text)
     assert "Vérification impossible" in body and "« zz9 »" in body and "ne connaît pas" in body
-    assert "Relevé authentique" not in body
+    assert "Ce code est authentique" not in body
 
-    seal = await _page_seal(client)
+    _, seal = await _page_seal(client)
     typo = seal.compact_code[:10] + ("A" if seal.compact_code[10] != "A" else "B") + seal.compact_code[11:]
     response = await client.get("/verifier", params={"code": typo})
     assert response.status_code == 400
@@ -196,16 +205,21 @@ async def test_statements_sealed_before_a_key_rotation_still_verify(signed_in_cl
     client = await signed_in_client(LONG)
     old_private = new_private_key("old1")
     client.app.state.seal_keyring = Keyring.parse(old_private)
-    old_seal = await _page_seal(client)
+    old_short, old_seal = await _page_seal(client)
     assert old_seal.key_id == "old1"
     client.app.state.seal_keyring = Keyring.parse(new_private_key("new1"), public_key_of(old_private))
-    assert (await _page_seal(client)).key_id == "new1"
+    await Documents(client.app.state.db).revoke(LONG, old_short, dt.datetime.now(dt.UTC))  # else reused today
+    assert (await _page_seal(client))[1].key_id == "new1"
     body = page_text((await client.get("/verifier", params={"code": old_seal.code})).text)
-    assert "Relevé authentique" in body
+    assert "révoqué" in body  # the old key still vouches for the record: the verdict is its revocation
+    old_v1 = sign(Keyring.parse(old_private), neph=LONG, issued_at=dt.datetime.now(dt.UTC), digest=bytes(16))
+    body = page_text((await client.get("/verifier", params={"code": old_v1.code})).text)
+    assert "Code authentique" in body and LONG in body  # version 1 codes issued before short codes
     # Once the old public key is dropped, its statements can no longer be vouched for.
     client.app.state.seal_keyring = Keyring.parse(new_private_key("new1"))
-    body = page_text((await client.get("/verifier", params={"code": old_seal.code})).text)
-    assert "Vérification impossible" in body
+    for code in (old_seal.code, old_v1.code):
+        body = page_text((await client.get("/verifier", params={"code": code})).text)
+        assert "Vérification impossible" in body
 
 
 async def test_a_driver_only_ever_gets_their_own_statement(signed_in_client):
