@@ -36,7 +36,7 @@ from backend.settings import Settings, get_settings
 from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
 from backend.web.compression import OneShotBrotli
-from backend.web.security import SecurityHeadersMiddleware, security_headers
+from backend.web.security import HeadAsGet, PathCheckMiddleware, SecurityHeadersMiddleware, security_headers
 from backend.rendering.context import use_request_context
 from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
 
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
             cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
         ),
     ]
-    middleware: list = []
+    middleware: list = [PathCheckMiddleware()]
 
     # `viewer` (the signed-in driver, whose `.neph` is the only file pages show) comes from AccountsPlugin.
     dependencies = {
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         NotFoundException: errors.not_found,
         HolderNotFound: errors.not_found,
         HTTPException: errors.http_error,
+        UnicodeDecodeError: errors.unreadable_form,  # a form field or part that is not UTF-8
         Exception: errors.server_error,
     }
 
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
     )
     # Security headers wrap Litestar's whole ASGI handler, not just the routes: responses made
     # before routing (unknown paths, 405) and by exception handlers get them too.
-    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, security_headers(settings))
+    app.asgi_handler = SecurityHeadersMiddleware(HeadAsGet(app.asgi_handler), security_headers(settings))
     app.state.settings = settings
     app.state.templates = templates
     app.state.today = today

@@ -1,8 +1,12 @@
-"""Who viewed which licence file, when, on which page — and nothing else.
+"""Who viewed which licence file, when, on which page, through which channel — and nothing else.
 
-A row is (viewed_at, account_id, neph, page) where `page` is the route template
-(`/historique`), never the concrete URL or query string, so no other personal data lands
-here. Rows older than `access_log_retention_days` are purged (checked at most hourly, and by
+A row is (viewed_at, account_id, neph, page, channel, who, place) where `page` is the route
+template (`/historique`), never the concrete URL or query string, so no other personal data
+lands here. `channel` is how the file was seen: an account signed in with its password
+('password') or through FranceConnect ('franceconnect'), or a third party without an account
+('share_code', `account_id` NULL, `who` a French label such as the share code's purpose, `place`
+a coarse origin). Other areas record a third party's view through `app.state.access_log`
+(`record_third_party`) without importing accounts. Rows older than `access_log_retention_days` are purged (checked at most hourly, and by
 `purge()` at start-up).
 
 Views are buffered and written in one transaction at most a second later (or at 100 rows, and
@@ -23,6 +27,7 @@ DAY = 86_400
 PURGE_EVERY = 3_600
 FLUSH_AFTER = 1.0
 FLUSH_ROWS = 100
+COLUMNS = ("viewed_at", "account_id", "neph", "page", "channel", "who", "place")
 
 
 class AccessLog:
@@ -31,14 +36,23 @@ class AccessLog:
         self.clock = clock
         self.retention_days = retention_days
         self._last_purge = 0
-        self._pending: list[tuple[int, int, str, str]] = []
+        self._pending: list[tuple[int, int | None, str, str, str, str | None, str | None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
 
-    async def record(self, account_id: int, neph: str, page: str) -> None:
-        now = self.clock()
-        self._pending.append((now, account_id, neph, page))
+    async def record(self, account_id: int, neph: str, page: str, channel: str = "password") -> None:
+        """A view of `neph`'s page `page` (route template) by a signed-in account."""
+        await self._add((self.clock(), account_id, neph, page, channel, None, None))
+
+    async def record_third_party(self, neph: str, page: str, who: str, where: str | None = None) -> None:
+        """A view of `neph` by someone without an account (a share code's user): `who` and `where`
+        are French texts shown to the holder as they are (no personal data of the third party)."""
+        await self._add((self.clock(), None, neph, page, "share_code", who[:200], (where or None) and where[:100]))
+
+    async def _add(self, row: tuple[int, int | None, str, str, str, str | None, str | None]) -> None:
+        now = row[0]
+        self._pending.append(row)
         if len(self._pending) >= FLUSH_ROWS or now - self._pending[0][0] > FLUSH_AFTER:
             await self.flush()
             return
@@ -69,7 +83,8 @@ class AccessLog:
         now = self.clock()
         async with self.db.write() as conn:
             await conn.executemany(
-                "INSERT INTO access_log (viewed_at, account_id, neph, page) VALUES (?, ?, ?, ?)", rows
+                "INSERT INTO access_log (viewed_at, account_id, neph, page, channel, who, place)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
             if now - self._last_purge >= PURGE_EVERY:
                 await self._purge(conn, now)
@@ -86,7 +101,7 @@ class AccessLog:
     async def entries(self, *, neph: str | None = None, account_id: int | None = None) -> list[dict[str, Any]]:
         """Log rows, oldest first (for audits and tests)."""
         await self.flush()
-        sql = "SELECT viewed_at, account_id, neph, page FROM access_log WHERE 1 = 1"
+        sql = f"SELECT {', '.join(COLUMNS)} FROM access_log WHERE 1 = 1"
         params: list[Any] = []
         if neph is not None:
             sql += " AND neph = ?"
@@ -97,4 +112,17 @@ class AccessLog:
         async with self.db.read() as conn:
             cursor = await conn.execute(sql + " ORDER BY id", params)
             rows = await cursor.fetchall()
-        return [dict(zip(("viewed_at", "account_id", "neph", "page"), tuple(row))) for row in rows]
+        return [dict(zip(COLUMNS, tuple(row))) for row in rows]
+
+    async def latest(self, neph: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The file's `limit` latest rows, newest first, and how many rows it has in all (the
+        retention period's)."""
+        await self.flush()
+        async with self.db.read() as conn:
+            cursor = await conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM access_log WHERE neph = ? ORDER BY viewed_at DESC, id DESC LIMIT ?",
+                (neph, limit))
+            rows = await cursor.fetchall()
+            cursor = await conn.execute("SELECT count(*) FROM access_log WHERE neph = ?", (neph,))
+            (total,) = tuple(await cursor.fetchone())
+        return [dict(zip(COLUMNS, tuple(row))) for row in rows], total

@@ -42,12 +42,28 @@ JWKS_MIN_REFRESH = 10
 
 
 class FranceConnectError(Exception):
-    """The sign-in failed; `message` is a French explanation, `code` is logged (never personal data)."""
+    """The sign-in failed; `message` is a French explanation, `code` is logged (never personal data),
+    `status` the page's HTTP status (400: this sign-in was refused; 503: FranceConnect could not be
+    reached, try again later)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
         super().__init__(code)
         self.message = message
         self.code = code
+        self.status = status
+
+
+UNAVAILABLE = ("FranceConnect ne répond pas pour le moment, la connexion n'a pas pu aboutir. Réessayez dans "
+               "quelques minutes ou connectez-vous avec votre adresse électronique.")
+
+
+def unavailable(step: str, exc: Exception) -> FranceConnectError:
+    return FranceConnectError(UNAVAILABLE, f"unreachable:{step}:{type(exc).__name__}", status=503)
+
+
+# What a fetch from the provider raises when it is down, slow, or answers garbage: transport and
+# HTTP status errors, and a body that is not the JSON expected.
+FETCH_ERRORS = (httpx2.HTTPError, OSError, ValueError, KeyError, TypeError)
 
 
 GENERIC = ("La connexion avec FranceConnect n'a pas abouti. Réessayez ; si le problème continue, "
@@ -92,8 +108,12 @@ class FranceConnect:
     async def keys(self, *, refresh: bool = False) -> KeySet:
         too_soon = self.clock() - self._keys_at < JWKS_MIN_REFRESH  # a bad token cannot make us hammer the JWKS
         if self._keys is None or (refresh and not too_soon):
-            jwks = await self._get_json((await self.metadata())["jwks_uri"])
-            self._keys, self._keys_at = KeySet.import_key_set(jwks), self.clock()
+            try:
+                jwks = await self._get_json((await self.metadata())["jwks_uri"])
+                keys = KeySet.import_key_set(jwks)
+            except (*FETCH_ERRORS, JoseError) as exc:
+                raise unavailable("jwks", exc) from exc
+            self._keys, self._keys_at = keys, self.clock()
         return self._keys
 
     async def _decode(self, token: str) -> Any:
@@ -165,8 +185,11 @@ class FranceConnect:
             raise FranceConnectError(CANCELLED if params["error"] == "access_denied" else GENERIC,
                                      f"provider:{params['error'][:40]}")
         nonce, verifier, return_to = await self._take_request(params.get("state"), cookie_state)
-        metadata = await self.metadata()
-        issuer = metadata["issuer"]
+        try:
+            metadata = await self.metadata()
+            issuer = metadata["issuer"]
+        except FETCH_ERRORS as exc:
+            raise unavailable("discovery", exc) from exc
         if "iss" in params and params["iss"] != issuer:  # RFC 9207: a mixed-up provider
             raise FranceConnectError(GENERIC, "callback:iss")
         if not params.get("code"):
@@ -180,6 +203,8 @@ class FranceConnect:
             try:
                 token = await client.fetch_token(metadata["token_endpoint"], grant_type="authorization_code",
                                                  code=params["code"], code_verifier=verifier)
+            except (httpx2.TransportError, OSError) as exc:  # down or too slow: not this sign-in's fault
+                raise unavailable("token", exc) from exc
             except Exception as exc:  # OAuthError (invalid_grant: replayed code, wrong verifier…), HTTP errors
                 raise FranceConnectError(GENERIC, f"token:{type(exc).__name__}:{getattr(exc, 'error', '')}") from exc
             if not token.get("id_token") or not token.get("access_token"):
@@ -189,7 +214,12 @@ class FranceConnect:
                                nonce={"essential": True, "value": nonce},
                                acr={"essential": True, "values": list(ACCEPTED_ACR)})
 
-            response = await client.get(metadata["userinfo_endpoint"])
+            try:
+                response = await client.get(metadata["userinfo_endpoint"])
+            except (httpx2.TransportError, OSError) as exc:
+                raise unavailable("userinfo", exc) from exc
+        if response.status_code >= 500:
+            raise FranceConnectError(UNAVAILABLE, f"userinfo:http{response.status_code}", status=503)
         if response.status_code != 200:
             raise FranceConnectError(GENERIC, f"userinfo:http{response.status_code}")
         if response.headers.get("content-type", "").split(";")[0].strip() != "application/jwt":
@@ -215,10 +245,12 @@ class FranceConnect:
             claims["birthcountry"], claims["gender"],
         )
 
-    async def sign_in(self, identity: dict[str, Any], old_session: str | None) -> tuple[str, str | None]:
-        """(new session id, linking problem or None). The account is found or created by `sub`."""
+    async def sign_in(self, identity: dict[str, Any], old_session: str | None) -> tuple[str, str | None, list[Any]]:
+        """(new session id, linking problem or None, notices to send). The account is found or
+        created by `sub`; a single pivot match links it (and tells the file's other accounts)."""
         holders = await self.match(identity["claims"])
         problem = None if len(holders) == 1 else ("franceconnect-aucun" if not holders else "franceconnect-plusieurs")
+        mails: list[Any] = []
         async with self.db.write() as conn:
             now = self.clock()
             cursor = await conn.execute(
@@ -227,14 +259,17 @@ class FranceConnect:
                 (identity["sub"], now),
             )
             account_id, neph = tuple(await cursor.fetchone())
-            if len(holders) == 1:
-                await conn.execute("UPDATE accounts SET neph = ?, linked_at = ? WHERE id = ?",
-                                   (holders[0].neph, now, account_id))
+            matched = holders[0].neph if len(holders) == 1 else None
+            if matched is not None:
+                mails = await self.linker.set_link(conn, account_id, matched, "franceconnect")
+                # A removal by the holder never applies to the holder's own identity.
+                await conn.execute("DELETE FROM link_refusals WHERE account_id = ? AND neph = ?", (account_id, matched))
             elif neph is not None:
                 problem = None  # linked earlier by NEPH: keep that link
             await self.sessions.end(conn, old_session)
-            session_id = await self.sessions.create(conn, account_id, fc_id_token=identity["id_token"])
-        return session_id, problem
+            session_id = await self.sessions.create(conn, account_id, fc_id_token=identity["id_token"],
+                                                    fc_match_neph=matched)
+        return session_id, problem, mails
 
     async def logout_url(self, id_token: str, state: str) -> str:
         """FranceConnect's end-session URL (a top-level navigation ends its and the IdP's sessions)."""

@@ -11,7 +11,8 @@ the public list. For each request it:
    anything else to the sign-in page as well, with 303 (a POST is never replayed);
 4. ACCOUNT_ROUTES need only a session; every other route (the driver's file pages) also needs
    a linked licence file, else the account is sent to the linking page `/compte/lier`;
-5. records each successful view of a file page in the access log.
+5. records each successful view of a file page in the access log;
+6. marks every response to a signed-in person `Cache-Control: private, no-store`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
 # Need a session but no linked file: the account's own pages.
 ACCOUNT_ROUTES: frozenset[str] = frozenset({
     "/compte", "/compte/lier", "/compte/mot-de-passe", "/compte/email", "/compte/supprimer",
+    "/compte/liens/{account_id:int}/retirer",
 })
 
 SIGN_IN_PATH = "/connexion"
@@ -113,6 +115,8 @@ class GuardMiddleware(ASGIMiddleware):
         state["session_id"] = session_id if loaded else None
         state["fc_id_token"] = loaded[1] if loaded else None
 
+        if viewer is not None:
+            send = _private(send)
         if is_public(path_template):
             await next_app(scope, receive, send)
             return
@@ -138,7 +142,24 @@ class GuardMiddleware(ASGIMiddleware):
 
         await next_app(scope, receive, send_and_watch)
         if status.get("code") == 200 and scope.get("method") in ("GET", "HEAD"):
-            await accounts.access_log.record(viewer.account_id, viewer.neph, path_template)
+            await accounts.access_log.record(viewer.account_id, viewer.neph, path_template,
+                                             "franceconnect" if viewer.via_franceconnect else "password")
+
+
+PRIVATE = (b"cache-control", b"private, no-store")
+
+
+def _private(send: Send) -> Send:
+    """Whatever a signed-in person is sent (their file, or any page showing their menu and CSRF
+    token) is kept by no cache: `Cache-Control: private, no-store`, replacing the handler's own."""
+
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [h for h in message.get("headers", ()) if h[0].lower() != b"cache-control"]
+            message = {**message, "headers": [*headers, PRIVATE]}
+        await send(message)
+
+    return send_private
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

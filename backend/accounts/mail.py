@@ -8,14 +8,19 @@ the recipient or the link.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 SIGNATURE = "\n\n— pointspermis\nCe message est automatique : n'y répondez pas."
 
 
@@ -48,9 +53,20 @@ class Mailer:
 def verify_mail(link: str) -> tuple[str, str]:
     return (
         "Confirmez votre adresse électronique",
-        "Bonjour,\n\nPour confirmer votre adresse et activer votre compte pointspermis, ouvrez ce lien :\n\n"
+        "Bonjour,\n\nPour confirmer votre adresse, choisir votre mot de passe et activer votre compte "
+        "pointspermis, ouvrez ce lien :\n\n"
         f"{link}\n\nCe lien ne sert qu'une fois et expire dans 12 heures. Si vous n'avez pas demandé "
         "à créer un compte, ignorez ce message : aucun compte ne sera activé.",
+    )
+
+
+def verify_change_mail(link: str) -> tuple[str, str]:
+    return (
+        "Confirmez la nouvelle adresse de votre compte",
+        "Bonjour,\n\nCette adresse a été donnée comme nouvelle adresse d'un compte pointspermis existant. "
+        "Si c'est le vôtre, connectez-vous à ce compte, puis ouvrez ce lien :\n\n"
+        f"{link}\n\nCe lien ne sert qu'une fois et expire dans 12 heures. Si vous n'avez rien demandé, "
+        "ignorez ce message : cette adresse ne sera reliée à aucun compte.",
     )
 
 
@@ -88,4 +104,34 @@ def password_changed_mail() -> tuple[str, str]:
         "Bonjour,\n\nLe mot de passe de votre compte pointspermis vient d'être changé ; vos autres "
         "sessions ont été fermées.\n\nSi ce n'était pas vous, utilisez « Mot de passe oublié » "
         "sur la page de connexion pour en choisir un nouveau.",
+    )
+
+
+def moment_fr(epoch: int) -> str:
+    """A moment in Paris time, as a French sentence says it: "6 décembre 2026 à 12 h 05"."""
+    moment = dt.datetime.fromtimestamp(epoch, PARIS)
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return f"{day} {MONTHS[moment.month - 1]} {moment.year} à {moment.hour} h {moment.minute:02d}"
+
+
+def new_link_mail(epoch: int, by: str, account_link: str) -> tuple[str, str]:
+    how = ("par FranceConnect (son identité correspond à celle du dossier)" if by == "franceconnect"
+           else "avec le numéro de dossier, la date de naissance, le nom et la date d'obtention du permis")
+    return (
+        "Un autre compte a été relié à votre dossier de permis",
+        f"Bonjour,\n\nLe {moment_fr(epoch)}, un autre compte pointspermis a été relié à votre dossier de permis "
+        f"de conduire, {how}. Ce compte peut voir votre solde de points et votre relevé.\n\n"
+        "Si c'est vous (par exemple un second compte), vous n'avez rien à faire.\n\n"
+        "Sinon : connectez-vous avec FranceConnect puis, sur la page « Mon compte », retirez ce lien "
+        f"(rubrique « Comptes reliés à votre dossier ») : {account_link}",
+    )
+
+
+def link_removed_mail(epoch: int) -> tuple[str, str]:
+    return (
+        "Votre compte n'est plus relié à un dossier de permis",
+        f"Bonjour,\n\nLe {moment_fr(epoch)}, le titulaire du dossier de permis auquel votre compte pointspermis "
+        "était relié a retiré ce lien, après s'être identifié avec FranceConnect. Votre compte existe toujours, "
+        "mais il ne donne plus accès à ce dossier.\n\nSi ce dossier est le vôtre, connectez-vous avec "
+        "FranceConnect : votre identité le reliera de nouveau.",
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 
+from backend.accounts.service import Mail
 from backend.accounts.session import template_context
 from backend.rendering.htmx import render
 
@@ -28,5 +30,17 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         context["has_errors"] = True
     response = render(request, f"pages/accounts/{template}", {**template_context(request), **context},
                       status_code=status)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def mail_task(request: Request, mails: list[Mail]) -> BackgroundTask | None:
+    if not mails:
+        return None
+    mailer = accounts(request).mailer
+
+    async def send_all() -> None:
+        for item in mails:
+            await mailer.send(item.to, item.subject, item.body)
+
+    return BackgroundTask(send_all)

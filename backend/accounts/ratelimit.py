@@ -35,6 +35,9 @@ SIGNIN_PER_CLIENT = Limit(20, 15 * 60)
 SIGNUP_PER_CLIENT = Limit(5, 60 * 60)
 LINK_PER_ACCOUNT = Limit(5, 60 * 60)
 LINK_PER_CLIENT = Limit(20, 60 * 60)
+# Per licence file, whoever tries: many accounts and addresses guessing one file's licence date
+# are stopped too (a day's window; the holder can still link through FranceConnect meanwhile).
+LINK_PER_FILE = Limit(10, 24 * 60 * 60)
 RESET_PER_ADDRESS = Limit(3, 60 * 60)
 RESET_PER_CLIENT = Limit(10, 60 * 60)
 RESEND_PER_ADDRESS = Limit(3, 60 * 60)
@@ -46,6 +49,11 @@ def address_key(kind: str, email: str) -> str:
 
 def client_key(kind: str, client: str) -> str:
     return f"{kind}:ip:{client}"
+
+
+def file_key(kind: str, neph: str) -> str:
+    # Hashed like addresses, and counted whether or not the file exists.
+    return f"{kind}:file:{digest(neph)}"
 
 
 def account_key(kind: str, account_id: int) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from backend.accounts.csrf import cleared_cookie
 from backend.accounts.guards import LINK_PATH, safe_return_path
-from backend.accounts.linking import parse_birth_date
-from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, client_address, page
+from backend.accounts.linking import LinkForm
+from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, client_address, mail_task, page
 from backend.accounts.service import AccountError, Mail
 from backend.accounts.routes_franceconnect import logout_response
 from backend.accounts.session import current_viewer
@@ -27,18 +27,6 @@ def error_page(request: Request, template: str, error: AccountError, **context: 
                 field_errors={field: error.message} if field else {}, **context)
 
 
-def mail_task(request: Request, mails: list[Mail]) -> BackgroundTask | None:
-    if not mails:
-        return None
-    mailer = accounts(request).mailer
-
-    async def send_all() -> None:
-        for item in mails:
-            await mailer.send(item.to, item.subject, item.body)
-
-    return BackgroundTask(send_all)
-
-
 def sent_page(request: Request, mails: list[Mail], heading: str, *paragraphs: str) -> Response:
     response = page(request, "message.html", heading=heading, paragraphs=list(paragraphs))
     response.background = mail_task(request, mails)
@@ -48,12 +36,13 @@ def sent_page(request: Request, mails: list[Mail], heading: str, *paragraphs: st
 def signed_in_redirect(request: Request, session_id: str, return_to: str | None) -> Redirect:
     response = Redirect(safe_return_path(return_to) or HOME_AFTER_SIGN_IN, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
+    response.set_cookie(cleared_cookie(accounts(request).csrf_config))  # a new session, a new CSRF token
     return response
 
 
 # --- sign-in / sign-out -----------------------------------------------------------------
 SIGN_IN_INFO = {
-    "confirme": "Votre adresse est confirmée. Vous pouvez vous connecter.",
+    "confirme": "Votre adresse est confirmée et votre mot de passe enregistré. Vous pouvez vous connecter.",
     "mot-de-passe": "Votre nouveau mot de passe est enregistré. Vous pouvez vous connecter.",
     "deconnecte": "Vous êtes déconnecté.",
     "supprime": "Votre compte a été supprimé.",
@@ -105,36 +94,52 @@ async def sign_up(request: Request) -> Response:
     form = await request.form()
     email = form.get("email", "")
     try:
-        mails = await accounts(request).service.sign_up(email, form.get("password", ""), client_address(request))
+        mails = await accounts(request).service.sign_up(email, client_address(request))
     except AccountError as error:
         return error_page(request, "sign_up.html", error, email=email, fc_enabled=accounts(request).fc is not None)
     return sent_page(request, mails, "Consultez votre messagerie",
                      f"Si l'adresse {email.strip()} peut être utilisée, un courriel vient d'y être envoyé. "
-                     "Ouvrez le lien qu'il contient pour confirmer votre adresse et activer votre compte.",
+                     "Ouvrez le lien qu'il contient pour confirmer votre adresse et choisir votre mot de passe.",
                      "Le lien est valable 12 heures. Pensez à regarder dans les courriels indésirables.")
+
+
+def _viewer_id(request: Request) -> int | None:
+    viewer = current_viewer(request)
+    return viewer.account_id if viewer is not None else None
+
+
+def _bad_confirmation(request: Request, error: AccountError) -> Response:
+    if error.status == 403:
+        return page(request, "message.html", 403, heading="Connectez-vous pour confirmer", paragraphs=[error.message],
+                    link=("/connexion", "Se connecter"))
+    return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
+                link=("/inscription", "Recevoir un nouveau lien"))
 
 
 @get("/compte/confirmer-email", include_in_schema=False)
 async def confirm_email_page(request: Request, jeton: FromQuery[str] = "") -> Response:
     try:
-        _, email = await accounts(request).service.check_link("verify", jeton)
+        email, new = await accounts(request).service.pending_confirmation(jeton, _viewer_id(request))
     except AccountError as error:
-        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
-                    link=("/inscription", "Recevoir un nouveau lien"))
-    return page(request, "confirm_email.html", email=email, token=jeton)
+        return _bad_confirmation(request, error)
+    return page(request, "confirm_email.html", email=email, token=jeton, new=new)
 
 
 @post("/compte/confirmer-email", include_in_schema=False)
 async def confirm_email(request: Request) -> Response:
     form = await request.form()
+    token = form.get("jeton", "")
+    service = accounts(request).service
     try:
-        await accounts(request).service.confirm_email(form.get("jeton", ""))
+        new = await service.confirm_email(token, form.get("password", ""), _viewer_id(request))
     except AccountError as error:
-        return page(request, "message.html", 400, heading="Lien non valable", paragraphs=[error.message],
-                    link=("/inscription", "Recevoir un nouveau lien"))
-    if current_viewer(request) is not None:
-        return Redirect("/compte?info=email", status_code=303)
-    return Redirect("/connexion?info=confirme", status_code=303)
+        if error.field == "password":
+            email, new = await service.pending_confirmation(token, _viewer_id(request))
+            return error_page(request, "confirm_email.html", error, email=email, token=token, new=new)
+        return _bad_confirmation(request, error)
+    # A new account signs in with the password just chosen (whoever else this browser had signed in);
+    # an address change goes back to the account it changed.
+    return Redirect("/connexion?info=confirme" if new else "/compte?info=email", status_code=303)
 
 
 # --- password reset -----------------------------------------------------------------------
@@ -186,33 +191,81 @@ INFO = {
     "mot-de-passe": "Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
     "lien": "Un lien de confirmation a été envoyé à la nouvelle adresse.",
     "relie": "Votre dossier est relié à votre compte.",
+    "retire": "Le lien a été retiré. Le compte concerné a été prévenu par courriel s'il a une adresse confirmée.",
 }
 
 
 @get("/compte", include_in_schema=False)
 async def account_page(request: Request, info: FromQuery[str | None] = None) -> Response:
     viewer = current_viewer(request)
-    account = await accounts(request).service.account(viewer.account_id)
-    return page(request, "account.html", account=account, info=INFO.get(info or ""))
+    state = accounts(request)
+    account = await state.service.account(viewer.account_id)
+    linked, access, access_total = [], [], 0
+    if viewer.neph is not None:
+        linked = await state.transparency.linked_accounts(viewer.neph, viewer)
+        access, access_total = await state.transparency.access(viewer.neph, viewer)
+    return page(request, "account.html", account=account, info=INFO.get(info or ""), linked=linked,
+                access=access, access_total=access_total, holder_proven=viewer.holder_proven,
+                fc_enabled=state.fc is not None, retention_days=state.settings.access_log_retention_days)
+
+
+REMOVE_PATH = "/compte/liens/{account_id:int}/retirer"
+
+
+@get(REMOVE_PATH, include_in_schema=False)
+async def remove_link_page(request: Request, account_id: FromPath[int]) -> Response:
+    try:
+        target = await accounts(request).transparency.removable(current_viewer(request), account_id)
+    except AccountError as error:
+        return page(request, "message.html", error.status, heading="Retrait impossible", paragraphs=[error.message],
+                    link=("/compte", "Retour à mon compte"))
+    return page(request, "remove_link.html", target=target)
+
+
+@post(REMOVE_PATH, include_in_schema=False)
+async def remove_link(request: Request, account_id: FromPath[int]) -> Response:
+    form = await request.form()
+    if form.get("confirmation") != "oui":
+        return Redirect("/compte", status_code=303)
+    try:
+        mails = await accounts(request).transparency.remove(current_viewer(request), account_id)
+    except AccountError as error:
+        return page(request, "message.html", error.status, heading="Retrait impossible", paragraphs=[error.message],
+                    link=("/compte", "Retour à mon compte"))
+    response = Redirect("/compte?info=retire", status_code=303)
+    response.background = mail_task(request, mails)
+    return response
+
+
+LINK_FIELDS = ("neph", "birth_day", "birth_month", "birth_year", "family_name", "licence_day", "licence_month",
+               "licence_year")
 
 
 @get(LINK_PATH, include_in_schema=False)
 async def link_page(request: Request, raison: FromQuery[str | None] = None) -> Response:
-    return page(request, "link.html", form={}, reason=raison)
+    return page(request, "link.html", form={}, reason=raison, fc_enabled=accounts(request).fc is not None)
 
 
 @post(LINK_PATH, include_in_schema=False)
 async def link(request: Request) -> Response:
-    form = dict(await request.form())
+    submitted = await request.form()
+    form = {name: str(submitted.get(name) or "") for name in LINK_FIELDS}
     viewer = current_viewer(request)
-    birth_date = parse_birth_date(form.get("birth_day", ""), form.get("birth_month", ""), form.get("birth_year", ""))
+    linker = accounts(request).linker
+    checked = LinkForm(form, linker.today())
+    linker_fc = accounts(request).fc is not None
     try:
-        await accounts(request).linker.link(viewer.account_id, form.get("neph", ""), birth_date,
-                                           form.get("family_name", ""), client_address(request))
+        _, mails = await linker.link(viewer.account_id, checked, client_address(request))
     except AccountError as error:
-        return error_page(request, "link.html", AccountError(error.message, "neph", error.status), form=form,
-                          reason=None)
-    return Redirect(HOME_AFTER_SIGN_IN, status_code=303)
+        if error.field is None:  # no match or too many attempts: one message, about the whole form
+            error = AccountError(error.message, "neph", error.status)
+            return error_page(request, "link.html", error, form=form, reason=None, fc_enabled=linker_fc)
+        errors = [(field, message) for field, message in checked.problems.items()]
+        return page(request, "link.html", 400, errors=errors, field_errors=dict(checked.problems), form=form,
+                    reason=None, fc_enabled=linker_fc)
+    response = Redirect(HOME_AFTER_SIGN_IN, status_code=303)
+    response.background = mail_task(request, mails)
+    return response
 
 
 @get("/compte/mot-de-passe", include_in_schema=False)
@@ -275,6 +328,6 @@ async def delete_account(request: Request) -> Response:
 ROUTES = [
     sign_in_page, sign_in, sign_out, sign_up_page, sign_up, confirm_email_page, confirm_email,
     forgot_password_page, forgot_password, reset_password_page, reset_password,
-    account_page, link_page, link, change_password_page, change_password,
+    account_page, remove_link_page, remove_link, link_page, link, change_password_page, change_password,
     change_email_page, change_email, delete_account_page, delete_account,
 ]

@@ -14,9 +14,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from backend.accounts.csrf import cleared_cookie
 from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
 from backend.accounts.guards import LINK_PATH, safe_return_path
-from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, page
+from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, mail_task, page
 from backend.accounts.tokens import random_token
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def error_page(request: Request, message: str, status: int = 400) -> Response:
     response = page(request, "message.html", status, heading="Connexion avec FranceConnect impossible",
                     paragraphs=[message], link=("/connexion", "Revenir à la page de connexion"))
     response.set_cookie(_cookie(request, STATE_COOKIE, "", clear=True))
+    if status == 503:  # FranceConnect unreachable: say when to try again
+        response.headers["Retry-After"] = "60"
     return response
 
 
@@ -69,14 +72,16 @@ async def franceconnect_callback(request: Request) -> Response:
     params = {key: value for key, value in request.query_params.items() if isinstance(value, str)}
     try:
         identity = await fc.callback(params, request.cookies.get(STATE_COOKIE))
-        session_id, problem = await fc.sign_in(identity, request.scope["state"].get("session_id"))
+        session_id, problem, mails = await fc.sign_in(identity, request.scope["state"].get("session_id"))
     except FranceConnectError as error:
         log.warning("FranceConnect : connexion refusée (%s)", error.code)
-        return error_page(request, error.message)
+        return error_page(request, error.message, error.status)
     target = f"{LINK_PATH}?raison={problem}" if problem else identity["return_to"]
     response = Redirect(target, status_code=303)
     response.set_cookie(accounts(request).sessions.cookie(session_id))
+    response.set_cookie(cleared_cookie(accounts(request).csrf_config))  # a new session, a new CSRF token
     response.set_cookie(_cookie(request, STATE_COOKIE, "", clear=True))
+    response.background = mail_task(request, mails)
     return response
 
 

@@ -27,6 +27,8 @@ RESET_SECONDS = 60 * 60
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 BAD_CREDENTIALS = "Adresse électronique ou mot de passe incorrect. Vérifiez-les et réessayez."
 BAD_LINK = "Ce lien n'est pas valide ou a expiré. Demandez-en un nouveau."
+CHANGE_NEEDS_SIGN_IN = ("Ce lien confirme le changement d'adresse d'un compte existant. Connectez-vous d'abord à ce "
+                        "compte, puis ouvrez de nouveau le lien. Si vous n'avez rien demandé, ignorez ce courriel.")
 
 
 class AccountError(Exception):
@@ -114,41 +116,70 @@ class AccountService:
         return row[0], row[1]
 
     # --- sign-up and verification --------------------------------------------------------
-    async def sign_up(self, email: str, password: str, client: str) -> list[Mail]:
+    # Sign-up asks only for the address; the password is chosen when the address is confirmed,
+    # by whoever opens the link, i.e. the owner of the mailbox. Someone who types another
+    # person's address first therefore never sets that account's password (nor holds a session
+    # of it): the owner's confirmation sets the only password the account ever had.
+    async def sign_up(self, email: str, client: str) -> list[Mail]:
         email = normalise_email(email)
         if problem := email_problem(email):
             raise AccountError(problem, "email")
-        if problem := password_problem(password, email=email):
-            raise AccountError(problem, "password")
         if limit := await self.limiter.blocked([(rl.client_key("signup", client), rl.SIGNUP_PER_CLIENT)]):
             raise too_many(limit)
         await self.limiter.hit([rl.client_key("signup", client)])
-        password_hash = await asyncio.to_thread(hash_password, password)
         async with self.db.write() as conn:
             cursor = await conn.execute("SELECT id, email_verified_at FROM accounts WHERE email = ?", (email,))
             row = await cursor.fetchone()
             if row is None:
                 cursor = await conn.execute(
-                    "INSERT INTO accounts (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
-                    (email, password_hash, self.clock()),
-                )
+                    "INSERT INTO accounts (email, created_at) VALUES (?, ?) RETURNING id", (email, self.clock()))
                 (account_id,) = tuple(await cursor.fetchone())
                 return [Mail(email, *mail.verify_mail(await self._new_link(conn, account_id, "verify", email, VERIFY_SECONDS)))]
-            if row[1] is None:  # signed up before but never confirmed: a fresh link, same answer
+            if row[1] is None:  # typed before (by anyone) but never confirmed: a fresh link, same answer
                 return [Mail(email, *mail.verify_mail(await self._new_link(conn, row[0], "verify", email, VERIFY_SECONDS)))]
         return [Mail(email, *mail.already_registered_mail(f"{self.base_url}/connexion", f"{self.base_url}/mot-de-passe-oublie"))]
 
-    async def confirm_email(self, token: str) -> int:
+    async def pending_confirmation(self, token: str, viewer_account_id: int | None) -> tuple[str, bool]:
+        """(address, is a new account) of a valid verification link, without using it. A link
+        that changes the address of an existing account is refused unless its own account is
+        signed in here (its opener then knows that account's password)."""
+        account_id, email = await self.check_link("verify", token)
+        new = await self._is_new(account_id)
+        if not new and viewer_account_id != account_id:
+            raise AccountError(CHANGE_NEEDS_SIGN_IN, status=403)
+        return email, new
+
+    async def _is_new(self, account_id: int) -> bool:
+        async with self.db.read() as conn:
+            cursor = await conn.execute("SELECT email_verified_at FROM accounts WHERE id = ?", (account_id,))
+            row = await cursor.fetchone()
+        return row is not None and row[0] is None
+
+    async def confirm_email(self, token: str, password: str, viewer_account_id: int | None) -> bool:
+        """Use a verification link; True when it activated a new account. A new account gets
+        `password` (the confirmer's own, required), and any session it had ends; an address change
+        needs its account signed in."""
+        email, new = await self.pending_confirmation(token, viewer_account_id)
+        password_hash = None
+        if new:
+            if problem := password_problem(password, email=email):
+                raise AccountError(problem, "password")
+            password_hash = await asyncio.to_thread(hash_password, password)
         async with self.db.write() as conn:
             account_id, email = await self._use_link(conn, "verify", token)
             cursor = await conn.execute("SELECT id FROM accounts WHERE email = ? AND id != ?", (email, account_id))
             if await cursor.fetchone() is not None:
                 raise AccountError("Cette adresse est déjà utilisée par un autre compte.")
-            await conn.execute(
-                "UPDATE accounts SET email = ?, email_verified_at = coalesce(email_verified_at, ?) WHERE id = ?",
-                (email, self.clock(), account_id),
-            )
-        return account_id
+            if new:
+                await conn.execute(
+                    "UPDATE accounts SET email = ?, password_hash = ?, email_verified_at = ? WHERE id = ?"
+                    " AND email_verified_at IS NULL", (email, password_hash, self.clock(), account_id))
+                await self.sessions.end_all(conn, account_id)
+            else:
+                await conn.execute("UPDATE accounts SET email = ? WHERE id = ?", (email, account_id))
+        if new:
+            await self.limiter.clear([rl.address_key("signin", email)])
+        return new
 
     # --- sign-in ------------------------------------------------------------------------
     async def sign_in(self, email: str, password: str, client: str, old_session: str | None) -> str:
@@ -247,7 +278,7 @@ class AccountService:
         info = await self.account(account_id)
         async with self.db.write() as conn:
             link = await self._new_link(conn, account_id, "verify", new_email, VERIFY_SECONDS)
-        mails = [Mail(new_email, *mail.verify_mail(link))]
+        mails = [Mail(new_email, *mail.verify_change_mail(link))]
         if info and info["email"]:
             mails.append(Mail(info["email"], *mail.email_changed_mail(new_email)))
         return mails

@@ -35,6 +35,9 @@ class Viewer(msgspec.Struct, frozen=True):
     neph: str | None
     email: str | None = None
     via_franceconnect: bool = False
+    # This session's FranceConnect identity pivot matched `neph`: the person is the holder (may
+    # remove the other accounts linked to the file), not merely someone who knows facts about it.
+    holder_proven: bool = False
 
 
 def cookie_name(secure: bool) -> str:
@@ -73,13 +76,15 @@ class Sessions:
             max_age=0 if clear else ABSOLUTE_SECONDS,
         )
 
-    async def create(self, conn: Any, account_id: int, *, fc_id_token: str | None = None) -> str:
+    async def create(self, conn: Any, account_id: int, *, fc_id_token: str | None = None,
+                     fc_match_neph: str | None = None) -> str:
         """A new session for `account_id` inside the caller's write transaction; returns the cookie value."""
         session_id = random_token()
         now = self.clock()
         await conn.execute(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, fc_id_token) VALUES (?, ?, ?, ?, ?)",
-            (digest(session_id), account_id, now, now, fc_id_token),
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, fc_id_token, fc_match_neph)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (digest(session_id), account_id, now, now, fc_id_token, fc_match_neph),
         )
         return session_id
 
@@ -96,21 +101,22 @@ class Sessions:
         now = self.clock()
         # One primary-key lookup on every guarded request: a small read, on the loop's thread.
         rows = await self.db.fetch_small(
-            "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, a.fc_sub"
+            "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, s.fc_match_neph"
             " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
             (id_hash,),
         )
         row = rows[0] if rows else None
         if row is None:
             return None
-        account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_sub = tuple(row)
+        account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_match_neph = tuple(row)
         if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
             await self._write(later, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
             return None
         if now - max(last_seen_at, self._touched.get(id_hash, 0)) >= TOUCH_EVERY_SECONDS:
             self._remember_touch(id_hash, now)
             await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
-        viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None)
+        viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None,
+                        holder_proven=fc_id_token is not None and neph is not None and fc_match_neph == neph)
         return viewer, fc_id_token
 
     def _remember_touch(self, id_hash: str, now: int) -> None:

@@ -26,11 +26,11 @@ async def create_linked_account(db: Any, email: str, password: str, neph: str | 
     now = clock()
     async with db.write() as conn:
         cursor = await conn.execute(
-            "INSERT INTO accounts (email, password_hash, email_verified_at, neph, linked_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash,"
-            " email_verified_at = excluded.email_verified_at, neph = excluded.neph, linked_at = excluded.linked_at"
-            " RETURNING id",
-            (email, password_hash, now, neph, now if neph else None, now),
+            "INSERT INTO accounts (email, password_hash, email_verified_at, neph, linked_at, linked_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash,"
+            " email_verified_at = excluded.email_verified_at, neph = excluded.neph, linked_at = excluded.linked_at,"
+            " linked_by = excluded.linked_by RETURNING id",
+            (email, password_hash, now, neph, now if neph else None, "form" if neph else None, now),
         )
         (account_id,) = tuple(await cursor.fetchone())
     return account_id

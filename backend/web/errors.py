@@ -21,12 +21,19 @@ _TITLES = {
 }
 
 
+# A form's anti-forgery token did not match: most often a page kept open across a sign-in, a
+# sign-out or an expired session (the token is bound to the session).
+_CSRF = ("Formulaire expiré", "Ce formulaire a été ouvert avant une connexion, une déconnexion ou la fin de votre "
+         "session : il n'est plus valable. Rechargez la page et recommencez. Rien n'a été modifié.")
+
+
 def _page(request: Request, template: str, status_code: int, context: dict | None = None) -> Response:
     env = request.app.state.templates
     body = env.get_template(template).render({"request": request, **_accounts_context(request), **(context or {})})
-    # No caching of error pages: a transient error must not be remembered by a browser or proxy.
+    # No caching of error pages: a transient error must not be remembered by a browser or proxy,
+    # and the page may show who is signed in (private).
     return Response(body, status_code=status_code, media_type=MediaType.HTML,
-                    headers={"Cache-Control": "no-store", "Vary": "HX-Request"})
+                    headers={"Cache-Control": "private, no-store", "Vary": "HX-Request"})
 
 
 def _accounts_context(request: Request) -> dict:
@@ -39,6 +46,15 @@ def _accounts_context(request: Request) -> dict:
 
 def not_found(request: Request, exc: Exception) -> Response:
     return _page(request, "errors/404.html", 404)
+
+
+UNREADABLE_FORM = ("Le formulaire envoyé contient des caractères illisibles (il n'est pas encodé en UTF-8). "
+                   "Revenez à la page, saisissez de nouveau les champs et renvoyez le formulaire.")
+
+
+def unreadable_form(request: Request, exc: Exception) -> Response:
+    """A form (or multipart part) that is not UTF-8: the client's fault, said plainly, nothing changed."""
+    return _page(request, "errors/500.html", 400, {"heading": "Formulaire illisible", "message": UNREADABLE_FORM})
 
 
 def server_error(request: Request, exc: Exception) -> Response:
@@ -55,4 +71,22 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         return server_error(request, exc)
     heading, message = _TITLES.get(exc.status_code, _TITLES[400])
-    return _page(request, "errors/500.html", exc.status_code, {"heading": heading, "message": message})
+    if exc.status_code == 403 and "CSRF" in str(exc.detail):
+        heading, message = _CSRF
+    response = _page(request, "errors/500.html", exc.status_code, {"heading": heading, "message": message})
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(exc)
+    if exc.status_code == 429 and exc.headers and "retry-after" in {k.lower() for k in exc.headers}:
+        response.headers.update({k: v for k, v in exc.headers.items() if k.lower() == "retry-after"})
+    return response
+
+
+def allowed_methods(exc: HTTPException) -> str:
+    """The `Allow` header of a 405 (RFC 9110 §15.5.6): the router's list, with HEAD wherever GET is
+    (security.HeadAsGet answers it); the static files router gives none, it serves GET and HEAD."""
+    given = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), "GET")
+    methods = [m.strip().upper() for m in given.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.append("HEAD")
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    return ", ".join(sorted(set(methods), key=lambda m: (order.index(m) if m in order else len(order), m)))

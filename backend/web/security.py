@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.settings import Settings
@@ -57,3 +60,38 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answer `HEAD` on every GET route (RFC 9110 §9.3.2) as GET would, without the body.
+
+    Litestar routes HEAD only to handlers declared for it; rather than declare it on every page,
+    a HEAD request runs the GET handler and its body is dropped here, headers (Content-Length
+    included) kept. Wraps the whole ASGI handler, like the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class PathCheckMiddleware(ASGIMiddleware):
+    """A path with a NUL or another control character names no page (and would reach the file
+    system through the static files router, which fails on a NUL): a 404 page, before any handler."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if any(ord(char) < 0x20 or char == "\x7f" for char in scope["path"]):
+            raise NotFoundException()
+        await next_app(scope, receive, send)

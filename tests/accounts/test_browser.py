@@ -4,6 +4,7 @@ free loopback port) and the real test provider; axe checks the account pages on 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from backend.accounts.testing import create_linked_account
 from backend.database.db import Database
-from tests.fixtures.accounts import HOLDERS, franceconnect_settings, oidc_provider, seed_database, settings_for
+from tests.fixtures.accounts import HOLDERS, LICENCE_DATES, franceconnect_settings, oidc_provider, seed_database, settings_for
 from tests.fixtures.browser import run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -131,10 +132,16 @@ async def test_password_sign_in_and_linking_pages_in_chromium(chromium, live_acc
         await no_axe_violations(page)
         holder = HOLDERS[0]
         await page.get_by_label("Numéro de dossier (NEPH)").fill(holder.neph)
-        await page.get_by_label("Jour").fill(str(holder.birth_date.day))
-        await page.get_by_label("Mois").fill(str(holder.birth_date.month))
-        await page.get_by_label("Année").fill(str(holder.birth_date.year))
+        birth = page.get_by_role("group", name="Date de naissance")
+        await birth.get_by_label("Jour").fill(str(holder.birth_date.day))
+        await birth.get_by_label("Mois").fill(str(holder.birth_date.month))
+        await birth.get_by_label("Année").fill(str(holder.birth_date.year))
         await page.get_by_label("Nom de naissance").fill("Martin")
+        obtained = page.get_by_role("group", name="Date d'obtention du permis")
+        licence_on = LICENCE_DATES[holder.neph]
+        await obtained.get_by_label("Jour").fill(str(licence_on.day))
+        await obtained.get_by_label("Mois").fill(str(licence_on.month))
+        await obtained.get_by_label("Année").fill(str(licence_on.year))
         await page.get_by_role("button", name="Relier mon dossier").click()
         await page.wait_for_url(f"{base}/solde")
         # On a real server the buffered access log is written by a timer about a second later.
@@ -146,6 +153,62 @@ async def test_password_sign_in_and_linking_pages_in_chromium(chromium, live_acc
         assert rows == [("/solde",)]
         for path in ("/compte", "/inscription", "/mot-de-passe-oublie", "/compte/mot-de-passe"):
             await page.goto(f"{base}{path}")
+            await no_axe_violations(page)
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "sans-js"])
+async def test_account_page_shows_links_and_views_and_removes_a_link_at_360px(chromium, live_accounts, js):
+    from backend.accounts.clock import system_clock
+    from backend.accounts.session import Sessions
+
+    base, db_path, _ = live_accounts
+    holder = HOLDERS[0]
+    db = await Database.open(db_path)
+    try:
+        holder_id = await create_linked_account(db, "titulaire@exemple.test", "une phrase de passe solide", holder.neph)
+        await create_linked_account(db, "inconnu.tres.long.pour.un.petit.ecran@exemple.test",
+                                    "une phrase de passe solide", holder.neph)
+        async with db.write() as conn:
+            # The session a FranceConnect sign-in whose identity matched the file makes.
+            session = await Sessions(db, system_clock, secure=False).create(
+                conn, holder_id, fc_id_token="jeton-d-identite", fc_match_neph=holder.neph)
+            now = system_clock()
+            await conn.executemany(
+                "INSERT INTO access_log (viewed_at, account_id, neph, page, channel, who, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(now - 7200, holder_id + 1, holder.neph, "/historique", "password", None, None),
+                 (now - 3600, None, holder.neph, "/partage/{code:str}", "share_code",
+                  "Code de partage « Location de véhicule »", "France")])
+    finally:
+        await db.close()
+    context = await chromium.new_context(locale="fr-FR", viewport={"width": 360, "height": 780},
+                                         java_script_enabled=js)
+    context.set_default_timeout(15_000)
+    await context.add_cookies([{"name": "pp_session", "value": session, "url": base}])
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/compte")
+        await page.get_by_role("heading", name="Comptes reliés à votre dossier").wait_for()
+        table = page.get_by_role("table")
+        await table.get_by_role("cell", name="Historique du dossier").wait_for()
+        await table.get_by_text("Code de partage « Location de véhicule »").wait_for()
+        if js:  # axe runs in the page: only with JavaScript (the markup is the same without)
+            await no_axe_violations(page)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        remove = page.get_by_role("link", name="Retirer ce lien (in…@exemple.test)")
+        box = await remove.bounding_box()
+        assert box and box["height"] >= 44  # touch target
+        await remove.click()
+        await page.wait_for_url(f"{base}/compte/liens/*/retirer")
+        if js:  # axe runs in the page: only with JavaScript (the markup is the same without)
+            await no_axe_violations(page)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await page.get_by_role("button", name="Retirer ce lien").click()
+        await page.wait_for_url(f"{base}/compte?info=retire")
+        await page.get_by_text("Le lien a été retiré").wait_for()
+        assert await page.get_by_role("link", name=re.compile("Retirer ce lien")).count() == 0
+        if js:  # axe runs in the page: only with JavaScript (the markup is the same without)
             await no_axe_violations(page)
     finally:
         await context.close()

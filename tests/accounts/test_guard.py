@@ -86,7 +86,9 @@ async def test_access_log_records_who_viewed_which_file_and_is_purged(accounts_h
     entries = await log.entries(neph=MINE.neph)
     assert [(e["account_id"], e["page"]) for e in entries] == [(client.account_id, "/solde"),
                                                                (client.account_id, "/historique")]
-    assert all(set(e) == {"viewed_at", "account_id", "neph", "page"} for e in entries)
+    # Nothing but who, when, which page and through which channel (no URL, query or address).
+    assert all(set(e) == {"viewed_at", "account_id", "neph", "page", "channel", "who", "place"} for e in entries)
+    assert {(e["channel"], e["who"], e["place"]) for e in entries} == {("password", None, None)}
     retention = accounts_harness.accounts.settings.access_log_retention_days
     accounts_harness.clock.advance(retention * 86_400 + 1)
     await log.purge()

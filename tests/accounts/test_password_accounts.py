@@ -33,14 +33,15 @@ async def post(harness, client, path, **data):
 
 
 async def sign_up_and_confirm(harness, client, email, password=PASSWORD):
-    response = await post(harness, client, "/inscription", email=email, password=password)
+    response = await post(harness, client, "/inscription", email=email)
     assert response.status_code == 200 and "Consultez votre messagerie" in response.text
     mails = await wait_for_mail(harness.inbox, email)
     link = harness.inbox.links(email)[-1]
     assert link.startswith("http://127.0.0.1:8000/compte/confirmer-email?jeton=") or "/compte/confirmer-email?jeton=" in link
     page = await client.get(local(link))
     assert page.status_code == 200 and email in page.text
-    confirmed = await post(harness, client, "/compte/confirmer-email", jeton=hidden(page.text, "jeton"))
+    assert 'name="password"' in page.text  # the confirmer chooses the password
+    confirmed = await post(harness, client, "/compte/confirmer-email", jeton=hidden(page.text, "jeton"), password=password)
     assert confirmed.status_code == 303 and confirmed.headers["location"] == "/connexion?info=confirme"
     return mails, local(link)
 
@@ -53,9 +54,9 @@ async def test_sign_up_confirm_link_and_see_own_file(accounts_harness):
     client = await accounts_harness.client()
     email = "camille.martin@exemple.test"
     # Before confirming, the account cannot sign in (and so cannot see any data).
-    await post(accounts_harness, client, "/inscription", email=email, password=PASSWORD)
+    await post(accounts_harness, client, "/inscription", email=email)
     refused = await sign_in(accounts_harness, client, email)
-    assert refused.status_code == 400 and "pas encore confirmée" in refused.text
+    assert refused.status_code == 400 and "mot de passe incorrect" in refused.text  # it has none yet
     accounts_harness.inbox.messages.clear()
     _, link = await sign_up_and_confirm(accounts_harness, client, email)
     # The link is single use.
@@ -65,7 +66,8 @@ async def test_sign_up_confirm_link_and_see_own_file(accounts_harness):
     response = await sign_in(accounts_harness, client, email)
     assert response.status_code == 303 and response.headers["location"] == "/solde"
     assert (await client.get("/solde")).headers["location"] == "/compte/lier"
-    linked = await post(accounts_harness, client, "/compte/lier", neph=MARTIN.neph, birth_day="12",
+    linked = await post(accounts_harness, client, "/compte/lier", neph=MARTIN.neph, licence_day="18", licence_month="6",
+                        licence_year="2009", birth_day="12",
                         birth_month="04", birth_year="1990", family_name="Martin")
     assert linked.status_code == 303
     assert (await client.get("/solde")).status_code == 200
@@ -74,7 +76,7 @@ async def test_sign_up_confirm_link_and_see_own_file(accounts_harness):
 async def test_verification_link_expires_after_12_hours(accounts_harness):
     client = await accounts_harness.client()
     email = "lent@exemple.test"
-    await post(accounts_harness, client, "/inscription", email=email, password=PASSWORD)
+    await post(accounts_harness, client, "/inscription", email=email)
     await wait_for_mail(accounts_harness.inbox, email)
     link = local(accounts_harness.inbox.links(email)[-1])
     accounts_harness.clock.advance(12 * 3600 + 1)
@@ -91,7 +93,12 @@ async def test_verification_link_expires_after_12_hours(accounts_harness):
 ])
 async def test_weak_passwords_are_refused_with_a_reason(accounts_harness, password, problem):
     client = await accounts_harness.client()
-    response = await post(accounts_harness, client, "/inscription", email="x@exemple.test", password=password)
+    email = "x@exemple.test"
+    await post(accounts_harness, client, "/inscription", email=email)
+    await wait_for_mail(accounts_harness.inbox, email)
+    page = await client.get(local(accounts_harness.inbox.links(email)[-1]))
+    response = await post(accounts_harness, client, "/compte/confirmer-email", jeton=hidden(page.text, "jeton"),
+                          password=password)
     assert response.status_code == 400 and problem in response.text
     assert 'href="#password"' in response.text  # the error summary links to the field
 
@@ -100,8 +107,8 @@ async def test_sign_up_with_a_taken_address_answers_the_same(accounts_harness):
     first, second = await accounts_harness.client(), await accounts_harness.client()
     email = "deja@exemple.test"
     await sign_up_and_confirm(accounts_harness, first, email)
-    new = await post(accounts_harness, second, "/inscription", email="nouveau@exemple.test", password=PASSWORD)
-    taken = await post(accounts_harness, second, "/inscription", email=email, password=PASSWORD)
+    new = await post(accounts_harness, second, "/inscription", email="nouveau@exemple.test")
+    taken = await post(accounts_harness, second, "/inscription", email=email)
     assert taken.status_code == new.status_code == 200
     assert taken.text.replace(email, "X") == new.text.replace("nouveau@exemple.test", "X")
     mails = await wait_for_mail(accounts_harness.inbox, email, count=2)
@@ -165,37 +172,12 @@ async def test_sign_in_lockout_is_the_same_for_known_and_unknown_addresses_and_c
 async def test_rate_limit_per_client_address_on_sign_up(accounts_harness):
     client = await accounts_harness.client()
     statuses = [
-        (await post(accounts_harness, client, "/inscription", email=f"n{i}@exemple.test", password=PASSWORD)).status_code
+        (await post(accounts_harness, client, "/inscription", email=f"n{i}@exemple.test")).status_code
         for i in range(6)
     ]
     assert statuses == [200] * 5 + [429]
     accounts_harness.clock.advance(3601)
-    assert (await post(accounts_harness, client, "/inscription", email="n9@exemple.test", password=PASSWORD)).status_code == 200
-
-
-async def test_linking_needs_all_three_details_gives_one_message_and_is_limited(accounts_harness):
-    client = await accounts_harness.signed_in(None)
-    wrong = [
-        dict(neph="999999999999", birth_day="12", birth_month="4", birth_year="1990", family_name="MARTIN"),
-        dict(neph=MARTIN.neph, birth_day="13", birth_month="4", birth_year="1990", family_name="MARTIN"),
-        dict(neph=MARTIN.neph, birth_day="12", birth_month="4", birth_year="1990", family_name="DUBOIS"),
-        dict(neph="pas un neph", birth_day="31", birth_month="2", birth_year="1990", family_name=""),
-    ]
-    texts = set()
-    for data in wrong:
-        response = await post(accounts_harness, client, "/compte/lier", **data)
-        assert response.status_code == 400
-        texts.add(re.search(r'<ul class="error-summary__list">(.*?)</ul>', response.text, re.S).group(1))
-    assert len(texts) == 1  # the same message whatever is wrong
-    await post(accounts_harness, client, "/compte/lier", **wrong[0])  # 5th failure
-    right = dict(neph=MARTIN.neph, birth_day="12", birth_month="04", birth_year="1990", family_name="martin")
-    blocked = await post(accounts_harness, client, "/compte/lier", **right)
-    assert blocked.status_code == 429
-    for _ in range(3):  # an hour later, the session kept alive meanwhile
-        accounts_harness.clock.advance(1201)
-        assert (await client.get("/compte")).status_code == 200
-    assert (await post(accounts_harness, client, "/compte/lier", **right)).status_code == 303
-    assert (await client.get("/solde")).status_code == 200
+    assert (await post(accounts_harness, client, "/inscription", email="n9@exemple.test")).status_code == 200
 
 
 async def test_change_password_change_email_and_delete(accounts_harness):
@@ -253,3 +235,63 @@ async def test_sign_in_spraying_many_addresses_from_one_client_is_stopped(accoun
         for i in range(SIGNIN_PER_CLIENT.attempts + 1)
     ]
     assert statuses == [400] * SIGNIN_PER_CLIENT.attempts + [429]
+
+
+SQUATTER_PASSWORD = "le mot de passe du squatteur"
+
+
+async def test_an_address_typed_first_by_someone_else_never_keeps_their_password(accounts_harness):
+    from backend.accounts.passwords import hash_password
+    from backend.accounts.testing import create_session
+
+    harness, victim_email = accounts_harness, "proprietaire@exemple.test"
+    # The squatter got there first, as sign-up allowed before: the owner's address with the
+    # squatter's password, and even a session of that account.
+    async with harness.db.write() as conn:
+        cursor = await conn.execute("INSERT INTO accounts (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+                                    (victim_email, hash_password(SQUATTER_PASSWORD), harness.clock()))
+        (account_id,) = tuple(await cursor.fetchone())
+    squatter = await harness.client()
+    squatter.cookies.set(harness.accounts.sessions.cookie_name, await create_session(harness.db, account_id, clock=harness.clock),
+                         domain="testserver.local")
+    # Today's sign-up takes no password at all: typing the address again only sends a link to it.
+    assert (await post(harness, squatter, "/inscription", email=victim_email, password=SQUATTER_PASSWORD)).status_code == 200
+    await wait_for_mail(harness.inbox, victim_email)
+    squatters_link = local(harness.inbox.links(victim_email)[0])
+
+    # The owner opens the link the squatter's sign-up sent: they must choose their own password.
+    owner = await harness.client()
+    page = await owner.get(squatters_link)
+    assert page.status_code == 200 and 'name="password"' in page.text
+    missing = await post(harness, owner, "/compte/confirmer-email", jeton=hidden(page.text, "jeton"), password="")
+    assert missing.status_code == 400 and 'href="#password"' in missing.text
+    confirmed = await post(harness, owner, "/compte/confirmer-email", jeton=hidden(page.text, "jeton"), password=PASSWORD)
+    assert confirmed.status_code == 303
+
+    assert (await sign_in(harness, squatter, victim_email, SQUATTER_PASSWORD)).status_code == 400
+    assert (await squatter.get("/compte")).status_code == 303  # the squatter's session ended
+    assert (await sign_in(harness, owner, victim_email, PASSWORD)).status_code == 303
+    assert (await owner.get("/compte")).status_code == 200
+
+
+async def test_a_new_address_for_someone_elses_account_needs_that_account_signed_in(accounts_harness):
+    harness, victim_email = accounts_harness, "victime@exemple.test"
+    squatter = await harness.signed_in(None, email="squatteur@exemple.test")
+    changed = await post(harness, squatter, "/compte/email", email=victim_email, current_password=squatter.password)
+    assert changed.status_code == 303
+    [notice] = await wait_for_mail(harness.inbox, victim_email)
+    assert notice["subject"] == "Confirmez la nouvelle adresse de votre compte"
+    link = local(harness.inbox.links(victim_email)[-1])
+
+    # The owner of the address, not signed in to that account, cannot attach it to the account.
+    owner = await harness.client()
+    page = await owner.get(link)
+    assert page.status_code == 403 and "Connectez-vous" in page.text
+    token = re.search(r"jeton=([^&]+)", link).group(1)
+    from urllib.parse import unquote
+    refused = await post(harness, owner, "/compte/confirmer-email", jeton=unquote(token), password=PASSWORD)
+    assert refused.status_code == 403
+    assert (await harness.accounts.service.account(squatter.account_id))["email"] == "squatteur@exemple.test"
+    # The address stays free for its owner.
+    await sign_up_and_confirm(harness, owner, victim_email)
+    assert (await sign_in(harness, owner, victim_email, PASSWORD)).status_code == 303

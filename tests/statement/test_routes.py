@@ -41,7 +41,7 @@ async def test_the_statement_page_shows_the_drivers_whole_file(signed_in_client)
     client = await signed_in_client(LONG)
     response = await client.get("/releve")
     assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     text = page_text(response.text)
     for section in SECTIONS:
         assert section in text, section
@@ -72,7 +72,7 @@ async def test_the_pdf_is_a_tagged_a4_document_with_every_section_and_offence(si
     response = await client.get("/releve.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=1))).date()
     disposition = response.headers["content-disposition"]
     assert re.fullmatch(rf'attachment; filename="releve-{LONG}-\d{{4}}-\d{{2}}-\d{{2}}\.pdf"', disposition)

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from backend.accounts.access_log import AccessLog
 from backend.statement.codes import SHARE_DIGITS, new_share_code
 from backend.statement.sharing import coarse_origin
 from backend.statement.throttle import SHARE_FAILURES
@@ -151,9 +150,6 @@ async def test_opening_codes_is_rate_limited_and_a_guess_opens_nothing(signed_in
     assert response.status_code == 429 and "MARTIN" not in main_text(response.text)
 
 
-@pytest.mark.skipif(not hasattr(AccessLog, "record_third_party"),
-                    reason="the file's access log records third parties once accounts' migration 0008 is merged "
-                           "(branch accounts; app.state.access_log.record_third_party)")
 async def test_the_files_access_log_shows_a_third_partys_use_of_a_share_code(signed_in_client):
     client = await signed_in_client(LONG)
     code = await create(client, purpose="assurance")

@@ -36,4 +36,4 @@ async def test_server_error_is_a_french_500_page_revealing_nothing(web_db):
     assert page.h1 == ["Le service rencontre un problème"]
     for secret in ("Traceback", "msgspec", "json", "DecodeError", "sqlite", MARTIN.neph, "/work/"):
         assert secret not in response.text, secret
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"

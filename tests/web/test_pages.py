@@ -17,7 +17,7 @@ async def test_driver_page_is_a_complete_accessible_page(web_client, path):
         response = await client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     page = check_page(response.text)
     assert "Camille Louise MARTIN" in page.text or path.startswith(("/historique", "/calendrier"))
 
