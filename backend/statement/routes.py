@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
@@ -22,9 +21,8 @@ from backend.statement.content import build_content, canonical
 from backend.statement import routes_proof
 from backend.statement.documents import check_code
 from backend.statement.facts import STATEMENT_CODE_MONTHS, add_months, rights_facts
-from backend.statement.pdf import render_pdf
 from backend.statement.seal import SealError, content_digest
-from backend.statement.state import PDF_LIMITER, PRIVATE, client_address, documents, keyring, now, throttle
+from backend.statement.state import PRIVATE, pdf_attachment, client_address, documents, keyring, now, throttle
 from backend.statement.throttle import VERIFY_FAILURES, too_many
 from backend.rendering.htmx import render
 
@@ -55,9 +53,7 @@ async def statement_page(request: Request, register: NamedDependency[Any], viewe
 async def statement_pdf(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     statement = await _statement(request, register, viewer)
     html = statement_render.pdf_document(request.app.state.templates, statement, {"request": request})
-    pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=PDF_LIMITER)
-    disposition = f'attachment; filename="{statement_render.pdf_filename(statement)}"'
-    return Response(pdf, media_type="application/pdf", headers={**PRIVATE, "Content-Disposition": disposition})
+    return await pdf_attachment(html, statement_render.pdf_filename(statement))
 
 
 @get("/verifier", include_in_schema=False)

@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -24,8 +23,7 @@ from litestar.response import Redirect
 from backend.records.service import licence_file
 from backend.statement import attestation as attestation_render
 from backend.statement.facts import rights_facts
-from backend.statement.pdf import render_pdf
-from backend.statement.state import PDF_LIMITER, PRIVATE, client_address, documents, keyring, now, shares, throttle
+from backend.statement.state import PRIVATE, pdf_attachment, client_address, documents, keyring, now, shares, throttle
 from backend.statement.seal import SealError
 from backend.statement.sharing import (
     MAX_DAYS, PURPOSES, SHOWS, STATE_LABEL, ShareFormError, coarse_origin, parse_form, printed,
@@ -67,9 +65,7 @@ async def attestation_page(request: Request, register: NamedDependency[Any], vie
 async def attestation_pdf(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
     attestation = await _attestation(request, register, viewer)
     html = attestation_render.pdf_document(request.app.state.templates, attestation, {"request": request})
-    pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=PDF_LIMITER)
-    disposition = f'attachment; filename="{attestation_render.pdf_filename(attestation)}"'
-    return Response(pdf, media_type="application/pdf", headers={**PRIVATE, "Content-Disposition": disposition})
+    return await pdf_attachment(html, attestation_render.pdf_filename(attestation))
 
 
 # --- the driver's codes and documents ----------------------------------------------------

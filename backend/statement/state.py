@@ -7,10 +7,12 @@ import datetime as dt
 import secrets
 
 import anyio
-from litestar import Request
+import anyio.to_thread
+from litestar import Request, Response
 
 from backend.statement.documents import Documents
 from backend.statement.keys import keyring_from_settings
+from backend.statement.pdf import render_pdf
 from backend.statement.seal import Keyring
 from backend.statement.sharing import Shares
 from backend.statement.throttle import Throttle
@@ -65,3 +67,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "inconnu"
 
 
+async def pdf_attachment(html: str, filename: str) -> Response:
+    """A sealed document's HTML rendered to PDF (WeasyPrint, on a worker thread, at most PDF_LIMITER at
+    once) and sent as a private download named `filename`."""
+    pdf = await anyio.to_thread.run_sync(render_pdf, html, limiter=PDF_LIMITER)
+    return Response(pdf, media_type="application/pdf",
+                    headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'})

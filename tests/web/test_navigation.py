@@ -38,7 +38,7 @@ async def test_a_navigation_gets_the_title_and_the_main_region_of_the_whole_page
     assert main_of(body) == main, "the swap's <main> is the page's <main>, byte for byte"
     assert main.count("<h1") == 1
     if path != "/aide" and path != "/accessibilite":
-        assert swap.headers["cache-control"] == "no-store"
+        assert swap.headers["cache-control"] == "private, no-store"
 
 
 @pytest.mark.parametrize("headers", [

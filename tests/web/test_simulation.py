@@ -46,7 +46,7 @@ async def post(client, data: dict[str, str], **headers) -> str:
     response = await client.post("/simulation", data={"_csrf_token": await token(client), "action": "calculer", **data},
                                  headers=headers)
     assert response.status_code == 200, response.text[:500]
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     return response.text
 
 
