@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from backend.accounts.csrf import token_for_session
+from backend.accounts.testing import create_linked_account, create_session
 from tests.fixtures.accounts import HOLDERS
 
 MARTIN = HOLDERS[0]
@@ -124,3 +126,28 @@ async def test_the_csrf_token_is_renewed_at_sign_in_and_bound_to_the_session(acc
     assert (await browser.post("/deconnexion", data={"_csrf_token": mine})).status_code == 303
     browser.cookies.set("pp_csrf", mine, domain="testserver.local")
     assert (await browser.post("/mot-de-passe-oublie", data={"email": account.email, "_csrf_token": mine})).status_code == 403
+
+
+async def test_a_browser_holding_its_sessions_token_is_not_sent_a_new_one(accounts_harness):
+    """`csrf.token_for_session` mints what the middleware mints for that session (the benchmarks send it
+    as a returning browser does): kept, not replaced, and accepted on a form; not for another session."""
+    harness = accounts_harness
+    account_id = await create_linked_account(harness.db, "jeton@exemple.test", "un long mot de passe de test",
+                                             MARTIN.neph)
+    session_id = await create_session(harness.db, account_id)
+    browser = await harness.client()
+    browser.cookies.set(harness.accounts.sessions.cookie_name, session_id, domain="testserver.local")
+    token = token_for_session(harness.accounts.csrf_config.secret, session_id)
+    browser.cookies.set("pp_csrf", token, domain="testserver.local")
+    page = await browser.get("/compte")
+    assert page.status_code == 200 and token in page.text
+    assert not any(c.startswith("pp_csrf=") for c in page.headers.get_list("set-cookie"))
+    assert (await browser.post("/deconnexion", data={"_csrf_token": token})).status_code == 303
+
+    other = token_for_session(harness.accounts.csrf_config.secret, "une-autre-session")
+    browser = await harness.client()
+    browser.cookies.set(harness.accounts.sessions.cookie_name, await create_session(harness.db, account_id),
+                        domain="testserver.local")
+    browser.cookies.set("pp_csrf", other, domain="testserver.local")
+    page = await browser.get("/compte")
+    assert any(c.startswith("pp_csrf=") for c in page.headers.get_list("set-cookie")), "another session's: replaced"

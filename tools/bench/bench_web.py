@@ -94,7 +94,15 @@ def build_register(db: Path, holders: int) -> None:
     print(f"register: built {holders} holders in {time.perf_counter() - started:.0f} s")
 
 
-async def create_sessions(db_path: Path, count: int, secure: bool, prefix: str = "bench", seed: int = 7) -> list[str]:
+async def with_csrf(session_cookie: str, secret: str) -> str:
+    """The Cookie header of a driver whose browser holds its session's CSRF token (production cookie names)."""
+    from backend.accounts.csrf import token_for_session
+
+    session_id = session_cookie.split("=", 1)[1]
+    return f"{session_cookie}; __Host-pp_csrf={token_for_session(secret, session_id)}"
+
+
+def create_sessions(db_path: Path, count: int, secure: bool, prefix: str = "bench", seed: int = 7) -> list[str]:
     """Accounts linked to random holders and one live session each; returns Cookie header values."""
     from backend.accounts.session import Sessions, cookie_name
     from backend.database.db import Database
@@ -387,14 +395,12 @@ def main() -> int:
             tmp_dir = Path(tmp)
             cookies_file, script = tmp_dir / "cookies.txt", tmp_dir / "random_driver.lua"
             first_file = tmp_dir / "first_visit_cookies.txt"
-            # A browser keeps the CSRF cookie from its first page; send one too, or every response would
-            # mint and set a new token (cost a real visitor does not cause).
-            import httpx
-
-            csrf = next(f"{c.name}={c.value}" for c in httpx.get(f"{base}/").cookies.jar if "csrf" in c.name)
-            cookies = [f"{cookie}; {csrf}" for cookie in cookies]
+            # A browser keeps the CSRF cookie from its first page of a session; send each session's own,
+            # or every response would mint and set a new token (cost a real visitor does not cause).
+            cookies = [with_csrf(cookie, env["POINTSPERMIS_SECRET_KEY"]) for cookie in cookies]
             cookies_file.write_text("\n".join(cookies) + "\n")
-            first_file.write_text("\n".join(f"{cookie}; {csrf}" for cookie in first_cookies) + "\n")
+            first_file.write_text("\n".join(with_csrf(cookie, env["POINTSPERMIS_SECRET_KEY"])
+                                            for cookie in first_cookies) + "\n")
             script.write_text(WRK_SCRIPT)
             # (path, htmx, who: None = anonymous, else the cookies file, label)
             routes = [("/sante", False, None, "static text, no DB (floor)"),

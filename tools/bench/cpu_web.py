@@ -44,6 +44,7 @@ async def main() -> None:
     import msgspec
     from litestar.testing import AsyncTestClient
 
+    from backend.accounts.csrf import token_for_session
     from backend.accounts.testing import create_linked_account, create_session
     from backend.register.repository import SqliteRegister
     from backend.settings import get_settings
@@ -63,8 +64,10 @@ async def main() -> None:
         for i, neph in enumerate(nephs):
             account = await create_linked_account(db, f"cpu-{i}@exemple.test", "mot-de-passe-long-123", neph)
             sessions.append(await create_session(db, account))
-        first = await client.get("/connexion")  # a returning browser already has its CSRF cookie
-        csrf = first.cookies.get("pp_csrf") or client.cookies.get("pp_csrf")
+        # A returning browser already holds its session's CSRF cookie (else every response mints one).
+        secret = app.state.accounts.csrf_config.secret
+        tokens = [token_for_session(secret, session) for session in sessions]
+        anonymous_token = token_for_session(secret, None)
         base = {"Accept-Encoding": "br, gzip"}
 
         async def run(path: str, hx: bool, signed: bool, n: int, profile: cProfile.Profile | None = None) -> float:
@@ -97,8 +100,9 @@ async def main() -> None:
             cookies = []
             if signed:
                 cookies.append(f"{cookie_name}={sessions[i % len(sessions)]}")
-            if csrf:
-                cookies.append(f"pp_csrf={csrf}")
+                cookies.append(f"pp_csrf={tokens[i % len(sessions)]}")
+            else:
+                cookies.append(f"pp_csrf={anonymous_token}")
             raw = [(b"host", b"testserver.local"), (b"user-agent", b"Mozilla/5.0 (bench)"),
                    (b"accept", b"text/html,application/xhtml+xml"), (b"accept-language", b"fr-FR,fr;q=0.9")]
             raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
