@@ -94,7 +94,7 @@ def build_register(db: Path, holders: int) -> None:
     print(f"register: built {holders} holders in {time.perf_counter() - started:.0f} s")
 
 
-async def with_csrf(session_cookie: str, secret: str) -> str:
+def with_csrf(session_cookie: str, secret: str) -> str:
     """The Cookie header of a driver whose browser holds its session's CSRF token (production cookie names)."""
     from backend.accounts.csrf import token_for_session
 
@@ -102,7 +102,7 @@ async def with_csrf(session_cookie: str, secret: str) -> str:
     return f"{session_cookie}; __Host-pp_csrf={token_for_session(secret, session_id)}"
 
 
-def create_sessions(db_path: Path, count: int, secure: bool, prefix: str = "bench", seed: int = 7) -> list[str]:
+async def create_sessions(db_path: Path, count: int, secure: bool, prefix: str = "bench", seed: int = 7) -> list[str]:
     """Accounts linked to random holders and one live session each; returns Cookie header values."""
     from backend.accounts.session import Sessions, cookie_name
     from backend.database.db import Database
