@@ -52,12 +52,6 @@ MAY_IMPORT = {
     "entry": {"base", "entry"},  # the CLI loads each command by name (importlib), never statically
 }
 
-# Known violations owned by another helper's branch (issue #17 item 3, helper `register`: the
-# register's checker uses the engine's private names; the demo generator loads its parts lazily).
-# Each entry must still occur (the test fails once it is fixed, so the list only shrinks).
-PENDING: set[tuple[str, str]] = set()
-
-
 def area_of(module: str) -> str | None:
     parts = module.split(".")
     for end in range(len(parts), 1, -1):  # `backend` itself is base, not what lies under it
@@ -142,14 +136,8 @@ def project_problems() -> dict[tuple[str, str], list[str]]:
 def test_imports_run_one_way() -> None:
     found = project_problems()
     assert len(list(BACKEND.rglob("*.py"))) > 50
-    bad = [message for key, messages in found.items() if key not in PENDING for message in messages]
+    bad = [message for messages in found.values() for message in messages]
     assert not bad, "imports against the direction of the architecture:\n" + "\n".join(bad)
-
-
-def test_pending_violations_still_exist() -> None:
-    """Fixed elsewhere? Then take the entry out of PENDING, so it cannot come back unnoticed."""
-    fixed = sorted(f"{path} ({kind})" for path, kind in PENDING if (path, kind) not in project_problems())
-    assert not fixed, "no longer violated, remove from PENDING: " + ", ".join(fixed)
 
 
 @pytest.mark.parametrize(("module", "source", "kind"), [

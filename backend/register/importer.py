@@ -349,18 +349,17 @@ class FeedImporter:
         conn.executemany(self.insert_event, rows)
         inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
         self.result.events_new += inserted
-        add = self.delays.add  # the data lag's counts (register/lag.py), for the withdrawals inserted
+        skipped = self._not_inserted(batch, rows, row_lines, last_seq) if inserted < len(rows) else set()
+        # The data lag's counts (register/lag.py): the withdrawals among the rows inserted.
+        add = self.delays.add
         if inserted == len(batch.rows):  # every row of the batch: the usual case
             for _, key in batch.withdrawals:
                 add(key)
         elif batch.withdrawals:
-            skipped = self._not_inserted(batch, rows, row_lines, last_seq) if inserted < len(rows) else set()
             kept = {number for index, number in enumerate(row_lines) if index not in skipped}
             for number, key in batch.withdrawals:
                 if number in kept:
                     add(key)
-        elif inserted < len(rows):
-            self._not_inserted(batch, rows, row_lines, last_seq)
 
     def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
         rows, row_lines = [], array.array("q")

@@ -40,11 +40,6 @@ class DataLag(msgspec.Struct, frozen=True, kw_only=True):
         return self.samples >= MIN_SAMPLES and self.median_days is not None
 
 
-def nearest_rank(sorted_values: list[int], fraction: float) -> int:
-    """The smallest value that at least `fraction` of the values do not exceed."""
-    return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
-
-
 class _Withdrawal(msgspec.Struct):
     """The fields of a stored event body that a delay needs (the others are skipped by the decoder)."""
 
@@ -147,7 +142,8 @@ def measure(conn: Any, now: dt.datetime | None = None) -> DataLag | None:
 
 
 def rank_of_counts(counts: list[tuple[int, int]], total: int, fraction: float) -> int:
-    """`nearest_rank` over values given as (value, how many) in increasing order."""
+    """The nearest rank over values given as (value, how many) in increasing order: the smallest value
+    that at least `fraction` of the values do not exceed."""
     rank = max(1, math.ceil(fraction * total))
     seen = 0
     for value, n in counts:

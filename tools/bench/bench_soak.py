@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import CLI, PY, ROOT, WRK_SCRIPT, build_register, free_port, wait_until_up, wrk  # noqa: E402
+from bench_web import (CLI, PY, ROOT, WRK_SCRIPT, build_register, create_sessions, free_port,  # noqa: E402
+                       wait_until_up, with_csrf, wrk)
 
 PROBE_SERVE = """
 import sys
@@ -41,43 +42,6 @@ Granian("memprobe:create_app", factory=True, address="127.0.0.1", port=int(sys.a
 """
 GROWTH_GOAL = 0.20
 P99_GOAL_MS = 50.0
-
-
-class _Rows:
-    """Stands for a connection inside `Sessions.create`: keeps its INSERTs for one executemany
-    (100,000 sessions in seconds instead of minutes; the rows are the ones the service writes)."""
-
-    def __init__(self) -> None:
-        self.statements: dict[str, list[tuple]] = {}
-
-    async def execute(self, sql: str, params: tuple) -> None:
-        self.statements.setdefault(sql, []).append(params)
-
-
-async def create_sessions(db_path: Path, count: int, secure: bool) -> list[str]:
-    """Accounts linked to random holders and one live session each; returns Cookie header values."""
-    from backend.accounts.session import Sessions, cookie_name
-    from backend.database.db import Database
-    from backend.register.repository import SqliteRegister
-
-    db = await Database.open(db_path)
-    try:
-        nephs = await SqliteRegister(db).random_nephs(count, seed=7)
-        sessions = Sessions(db, lambda: int(time.time()), secure=secure)
-        now = int(time.time())
-        async with db.write() as conn:
-            await conn.execute("DELETE FROM accounts WHERE email LIKE 'bench-%@exemple.test'")
-            await conn.executemany(
-                "INSERT INTO accounts (email, email_verified_at, neph, linked_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(f"bench-{i}@exemple.test", now, neph, now, now) for i, neph in enumerate(nephs)])
-            ids = await conn.execute_fetchall("SELECT id FROM accounts WHERE email LIKE 'bench-%@exemple.test'")
-            rows = _Rows()
-            cookies = [f"{cookie_name(secure)}={await sessions.create(rows, account_id)}" for (account_id,) in ids]
-            for sql, params in rows.statements.items():
-                await conn.executemany(sql, params)
-        return cookies
-    finally:
-        await db.close()
 
 
 def workers_of(server_pid: int) -> list[int]:
@@ -185,10 +149,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_dir = Path(tmp)
             cookies_file, script = tmp_dir / "cookies.txt", tmp_dir / "random_driver.lua"
-            import httpx
-
-            csrf = next(f"{c.name}={c.value}" for c in httpx.get(f"{base}/").cookies.jar if "csrf" in c.name)
-            cookies_file.write_text("".join(f"{cookie}; {csrf}\n" for cookie in cookies))
+            # Each driver's browser holds its own session's CSRF token (else every response mints one).
+            cookies_file.write_text("".join(with_csrf(cookie, env["POINTSPERMIS_SECRET_KEY"]) + "\n"
+                                            for cookie in cookies))
             script.write_text(WRK_SCRIPT)
             sampler.start()
             print(f"\nwrk -t2 -c32, {args.path}, one run per minute; {args.holders} holders, {len(cookies)} "

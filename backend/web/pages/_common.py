@@ -9,7 +9,7 @@ from litestar import Request
 from backend.records.service import LicenceFile, licence_file
 
 # Personal data: never stored by a browser cache or a proxy (a shared computer, a back button).
-PRIVATE = {"Cache-Control": "no-store"}
+PRIVATE = {"Cache-Control": "private, no-store"}  # what the guard sets on every signed-in response too
 
 
 async def driver_file(request: Request, register: Any, viewer: Any) -> LicenceFile:
