@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := tools/node
-APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils postgresql-15 postgresql-client-15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -28,7 +28,7 @@ from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
-from backend.database.db import Database
+from backend.database import open_database
 from backend.register.repository import SqliteRegister
 from backend.process import settle_after_start
 from backend.records.service import HolderNotFound
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = await Database.open(settings.db)
+        db = await open_database(settings.db)
         app.state.db = db
         app.state.register = SqliteRegister(db)
         settle_after_start()  # what exists now lives as long as the worker (backend/process.py)

@@ -149,6 +149,8 @@ def open_migrated(path: str | Path) -> sqlite3.Connection:
 class Database:
     """The async handle the application uses: one writer, a few readers, opened once at startup."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
         self.path = path
         self._writer = writer
