@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import functools
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from backend.caching import memoised
 from backend.database.db import MIGRATIONS_DIR, DatabaseError, migrations
 
 POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
@@ -53,7 +53,7 @@ def safe_url(url: str) -> str:
 _SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
 
 
-@functools.lru_cache(maxsize=1024)
+@memoised(maxsize=1024)
 def translate(sql: str) -> str:
     """SQLite's placeholders in psycopg's syntax: `?` → `%s` (not inside quotes), and every `%`, quoted
     or not, → `%%` (psycopg reads placeholders everywhere; parameters are always passed, see `adapt`)."""
@@ -84,7 +84,7 @@ def adapt(params: Sequence[Any] | dict | None) -> Sequence[Any] | dict:
     return [_adapt(value) for value in params]
 
 
-@functools.lru_cache(maxsize=512)
+@memoised(maxsize=512)
 def _row_class(names: tuple[str, ...]) -> type:
     index = {name: i for i, name in enumerate(names)}
 
