@@ -52,7 +52,7 @@ test: install ## every test, browser tests included
 test-fast: install-python ## tests without the browser
 	$(VENV)/bin/pytest -m "not browser"
 
-bench: install ## benchmarks: engine, import, web, statement, accounts, a 10-minute soak (prints figures)
+bench: install ## benchmarks: engine, import, web, statement, accounts, a 10-minute soak; web and soak on SQLite and PostgreSQL (prints figures)
 	@bash tools/bench/run.sh
 
 migrate: install-python ## apply database migrations

@@ -1,15 +1,18 @@
 """Soak benchmark: does a worker stay steady through minutes of first-visit traffic? Prints figures; asserts nothing.
 
-    .venv/bin/python tools/bench/bench_soak.py [--minutes 10] [--holders 100000] [--sessions N] [--path /solde] [--probe]
+    .venv/bin/python tools/bench/bench_soak.py [--store sqlite|postgres] [--minutes 10] [--holders 100000]
+        [--sessions N] [--path /solde] [--probe]
 
-1. Builds (once, then reuses) the same register as bench_web.py (N demo holders).
+1. Builds (once, then reuses) the same register as bench_web.py (N demo holders); with `--store postgres`,
+   serves it from PostgreSQL (tools/bench/stores.py: the same register copied in once, fsync on).
 2. Signs in as many drivers as there are holders by default (accounts linked to random holders, sessions
    made in the database as bench_web.py does): each request picks one at random, so most requests find
    nothing of theirs in a worker's caches (a worker keeps caching.FILE_CACHE_SIZE files).
 3. Serves with `pointspermis serve --workers 2` and runs wrk (2 threads, 32 connections) on /solde one
    minute at a time, for `--minutes` minutes without pause.
 4. Prints per minute: req/s, p50 and p99 (wrk's own latency figures), the workers' CPU time per request
-   (/proc: the neighbours' load moves it far less than latency), each worker's resident size (RSS, from
+   (/proc: the neighbours' load moves it far less than latency; on PostgreSQL + the server's processes'),
+   each worker's resident size (RSS, from
    /proc), and the load average of the machine; then each worker's RSS at 1, 5 and 10 minutes
    and its largest size after the first minute (the warm-up) against the size at the end of it.
 Goals: a worker's RSS stays within 20 % of its size after warm-up; p99 < 50 ms.
@@ -29,8 +32,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import (CLI, PY, ROOT, WRK_SCRIPT, build_register, create_sessions, free_port,  # noqa: E402
-                       wait_until_up, with_csrf, wrk)
+from bench_web import (CLI, PY, ROOT, WRK_SCRIPT, build_register, cpu_by_process, cpu_spent,  # noqa: E402
+                       create_sessions, free_port, wait_until_up, with_csrf, workers_of, wrk)
+from stores import STORES, BenchStore, bench_store  # noqa: E402
 
 PROBE_SERVE = """
 import sys
@@ -42,28 +46,6 @@ Granian("memprobe:create_app", factory=True, address="127.0.0.1", port=int(sys.a
 """
 GROWTH_GOAL = 0.20
 P99_GOAL_MS = 50.0
-
-
-def workers_of(server_pid: int) -> list[int]:
-    """The worker processes Granian started (children of the server process)."""
-    children: list[int] = []
-    for task in Path(f"/proc/{server_pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        children.extend(int(pid) for pid in text)
-    return sorted(children)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the workers have used (/proc/<pid>/stat): a cost per request that the
-    neighbours' load changes far less than latency."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def memory_of(pid: int) -> dict[str, int]:
@@ -114,8 +96,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=10, help="length of the soak (default 10)")
     parser.add_argument("--holders", type=int, default=100_000)
+    parser.add_argument("--store", choices=STORES, default="sqlite")
     parser.add_argument("--sessions", type=int, help="signed-in drivers (default: as many as holders)")
-    parser.add_argument("--db", type=Path, help="register to use (default: var/bench/web-<holders>.sqlite3)")
+    parser.add_argument("--db", type=Path, help="SQLite register to use (default: var/bench/web-<holders>.sqlite3; "
+                                                "with --store postgres, the one copied in)")
     parser.add_argument("--path", default="/solde", help="page requested (default /solde)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--probe", action="store_true",
@@ -125,16 +109,22 @@ def main() -> int:
 
     db = args.db or ROOT / "var" / "bench" / f"web-{args.holders}.sqlite3"
     build_register(db, args.holders)
+    with bench_store(args.store, db) as store:
+        return soak(args, store)
+
+
+def soak(args: argparse.Namespace, store: BenchStore) -> int:
+    print(f"store: {store.describe()}")
     started = time.perf_counter()
     sessions = args.sessions or args.holders
-    cookies = asyncio.run(create_sessions(db, sessions, secure=True))
+    cookies = asyncio.run(create_sessions(store, sessions, secure=True))
     print(f"sessions: {len(cookies)} signed-in drivers ({time.perf_counter() - started:.0f} s to create)")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
-           "POINTSPERMIS_DB": str(db)}
+           "POINTSPERMIS_DB": store.target}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server_log = ROOT / "var" / "bench" / "soak-server.log"
+    server_log = ROOT / "var" / "bench" / f"soak-server-{store.kind}.log"
     command = [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)]
     if args.probe:  # the same server as `pointspermis serve`, with memprobe's factory
         env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'tools' / 'bench'}"
@@ -154,7 +144,7 @@ def main() -> int:
                                             for cookie in cookies))
             script.write_text(WRK_SCRIPT)
             sampler.start()
-            print(f"\nwrk -t2 -c32, {args.path}, one run per minute; {args.holders} holders, {len(cookies)} "
+            print(f"\nwrk -t2 -c32, {args.path}, one run per minute; {store.kind}, {args.holders} holders, {len(cookies)} "
                   f"drivers picked at random; granian {args.workers} workers. wrk, the server and other "
                   "work on the machine share its cores: see the load average.")
             from backend.caching import FILE_CACHE_SIZE
@@ -165,16 +155,18 @@ def main() -> int:
             print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {header} {'peak MB':>9} "
                   f"{'anon/file/shm MB (1st worker)':>29} {'load 1/5 min':>13} non-2xx")
             at_minute: dict[int, dict[int, int]] = {}
+            p50s: list[float] = []
             p99s: list[float] = []
-            cpu_before = cpu_seconds(pids)
+            cpu_before = cpu_by_process(pids + store.server_pids())
             for minute in range(1, args.minutes + 1):
                 result = wrk(base, args.path, False, cookies_file, script, 60)
-                cpu_now = cpu_seconds(pids)
-                cpu_per_request = (cpu_now - cpu_before) * 1000 / max(1, result["rps"] * 60)
+                cpu_now = cpu_by_process(pids + store.server_pids())
+                cpu_per_request = cpu_spent(cpu_before, cpu_now) * 1000 / max(1, result["requests"])
                 cpu_before = cpu_now
                 latest = sampler.sample()
                 peaks = sampler.take_peaks()
                 at_minute[minute] = {pid: latest[pid]["VmRSS"] for pid in pids if pid in latest}
+                p50s.append(result["p50"])
                 p99s.append(result["p99"])
                 first = latest.get(pids[0], {})
                 load = os.getloadavg()
@@ -193,6 +185,7 @@ def main() -> int:
             growth = (max(later) / at_minute[1][pid] - 1) if later and pid in at_minute.get(1, {}) else 0.0
             print(f"  worker {pid}: after start {mb(started_rss.get(pid, 0))}, {marks}; growth {growth:+.0%}")
         worst = max(p99s[1:] or p99s)
+        print(f"p50 per minute (ms): {', '.join(f'{p:.0f}' for p in p50s)}")
         print(f"p99 per minute (ms): {', '.join(f'{p:.0f}' for p in p99s)}; worst after warm-up {worst:.1f} "
               f"(goal < {P99_GOAL_MS:.0f} ms)")
     finally:
