@@ -1,7 +1,8 @@
 """CPU per request through the whole ASGI app, in one process (no server, no network).
 
-`.venv/bin/python tools/bench/cpu_web.py [DB] [--requests N] [--profile PATH]` copies DB (default
-var/bench/web-2000.sqlite3, made by bench_web.py), signs in drivers linked to random holders, and
+`.venv/bin/python tools/bench/cpu_web.py [DB] [--store sqlite|postgres] [--requests N] [--profile PATH]`
+copies DB (default var/bench/web-2000.sqlite3, made by bench_web.py; with `--store postgres`, a copy of
+the database bench_web.py made from it in var/bench/pg, dropped at the end), signs in drivers linked to random holders, and
 prints time.process_time per request for /sante, /solde (full and htmx fragment) and /historique,
 as a returning browser sends them (session + CSRF cookies, Accept-Encoding br). With --profile,
 it writes a cProfile of the /solde requests (or --profile-path). Figures for comparing changes, not a goal.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import contextlib
 import os
 import sys
 import tempfile
@@ -27,6 +29,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db", nargs="?", default=str(ROOT / "var/bench/web-2000.sqlite3"))
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--drivers", type=int, default=200)
     parser.add_argument("--profile")
     parser.add_argument("--profile-path", default="/solde", help="the page profiled with --profile")
@@ -39,23 +42,52 @@ async def main() -> None:
                         help="empty the records service's file cache before each request (a driver not seen lately)")
     args = parser.parse_args()
 
+    import msgspec
+
+    from backend.settings import get_settings
+    from backend.app import create_app
+    from tests.fixtures.register import copy_db
+
+    with contextlib.ExitStack() as stack:
+        if args.store == "sqlite":
+            work = Path(tempfile.mkdtemp(prefix="cpu-web-"))
+            target = str(copy_db(Path(args.db), work / "db.sqlite3"))
+        else:
+            target = stack.enter_context(postgres_copy(Path(args.db)))
+        settings = msgspec.structs.replace(get_settings(), db=target, environment="test")
+        await measure(args, create_app(settings))
+
+
+@contextlib.contextmanager
+def postgres_copy(sqlite_path: Path):
+    """A throwaway copy (CREATE DATABASE … TEMPLATE) of the bench database made from `sqlite_path`."""
+    import psycopg
+
+    sys.path.insert(0, str(ROOT / "tools" / "bench"))
+    from stores import bench_store
+
+    with bench_store("postgres", sqlite_path) as store:
+        admin_url = store.target.rsplit("/", 1)[0] + "/postgres"
+        name = f"cpu_web_{os.getpid()}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE {store.target.rsplit('/', 1)[1]}")
+        try:
+            yield store.target.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def measure(args, app) -> None:
     import logging
 
-    import msgspec
     from litestar.testing import AsyncTestClient
 
     from backend.accounts.csrf import token_for_session
     from backend.accounts.testing import create_linked_account, create_session
     from backend.register.repository import SqliteRegister
-    from backend.settings import get_settings
-    from backend.app import create_app
-    from tests.fixtures.register import copy_db
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
-    work = Path(tempfile.mkdtemp(prefix="cpu-web-"))
-    db_path = copy_db(Path(args.db), work / "db.sqlite3")
-    settings = msgspec.structs.replace(get_settings(), db=str(db_path), environment="test")
-    app = create_app(settings)
     async with AsyncTestClient(app) as client:
         db = app.state.db
         nephs = await SqliteRegister(db).random_nephs(args.drivers, seed=7)
