@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import ExecStatus
 from psycopg_pool import AsyncConnectionPool
 
 from backend.caching import memoised
@@ -105,11 +106,39 @@ def _row_class(names: tuple[str, ...]) -> type:
 
 
 def sqlite_like_rows(cursor: Any) -> Any:
-    """psycopg row factory: rows like sqlite3.Row."""
+    """psycopg row factory: rows like sqlite3.Row (the reference path: names from `cursor.description`)."""
     description = cursor.description
     if description is None:
         return tuple
     return _row_class(tuple(column.name for column in description))
+
+
+# Result statuses that carry columns (psycopg's `Cursor.description` has the same rule).
+_TUPLES = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+
+@memoised(maxsize=512)
+def _row_class_of_fields(fields: tuple[bytes, ...]) -> type:
+    # Connections are opened with client_encoding UTF8 (CONNECTION_OPTIONS): names arrive in UTF-8.
+    return _row_class(tuple(field.decode("utf-8") for field in fields))
+
+
+def fast_sqlite_like_rows(cursor: Any) -> Any:
+    """The rows of `sqlite_like_rows`, the row class found from the result's raw field names.
+
+    `cursor.description` builds a `Column` object per column on every statement: for a 7-column
+    primary-key read that was ~13 % of the statement's CPU in the web app (docs/performance.md).
+    Tested against `sqlite_like_rows` (tests/database/test_postgres_rows.py)."""
+    res = cursor.pgresult
+    if res is None or not (res.nfields or res.status in _TUPLES):
+        return tuple
+    return _row_class_of_fields(tuple(res.fname(i) for i in range(res.nfields)))
+
+
+# What every connection is opened with: autocommit (transactions are explicit), rows like sqlite3.Row,
+# column names in UTF-8 whatever the server's default.
+CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "row_factory": fast_sqlite_like_rows,
+                                      "client_encoding": "UTF8"}
 
 
 class Connection:
@@ -151,7 +180,7 @@ class PostgresDatabase:
         """Connect to (and migrate) the database at `url`; `readers` sizes the pool."""
         await asyncio.to_thread(lambda: migrate_url(url))
         pool = AsyncConnectionPool(url, min_size=2, max_size=max(4, readers * 2), open=False,
-                                   kwargs={"autocommit": True, "row_factory": sqlite_like_rows},
+                                   kwargs=CONNECTION_OPTIONS,
                                    name="pointspermis")
         try:
             await pool.open(wait=True, timeout=30)
@@ -202,7 +231,7 @@ class PostgresDatabase:
 def connect(url: str) -> psycopg.Connection:
     """A synchronous connection in autocommit mode (transactions are explicit), rows like sqlite3.Row."""
     try:
-        return psycopg.connect(url, autocommit=True, row_factory=sqlite_like_rows)
+        return psycopg.connect(url, **CONNECTION_OPTIONS)
     except psycopg.OperationalError as exc:
         raise DatabaseError(f"PostgreSQL {safe_url(url)} ne répond pas ou refuse la connexion ({exc}); "
                             "vérifiez POINTSPERMIS_DB ou --db") from exc
