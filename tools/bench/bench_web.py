@@ -425,7 +425,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs per route (median reported)")
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-app", action="store_true",
-                        help="leave out the in-process figures (« Et si… ? », swaps, request breakdown)")
+                        help="leave out the in-process « Et si… ? » and swap figures (issue #15; SQLite only)")
     parser.add_argument("--routes", default=",".join(key for key, *_ in ROUTES),
                         help="comma-separated subset of: " + ", ".join(key for key, *_ in ROUTES)
                              + " (the floor, sante, is always measured)")
@@ -459,8 +459,7 @@ def serve_and_measure(args: argparse.Namespace, store: BenchStore, routes: list[
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
            "POINTSPERMIS_DB": store.target}
-    if not args.skip_app:
-        asyncio.run(breakdown(store.target))
+    asyncio.run(breakdown(store.target))
     traffic = {traffic for _, _, _, traffic, _ in routes}
     started = time.perf_counter()
     cookies = asyncio.run(create_sessions(store, args.sessions, secure=True)) if "paged" in traffic else []
