@@ -115,13 +115,14 @@ async def test_open_redirect_in_the_return_url_is_ignored(accounts_harness):
 async def test_buffered_views_are_written_at_shutdown(accounts_db_path):
     import sqlite3
 
+    from backend.database.stores import accounts_db_for
     from tests.fixtures.accounts import running_app, settings_for
 
     async with running_app(settings_for(accounts_db_path)) as harness:
         client = await harness.signed_in(MINE.neph)
         await client.get("/permis")
         account_id = client.account_id
-    conn = sqlite3.connect(accounts_db_path)
+    conn = sqlite3.connect(accounts_db_for(accounts_db_path))
     try:
         rows = conn.execute("SELECT neph, page FROM access_log WHERE account_id = ?", (account_id,)).fetchall()
     finally:
