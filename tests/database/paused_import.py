@@ -132,12 +132,17 @@ def write_lock_taken(register: Path) -> bool:
         conn.close()
 
 
-def journal_mode_in_header(register: Path) -> str:
-    """The journal mode the file's header says (bytes 18-19: 2 = WAL, 1 = rollback journal), read
-    without a lock: a file written in place (importer.write_in_place) says "rollback"."""
-    with register.open("rb") as handle:
-        header = handle.read(20)
-    return {2: "wal", 1: "rollback"}.get(header[18], f"unknown {header[18]}")
+def holders_read_now(register: Path) -> int:
+    """The register's holders as a new connection reads them at once (no busy wait). Beside an import
+    that writes through the WAL this is the snapshot before the import; an import that writes the
+    file in place (importer.write_in_place) locks every new connection out ("database is locked"),
+    and no sign of it on disk is reliable before its pages leave its cache (the header's journal mode
+    included)."""
+    conn = sqlite3.connect(f"{register.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+    try:
+        return conn.execute("SELECT count(*) FROM holders").fetchone()[0]
+    finally:
+        conn.close()
 
 
 @dataclass
