@@ -149,8 +149,11 @@ def open_migrated(path: str | Path) -> sqlite3.Connection:
 class Database:
     """The async handle the application uses: one writer, a few readers, opened once at startup."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
         self.path = path
+        self.target = str(path)  # what opens this database again (`open_database`, `--db`)
         self._writer = writer
         self._write_lock = asyncio.Lock()
         self._readers = readers

@@ -17,8 +17,10 @@ wait for it. SQLite has one writer per file: two files, two writers that never w
 - A register file from before the split (its accounts tables hold rows) is refused by
   `open_stores` with a message saying to run `pointspermis migrate` once; `prepare_stores` (what
   `pointspermis migrate` runs) moves those rows into the accounts file, see `move_accounts`.
-- `open_stores(settings)` gives `(register_db, accounts_db)`: two `Database` handles on SQLite
-  (on a shared PostgreSQL store both are the same object).
+- `open_stores(settings)` gives `(register_db, accounts_db)`: two `Database` handles on SQLite. On
+  PostgreSQL (`POINTSPERMIS_DB` a `postgresql://` URL) both are the same `PostgresDatabase`: its
+  writers take row locks, not a lock on the whole database, so an import does not block them there;
+  `POINTSPERMIS_ACCOUNTS_DB` is for SQLite only.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ import sqlite3
 from pathlib import Path
 
 from backend.database.db import Database, DatabaseError, open_migrated, schema_version
+from backend.database.postgres import PostgresDatabase, is_postgres_url
 from backend.settings import Settings
+
+Store = Database | PostgresDatabase
 
 # The register's tables (written by `pointspermis import` and the register's own writes only).
 REGISTER_TABLES = ("extracts", "holders", "events", "withdrawal_delays", "data_lag")
@@ -37,9 +42,12 @@ ACCOUNTS_TABLES = ("accounts", "sessions", "mail_tokens", "attempts", "oidc_requ
                    "link_refusals", "issued_documents", "share_codes", "share_code_uses", "code_attempts")
 
 
-def accounts_db_for(register_db: str | Path, accounts_db: str | Path = "") -> Path:
+def accounts_db_for(register_db: str | Path, accounts_db: str | Path = "") -> Path | str:
     """The accounts file: `accounts_db` when set, else the register file's sibling with `.accounts`
-    before its extension (`var/pointspermis.sqlite3` -> `var/pointspermis.accounts.sqlite3`)."""
+    before its extension (`var/pointspermis.sqlite3` -> `var/pointspermis.accounts.sqlite3`). A
+    PostgreSQL URL holds both: it is its own answer."""
+    if is_postgres_url(register_db):
+        return str(register_db)
     if accounts_db:
         return Path(accounts_db)
     register = Path(register_db)
@@ -47,9 +55,9 @@ def accounts_db_for(register_db: str | Path, accounts_db: str | Path = "") -> Pa
 
 
 def store_paths(settings: Settings) -> tuple[Path, Path]:
-    """(register file, accounts file) of these settings; refused if they name the same file."""
+    """(register file, accounts file) of these SQLite settings; refused if they name the same file."""
     register = Path(settings.db)
-    accounts = accounts_db_for(register, settings.accounts_db)
+    accounts = Path(accounts_db_for(register, settings.accounts_db))
     if _same_file(register, accounts):
         raise DatabaseError(f"POINTSPERMIS_ACCOUNTS_DB names the register file itself ({accounts}): the "
                             "accounts need their own file, so that an import never blocks them; "
@@ -151,7 +159,7 @@ def check_split(register: Path, accounts: Path) -> None:
     """Refuse a register file whose accounts tables hold rows (from before the split): serving it
     would show its drivers an empty accounts file, as if their accounts, sessions and access log
     had been lost. A file that does not exist yet is fine."""
-    if not register.exists():
+    if is_postgres_url(register) or not register.exists():
         return
     conn = sqlite3.connect(f"{register.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -162,9 +170,12 @@ def check_split(register: Path, accounts: Path) -> None:
         raise DatabaseError(_pre_split_message(register, accounts, rows))
 
 
-async def open_stores(settings: Settings) -> tuple[Database, Database]:
+async def open_stores(settings: Settings) -> tuple[Store, Store]:
     """(register_db, accounts_db), both opened and migrated: the register's reads go to the first,
-    every request's writes (and their reads) to the second."""
+    every request's writes (and their reads) to the second. On PostgreSQL, one handle twice."""
+    if is_postgres_url(settings.db):
+        db = await PostgresDatabase.open(settings.db)
+        return db, db
     register, accounts = store_paths(settings)
     register_db = await Database.open(register)
     try:
@@ -176,7 +187,7 @@ async def open_stores(settings: Settings) -> tuple[Database, Database]:
     return register_db, accounts_db
 
 
-async def close_stores(register_db: Database, accounts_db: Database) -> None:
+async def close_stores(register_db: Store, accounts_db: Store) -> None:
     await register_db.close()
     if accounts_db is not register_db:
         await accounts_db.close()

@@ -115,7 +115,7 @@ class DelayCounts:
 
 FORGET_DELAYS = "DELETE FROM withdrawal_delays WHERE recorded_on <= ?"
 ADD_DELAYS = ("INSERT INTO withdrawal_delays (recorded_on, delay_days, withdrawals) VALUES (?, ?, ?) "
-              "ON CONFLICT (recorded_on, delay_days) DO UPDATE SET withdrawals = withdrawals + excluded.withdrawals")
+              "ON CONFLICT (recorded_on, delay_days) DO UPDATE SET withdrawals = withdrawal_delays.withdrawals + excluded.withdrawals")
 
 
 # The window's figures come from the counts (table withdrawal_delays), not from a scan of the events.
@@ -164,8 +164,10 @@ def refresh(conn: Any) -> DataLag | None:
             "SELECT window_from, window_until, samples, median_days, p90_days FROM data_lag WHERE id = 1")]:
         return lag
     conn.execute(
-        "INSERT OR REPLACE INTO data_lag (id, computed_at, window_from, window_until, samples, median_days, p90_days) "
-        "VALUES (1, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO data_lag (id, computed_at, window_from, window_until, samples, median_days, p90_days) "
+        "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET computed_at = excluded.computed_at, "
+        "window_from = excluded.window_from, window_until = excluded.window_until, samples = excluded.samples, "
+        "median_days = excluded.median_days, p90_days = excluded.p90_days",
         (lag.computed_at.isoformat(), lag.window_from.isoformat(), lag.window_until.isoformat(), lag.samples,
          lag.median_days, lag.p90_days))
     return lag

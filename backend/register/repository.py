@@ -16,7 +16,7 @@ from operator import itemgetter
 import msgspec
 
 from backend.law.events import Cancellation, Event, encode_event
-from backend.database.db import Database
+from backend.database import Store
 from backend.register import lag
 from backend.register.feed import Extract, Holder, normalise_name
 
@@ -62,14 +62,20 @@ _FILE_SQL = (
     f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
     "(SELECT '[' || group_concat('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']') || ']' "
     "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
+# PostgreSQL's spelling of the same statement (string_agg for group_concat).
+_FILE_SQL_POSTGRES = (
+    f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
+    "(SELECT '[' || string_agg('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']', ',') || ']' "
+    "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
 
 
 class SqliteRegister:
     """The register stored in SQLite (see migrations/0001_register.sql)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
+        self._file_sql = _FILE_SQL_POSTGRES if db.dialect == "postgresql" else _FILE_SQL
 
     async def get_holder(self, neph: str) -> Holder | None:
         # A primary-key lookup, like get_file's: on the loop's thread (see Database.fetch_small).
@@ -92,7 +98,7 @@ class SqliteRegister:
         take back from a busy loop, for every row. The events come as one JSON array of
         [effective_on, seq, body] built by SQLite (bodies are the JSON validated on import), decoded
         in one call and put in order here."""
-        rows = await self.db.fetch_small(_FILE_SQL, (neph,))
+        rows = await self.db.fetch_small(self._file_sql, (neph,))
         if not rows:
             return None, []
         row = rows[0]

@@ -119,8 +119,8 @@ class Documents:
                         short_code=short_code, valid_until=valid_until)
             async with self.db.write() as conn:
                 cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO issued_documents (short_code, kind, neph, issued_at, valid_until, basis,"
-                    " facts, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO issued_documents (short_code, kind, neph, issued_at, valid_until, basis,"
+                    " facts, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (short_code) DO NOTHING",
                     (short_code, facts.kind, facts.neph, _ts(issued_at), _ts(valid_until), basis, body,
                      seal.compact_code))
                 if cursor.rowcount == 1:

@@ -164,10 +164,10 @@ class Shares:
         async with self.db.write() as conn:
             cursor = await conn.execute(
                 "INSERT INTO share_codes (code_hash, hint, neph, purpose, shows, single_use, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (code_hash(code), code[-4:], neph, request.purpose, request.shows, int(request.single_use),
                  _ts(created), _ts(expires)))
-            share_id = cursor.lastrowid
+            share_id = (await cursor.fetchone())[0]
             await conn.execute("DELETE FROM share_codes WHERE expires_at < ?", (_ts(created - PURGE_AFTER),))
         return code, Share(id=share_id, hint=code[-4:], neph=neph, purpose=request.purpose, shows=request.shows,
                            single_use=request.single_use, created_at=created, expires_at=expires, revoked_at=None)

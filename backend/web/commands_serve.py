@@ -13,6 +13,7 @@ import argparse
 import os
 
 from backend.database.db import DatabaseError
+from backend.database.postgres import is_postgres_url
 from backend.database.stores import check_split, store_paths
 from backend.settings import load_settings
 
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         settings = load_settings()  # refuse bad settings here, with a clear message, before starting any worker
-        check_split(*store_paths(settings))
+        if not is_postgres_url(settings.db):
+            check_split(*store_paths(settings))
     except ValueError as exc:
         print(f"pointspermis serve : {exc}")
         return 2

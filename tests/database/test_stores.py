@@ -214,3 +214,9 @@ def test_the_accounts_file_can_be_named(tmp_path: Path, monkeypatch: pytest.Monk
         get_settings.cache_clear()
     assert f"{accounts}: schema version {LATEST} (accounts)" in capsys.readouterr().out
     assert not accounts_db_for(tmp_path / "register.sqlite3").exists()
+
+
+@pytest.fixture
+def store() -> str:
+    """These tests are about SQLite's two files (on PostgreSQL one database holds both)."""
+    return "sqlite"

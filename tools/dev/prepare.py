@@ -40,20 +40,20 @@ def dev_env() -> dict[str, str]:
 
 async def prepare_db(db_path: str) -> None:
     from backend.accounts.testing import create_linked_account
-    from backend.database.db import Database
-    from backend.database.stores import open_stores, prepare_stores
+    from backend.database import open_database
+    from backend.database.stores import open_stores
     from backend.register.repository import SqliteRegister
     from backend.settings import get_settings
 
-    # As `pointspermis migrate`: both files, and a register file from before the split has its
-    # accounts moved to the accounts file.
-    prepare_stores(get_settings())
-    db = await Database.open(db_path)
+    # `pointspermis migrate`: on SQLite both files (the register's and the accounts' beside it), and a
+    # register file from before the split has its accounts moved to the accounts file.
+    subprocess.run([sys.executable, "-m", "backend", "migrate", "--db", db_path], check=True)
+    db = await open_database(db_path)
     try:
         async with db.read() as conn:
             (holders,) = await (await conn.execute("SELECT count(*) FROM holders")).fetchone()
     finally:
-        await db.close()  # before the import, which then writes the file in place (importer.write_in_place)
+        await db.close()  # before the import, which then writes a SQLite file in place (importer.write_in_place)
     if holders == 0:
         feed = VAR / "demo-feed.jsonl"
         print(f"Données de démonstration : {DEMO_HOLDERS} titulaires fictifs…", flush=True)

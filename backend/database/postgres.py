@@ -1,0 +1,257 @@
+"""The PostgreSQL database: the shared store when several instances serve one register (issue #18).
+
+`PostgresDatabase` has the interface of `db.Database` (read, write, fetch_all, fetch_small, close), so
+every area runs the same SQL on both stores: statements are written with SQLite's `?` placeholders
+and translated once here (to psycopg's `%s`); rows answer by index and by column name, as
+`sqlite3.Row` does; dates passed as parameters are sent as ISO text, as Python's sqlite3 does,
+because both schemas keep dates as ISO-8601 text (migrations/postgres/).
+
+Driver: psycopg 3 (with psycopg-pool). One driver serves the synchronous command line and bulk
+import (COPY, streamed row by row) and the async web app (a connection pool), speaks LISTEN/NOTIFY,
+prepares repeated statements on the server by itself, and is maintained with PostgreSQL's community;
+asyncpg is async only (the import would need its own event loop) and has no synchronous API.
+
+Migrations: `migrations/postgres/NNNN_name.sql`, numbered like the SQLite ones (the same schema
+versions on both stores, checked by tests/database). The applied versions are rows of
+`schema_migrations`; each migration runs in its own transaction, under an advisory lock so that
+instances starting together apply it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from backend.caching import memoised
+from backend.database.db import MIGRATIONS_DIR, DatabaseError, migrations
+
+POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
+# Any constant: the advisory lock the instances take while one of them migrates.
+_MIGRATION_LOCK = 0x50504D53
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+# --- the SQL both stores run ---
+
+# A quoted string or identifier (kept as is), a `?` placeholder, or a `%` (doubled for psycopg).
+_SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
+
+
+@memoised(maxsize=1024)
+def translate(sql: str) -> str:
+    """SQLite's placeholders in psycopg's syntax: `?` → `%s` (not inside quotes), and every `%`, quoted
+    or not, → `%%` (psycopg reads placeholders everywhere; parameters are always passed, see `adapt`)."""
+    def token(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return "%s" if text == "?" else text.replace("%", "%%")
+    return _SQL_TOKEN.sub(token, sql)
+
+
+def _adapt(value: Any) -> Any:
+    # Python's sqlite3 stores dates as ISO text and booleans as integers: send the same to PostgreSQL.
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def adapt(params: Sequence[Any] | dict | None) -> Sequence[Any] | dict:
+    """The parameters as sqlite3 would store them; never None, so that psycopg always reads the
+    placeholders (and `%%`) of a translated statement."""
+    if not params:
+        return []
+    if isinstance(params, dict):
+        return {key: _adapt(value) for key, value in params.items()}
+    return [_adapt(value) for value in params]
+
+
+@memoised(maxsize=512)
+def _row_class(names: tuple[str, ...]) -> type:
+    index = {name: i for i, name in enumerate(names)}
+
+    class Row(tuple):
+        """A row read by position or by column name, like sqlite3.Row."""
+
+        __slots__ = ()
+
+        def __getitem__(self, key: Any) -> Any:
+            if isinstance(key, str):
+                return tuple.__getitem__(self, index[key])
+            return tuple.__getitem__(self, key)
+
+        def keys(self) -> list[str]:
+            return list(names)
+
+    return Row
+
+
+def sqlite_like_rows(cursor: Any) -> Any:
+    """psycopg row factory: rows like sqlite3.Row."""
+    description = cursor.description
+    if description is None:
+        return tuple
+    return _row_class(tuple(column.name for column in description))
+
+
+class Connection:
+    """The subset of aiosqlite's connection the areas use, over one psycopg async connection."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: psycopg.AsyncConnection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> psycopg.AsyncCursor:
+        return await self.raw.execute(translate(sql), adapt(params))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
+        cursor = await self.raw.execute(translate(sql), adapt(params))
+        return await cursor.fetchall() if cursor.description is not None else []
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [adapt(row) for row in rows]
+        if rows:
+            async with self.raw.cursor() as cursor:
+                await cursor.executemany(translate(sql), rows)
+
+
+class PostgresDatabase:
+    """The async handle the application uses on PostgreSQL: a pool of connections in autocommit,
+    explicit transactions for `read` (one snapshot) and `write`."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, pool: AsyncConnectionPool) -> None:
+        self.url = url
+        self.target = url  # what opens this database again (`open_database`, `--db`)
+        self.path = safe_url(url)  # what messages name (db.Database names its file)
+        self.pool = pool
+
+    @classmethod
+    async def open(cls, url: str, readers: int = 4) -> PostgresDatabase:
+        """Connect to (and migrate) the database at `url`; `readers` sizes the pool."""
+        await asyncio.to_thread(lambda: migrate_url(url))
+        pool = AsyncConnectionPool(url, min_size=2, max_size=max(4, readers * 2), open=False,
+                                   kwargs={"autocommit": True, "row_factory": sqlite_like_rows},
+                                   name="pointspermis")
+        try:
+            await pool.open(wait=True, timeout=30)
+        except Exception as exc:
+            await pool.close()
+            raise DatabaseError(f"PostgreSQL {safe_url(url)} ne répond pas ({exc})") from exc
+        return cls(url, pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @contextlib.asynccontextmanager
+    async def read(self, snapshot: bool = True) -> AsyncIterator[Connection]:
+        """A connection; with `snapshot`, inside one read-only repeatable-read transaction."""
+        async with self.pool.connection() as raw:
+            if not snapshot:
+                yield Connection(raw)
+                return
+            await raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield Connection(raw)
+            finally:
+                await raw.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
+        async with self.pool.connection() as raw:
+            cursor = await raw.execute(translate(sql), adapt(params))
+            return await cursor.fetchall()
+
+    # The network round trip is the cost here whatever the size: one path for both.
+    fetch_small = fetch_all
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        """A connection inside a transaction: commit on success, rollback on error."""
+        async with self.pool.connection() as raw:
+            await raw.execute("BEGIN")
+            try:
+                yield Connection(raw)
+            except BaseException:
+                await raw.execute("ROLLBACK")
+                raise
+            await raw.execute("COMMIT")
+
+
+# --- migrations ---
+
+def connect(url: str) -> psycopg.Connection:
+    """A synchronous connection in autocommit mode (transactions are explicit), rows like sqlite3.Row."""
+    try:
+        return psycopg.connect(url, autocommit=True, row_factory=sqlite_like_rows)
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(f"PostgreSQL {safe_url(url)} ne répond pas ou refuse la connexion ({exc}); "
+                            "vérifiez POINTSPERMIS_DB ou --db") from exc
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    if not _has_table(conn, "schema_migrations"):
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def _has_table(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+
+def migrate(conn: psycopg.Connection, directory: Path = POSTGRES_MIGRATIONS_DIR) -> list[int]:
+    """Apply the missing migrations; return the versions applied (empty when up to date)."""
+    available = migrations(directory)
+    latest = available[-1][0] if available else 0
+    conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+    try:
+        if not _has_table(conn, "schema_migrations"):
+            tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
+            if tables:
+                raise DatabaseError("this PostgreSQL database has tables but was not created by pointspermis; "
+                                    "check POINTSPERMIS_DB or --db")
+            conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        current = schema_version(conn)
+        if current > latest:
+            raise DatabaseError(f"the database is at schema version {current}, newer than this code ({latest}); "
+                                "upgrade pointspermis")
+        applied: list[int] = []
+        for version, path in available:
+            if version <= current:
+                continue
+            try:
+                with conn.transaction():
+                    conn.execute(path.read_text(encoding="utf-8"))
+                    conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+            except psycopg.Error as exc:
+                raise DatabaseError(f"migration {path.name} failed ({exc}); the database stays at version "
+                                    f"{schema_version(conn)}") from exc
+            applied.append(version)
+        return applied
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+def migrate_url(url: str) -> list[int]:
+    with connect(url) as conn:
+        return migrate(conn)
