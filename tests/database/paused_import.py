@@ -25,9 +25,10 @@ from pathlib import Path
 import httpx
 
 from backend.accounts.testing import create_linked_account
-from backend.database.db import Database
+from backend.database import is_postgres_url, open_database
 from backend.database.stores import accounts_db_for
 from backend.demo.generator import write_feed
+from tests.fixtures.postgres import run_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).with_name("pointspermis")
@@ -59,11 +60,12 @@ def holder_nephs(feed: Path) -> list[str]:
     return nephs
 
 
-def make_accounts(register: Path, accounts: list[tuple[str, str]]) -> None:
-    """Verified accounts (email, neph) with PASSWORD, written where the service keeps them."""
+def make_accounts(register: Path | str, accounts: list[tuple[str, str]]) -> None:
+    """Verified accounts (email, neph) with PASSWORD, written where the service keeps them (the accounts
+    file beside a SQLite register, the same database on PostgreSQL)."""
 
     async def create() -> None:
-        db = await Database.open(accounts_db_for(register))
+        db = await open_database(accounts_db_for(str(register)))
         try:
             for email, neph in accounts:
                 await create_linked_account(db, email, PASSWORD, neph)
@@ -87,7 +89,7 @@ def service_env() -> dict[str, str]:
 
 
 @contextmanager
-def serving(register: Path, log: Path) -> Iterator[str]:
+def serving(register: Path | str, log: Path) -> Iterator[str]:
     """`pointspermis serve --db REGISTER` (one worker); yields its base URL, stops it gracefully
     (the access log's last rows are written at shutdown)."""
     port = free_port()
@@ -117,8 +119,12 @@ def serving(register: Path, log: Path) -> Iterator[str]:
             server.wait()
 
 
-def write_lock_taken(register: Path) -> bool:
-    """Whether another connection holds the file's write lock now (asked without waiting)."""
+def write_lock_taken(register: Path | str) -> bool:
+    """Whether an import is inside its transaction now (asked without waiting): on SQLite, another
+    connection holds the file's write lock; on PostgreSQL, a COPY into events has sent rows."""
+    if is_postgres_url(register):
+        return bool(run_sql(register, "SELECT 1 FROM pg_stat_progress_copy WHERE relid = 'events'::regclass "
+                                      "AND tuples_processed > 0"))
     conn = sqlite3.connect(register, timeout=0, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -132,12 +138,14 @@ def write_lock_taken(register: Path) -> bool:
         conn.close()
 
 
-def holders_read_now(register: Path) -> int:
+def holders_read_now(register: Path | str) -> int:
     """The register's holders as a new connection reads them at once (no busy wait). Beside an import
     that writes through the WAL this is the snapshot before the import; an import that writes the
     file in place (importer.write_in_place) locks every new connection out ("database is locked"),
     and no sign of it on disk is reliable before its pages leave its cache (the header's journal mode
-    included)."""
+    included). On PostgreSQL, the snapshot before the import (MVCC)."""
+    if is_postgres_url(register):
+        return run_sql(register, "SELECT count(*) FROM holders")[0][0]
     conn = sqlite3.connect(f"{register.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
     try:
         return conn.execute("SELECT count(*) FROM holders").fetchone()[0]
@@ -164,7 +172,7 @@ class PausedImport:
             self.process.wait()
 
 
-def start_paused_import(register: Path, feed: Path, log: Path, timeout: float = 120) -> PausedImport:
+def start_paused_import(register: Path | str, feed: Path, log: Path, timeout: float = 120) -> PausedImport:
     """`pointspermis import FEED --db REGISTER` in its own process group, stopped (SIGSTOP, the
     importer and its checker processes) as soon as it holds the register file's write lock; the lock
     is checked again once it is stopped, so the pause surely is inside the import's transaction."""
@@ -238,18 +246,15 @@ def driver_visit(base: str, email: str, wrong_password: bool = False) -> tuple[l
     return times, viewed
 
 
-def access_rows(register: Path, emails: list[str]) -> int:
-    """Access-log rows of these accounts, read from the accounts file."""
-    conn = sqlite3.connect(f"{accounts_db_for(register).resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        marks = ",".join("?" * len(emails))
-        return conn.execute(f"SELECT count(*) FROM access_log JOIN accounts ON accounts.id = access_log.account_id "
-                            f"WHERE accounts.email IN ({marks})", emails).fetchone()[0]
-    finally:
-        conn.close()
+def access_rows(register: Path | str, emails: list[str]) -> int:
+    """Access-log rows of these accounts, read where the service keeps them."""
+    marks = ",".join("?" * len(emails))
+    return run_sql(accounts_db_for(str(register)),
+                   f"SELECT count(*) FROM access_log JOIN accounts ON accounts.id = access_log.account_id "
+                   f"WHERE accounts.email IN ({marks})", tuple(emails))[0][0]
 
 
-def wait_for_access_rows(register: Path, emails: list[str], expected: int, timeout: float = 10) -> int:
+def wait_for_access_rows(register: Path | str, emails: list[str], expected: int, timeout: float = 10) -> int:
     """The rows are written at most a second after the view (backend/accounts/access_log.py)."""
     deadline = time.monotonic() + timeout
     while (rows := access_rows(register, emails)) < expected and time.monotonic() < deadline:

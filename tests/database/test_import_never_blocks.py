@@ -1,6 +1,7 @@
 """Imports never block drivers (#18): while `pointspermis import` holds the register file's write lock
 — here for as long as the test wants, stopped mid-way with SIGSTOP — drivers sign in, browse and sign
-out through a real `pointspermis serve`, every response comes within a second, and every page they
+out through a real `pointspermis serve`, every response comes within a second (or three times what the
+same visit takes on this machine without an import, if that is more), and every page they
 saw has its access-log row. Then the import resumes, completes, and its data is shown.
 
 The issue's requirement is behaviour, not speed: before the accounts had their own file, every write
@@ -40,18 +41,29 @@ def big_demo_feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_drivers_sign_in_browse_and_are_logged_while_an_import_is_paused_mid_way(
-        demo_db_path: Path, demo_feed: Path, big_demo_feed: Path, tmp_path: Path) -> None:
-    register = copy_db(demo_db_path, tmp_path / "register.sqlite3")
+        store: str, request: pytest.FixtureRequest, demo_db_path: Path, demo_feed: Path, big_demo_feed: Path,
+        tmp_path: Path) -> None:
+    # On PostgreSQL the import is paused once its COPY into events has sent rows (inside its transaction).
+    register: Path | str = (request.getfixturevalue("postgres_demo_url") if store == "postgres"
+                            else copy_db(demo_db_path, tmp_path / "register.sqlite3"))
     known = holder_nephs(demo_feed)
     new = [neph for neph in holder_nephs(big_demo_feed) if neph not in set(known)]
     emails = [f"conducteur-{i}@exemple.test" for i in range(DRIVERS)]
     late = "arrive-avec-l-import@exemple.test"  # linked to a file only the paused import brings
-    make_accounts(register, [*zip(emails, [known[i % len(known)] for i in range(DRIVERS)]), (late, new[-1])])
+    calibration = "avant-l-import@exemple.test"
+    make_accounts(register, [*zip(emails, [known[i % len(known)] for i in range(DRIVERS)]), (late, new[-1]),
+                             (calibration, known[0])])
 
     with serving(register, tmp_path / "serve.log") as base:
+        # The same visit without an import, twice: what this machine takes now (a sign-in is mostly its
+        # argon2id hash; on a loaded machine it can near a second). The bound is a second, or three times
+        # that if the machine is slower: a request that waited for the import's lock waits the busy
+        # timeout (30 s) and fails, far beyond either.
+        before = [t.seconds for _ in range(2) for t in driver_visit(base, calibration)[0]]
+        bound = max(1.0, 3 * max(before))
         paused = start_paused_import(register, big_demo_feed, tmp_path / "import.log")
         try:
-            assert holders_read_now(register) == len(known), "the import writes through the WAL, not in place"
+            assert holders_read_now(register) == len(known), "the import's rows are not seen before it commits"
             times, viewed = [], 0
             for i, email in enumerate(emails):
                 visit, pages = driver_visit(base, email, wrong_password=i < WRONG_PASSWORD_FIRST)
@@ -66,8 +78,9 @@ def test_drivers_sign_in_browse_and_are_logged_while_an_import_is_paused_mid_way
             rows = wait_for_access_rows(register, emails, viewed)
             assert paused.process.poll() is None and write_lock_taken(register), "the import was paused throughout"
             assert rows == viewed, f"{viewed} pages shown, {rows} access-log rows written while the import held its lock"
-            slow = [f"{t.what}: {t.seconds:.2f} s (HTTP {t.status})" for t in times if t.seconds >= 1.0]
-            assert not slow, f"answers that waited for the import: {slow}"
+            slow = [f"{t.what}: {t.seconds:.2f} s (HTTP {t.status})" for t in times if t.seconds >= bound]
+            assert not slow, f"answers that waited for the import (bound {bound:.2f} s, slowest before it " \
+                             f"{max(before):.2f} s): {slow}"
             assert len(times) == DRIVERS * 5 + WRONG_PASSWORD_FIRST
 
             output = paused.resume()
