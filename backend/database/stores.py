@@ -20,7 +20,8 @@ wait for it. SQLite has one writer per file: two files, two writers that never w
 - `open_stores(settings)` gives `(register_db, accounts_db)`: two `Database` handles on SQLite. On
   PostgreSQL (`POINTSPERMIS_DB` a `postgresql://` URL) both are the same `PostgresDatabase`: its
   writers take row locks, not a lock on the whole database, so an import does not block them there;
-  `POINTSPERMIS_ACCOUNTS_DB` is for SQLite only.
+  `POINTSPERMIS_ACCOUNTS_DB` is for SQLite only. With `POINTSPERMIS_REGISTER_REPLICA` (a hot standby of
+  that database) the register handle reads from the replica and the accounts stay on the primary.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from backend.database import Store
 from backend.database.db import Database, DatabaseError, open_migrated, schema_version
 from backend.database.postgres import PostgresDatabase, is_postgres_url
 from backend.settings import Settings
-
-Store = Database | PostgresDatabase
 
 # The register's tables (written by `pointspermis import` and the register's own writes only).
 REGISTER_TABLES = ("extracts", "holders", "events", "withdrawal_delays", "data_lag")
@@ -175,7 +175,16 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
     every request's writes (and their reads) to the second. On PostgreSQL, one handle twice."""
     if is_postgres_url(settings.db):
         db = await PostgresDatabase.open(settings.db)
-        return db, db
+        if not settings.register_replica:
+            return db, db
+        # The register's reads on a hot standby; the accounts (every write, and what it reads back) on
+        # the primary, so that a driver always sees their own writes (docs/scaling.md).
+        try:
+            replica = await PostgresDatabase.open(settings.register_replica, replica=True)
+        except BaseException:
+            await db.close()
+            raise
+        return replica, db
     register, accounts = store_paths(settings)
     register_db = await Database.open(register)
     try:
