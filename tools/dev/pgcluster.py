@@ -107,12 +107,8 @@ def init(directory: Path, fast: bool) -> None:
         conf.write("\n".join(settings) + "\n")
 
 
-def start(directory: Path, port: int | None, fast: bool) -> str:
-    directory = directory.resolve()
-    if not (directory / "data" / "PG_VERSION").exists():
-        init(directory, fast)
-    if is_running(directory):
-        return url(directory)
+def run_server(directory: Path, port: int | None) -> None:
+    """Start the server of the cluster in `directory` on `port` (a free one if None), logging to server.log."""
     port = port or free_port()
     (directory / "port").write_text(f"{port}\n")
     log = directory / "server.log"
@@ -120,6 +116,15 @@ def start(directory: Path, port: int | None, fast: bool) -> str:
     os.chown(log, *owner_ids())
     subprocess.run([*run_as(), server_bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(directory / "data"),
                     "-l", str(log), "-o", f"-p {port}"], check=True, stdout=subprocess.DEVNULL)
+
+
+def start(directory: Path, port: int | None, fast: bool) -> str:
+    directory = directory.resolve()
+    if not (directory / "data" / "PG_VERSION").exists():
+        init(directory, fast)
+    if is_running(directory):
+        return url(directory)
+    run_server(directory, port)
     dsn_admin = url(directory).rsplit("/", 1)[0] + "/postgres"
     exists = subprocess.run(["psql", dsn_admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
                             capture_output=True, text=True, check=True).stdout.strip()
@@ -146,13 +151,7 @@ def replica(primary: Path, directory: Path, port: int | None) -> str:
             conf.write(f"unix_socket_directories = '{directory}'\n")
     if is_running(directory):
         return url(directory)
-    port = port or free_port()
-    (directory / "port").write_text(f"{port}\n")
-    log = directory / "server.log"
-    log.touch()
-    os.chown(log, *owner_ids())
-    subprocess.run([*run_as(), server_bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(directory / "data"),
-                    "-l", str(log), "-o", f"-p {port}"], check=True, stdout=subprocess.DEVNULL)
+    run_server(directory, port)
     return url(directory)
 
 
