@@ -11,6 +11,7 @@ os.environ.setdefault("POINTSPERMIS_ENVIRONMENT", "test")
 os.environ.setdefault("POINTSPERMIS_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 pytest_plugins = [
+    "tests.fixtures.postgres",
     "tests.fixtures.register",
     "tests.fixtures.web",
     "tests.fixtures.accounts",

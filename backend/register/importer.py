@@ -207,6 +207,7 @@ class FeedImporter:
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
         """`workers` > 0: check lines in that many worker processes while this one writes."""
         self.conn, self.path, self.skip_invalid, self.workers = conn, Path(path), skip_invalid, workers
+        self.sql = conn  # runs the statements written for both stores (`?` placeholders)
         self.report, self.progress = report, progress
         self.result = ImportResult(self.path)
         self.extract_id = ""
@@ -244,7 +245,7 @@ class FeedImporter:
             return None
 
     def _already_imported(self, header: ExtractHeader) -> bool:
-        row = self.conn.execute("SELECT file_sha256 FROM extracts WHERE extract_id = ?",
+        row = self.sql.execute("SELECT file_sha256 FROM extracts WHERE extract_id = ?",
                                 (header.extract_id,)).fetchone()
         return row is not None and row[0] == file_sha256(self.path)
 

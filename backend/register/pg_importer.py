@@ -1,0 +1,242 @@
+"""PostgreSQL's bulk loader (`store.BulkLoader`): a feed file imported with PostgreSQL's own fast path,
+`COPY … FROM STDIN`, with the contract and the pipeline of SQLite's (importer.FeedImporter: lines checked
+in a forked checker process while this one writes, the store's checks per batch, the same problems and
+rejected-lines file). Only the store's questions and writes differ; tests/register/test_reference.py
+holds both stores to the reference import. Measured means (docs/performance.md, "Import on PostgreSQL"):
+
+- Events go in by one binary COPY per batch (psycopg's `write_row`, in C): ~1 µs of this process per row,
+  the server's own insert and index entries ~8 µs. A row's body arrives as the line's UTF-8 bytes, which
+  are exactly the binary form of a `text` value (the server still checks them as UTF-8).
+- No foreign-key trigger per row: with them the server spends ~27 µs per event instead of ~8. The import
+  checks its references itself, as on SQLite (every event's holder per batch, the extract first), and
+  turns the triggers off for its own transaction only (`SET LOCAL session_replication_role = replica`)
+  when its role may: a superuser, or a role given `GRANT SET ON PARAMETER session_replication_role`
+  (PostgreSQL 15). Otherwise the triggers stay: the same result, slower (`references_checked_here`).
+- COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has events, each batch
+  first asks which of its ids are stored (one indexed query) and copies only the others; the same-id rules
+  then run on the rest as on SQLite (`FeedImporter._not_inserted`). Into an empty register (a first load)
+  nothing can be stored already, so nothing is asked: a duplicate id within the file then fails a COPY, and
+  the file is started over, asking (rolled back first; no problem reported twice).
+- Holders: one `INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO UPDATE` per batch (one statement
+  instead of a round of statements per holder).
+
+One transaction per file. `LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE` makes it the only writer of
+events meanwhile (another import, or `add_events`, waits for its end, as behind SQLite's write lock), while
+readers go on reading the register as it was. A `kill -9` of this process closes its connection, and
+PostgreSQL rolls the transaction back: nothing of the file is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from backend.database.postgres import adapt, translate
+from backend.register import lag
+from backend.register.feed import ExtractHeader
+from backend.register.importer import COMPLETE_EXTRACT, UPSERT_EXTRACT, FeedImporter, default_workers
+from backend.register.store import ImportResult, Problem
+
+# Binary COPY of linecheck's rows (id, neph, effective_on, cancels, body) and the file's extract id: each
+# value's type is chosen by psycopg from the Python value (str as text; the body, bytes, as bytea, whose
+# binary form is the same bytes as text's, checked as UTF-8 by the server).
+COPY_EVENTS = "COPY events (id, neph, effective_on, cancels, body, extract_id) FROM STDIN (FORMAT BINARY)"
+COPY_HOLDERS = ("COPY holders (neph, family_name, given_names, birth_date, birth_place, birth_country, gender, "
+                "extract_id) FROM STDIN (FORMAT BINARY)")
+
+_HOLDER_COLUMNS = ("neph", "family_name", "given_names", "birth_date", "birth_place", "birth_country", "gender")
+# One statement per batch; a holder twice in the batch: its later line wins (DISTINCT ON … n DESC), as
+# when each line is upserted in turn.
+UPSERT_HOLDERS = (
+    f"INSERT INTO holders ({', '.join(_HOLDER_COLUMNS)}, extract_id) "
+    f"SELECT DISTINCT ON (neph) {', '.join(_HOLDER_COLUMNS)}, %s "
+    f"FROM unnest({', '.join(['%s::text[]'] * len(_HOLDER_COLUMNS))}) WITH ORDINALITY "
+    f"AS h({', '.join(_HOLDER_COLUMNS)}, n) ORDER BY neph, n DESC "
+    "ON CONFLICT (neph) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in (*_HOLDER_COLUMNS[1:], "extract_id")))
+
+
+def references_checked_here(conn: psycopg.Connection) -> bool:
+    """Whether this connection may turn the foreign-key triggers off for its transaction."""
+    return conn.execute("SELECT current_setting('is_superuser') = 'on' "
+                        "OR has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
+
+
+class SqlConnection:
+    """A psycopg connection that runs the SQL written for both stores (SQLite's `?` placeholders):
+    what lag.py runs (`DelayCounts.store`, `refresh`) on the import's connection."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        return self.conn.execute(translate(sql), adapt(params))
+
+    def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        rows = [adapt(row) for row in rows]
+        if rows:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(translate(sql), rows)
+
+
+class PostgresBulkLoader:
+    """`store.BulkLoader` of PostgreSQL: each file through a `PostgresFeedImporter` on `conn`
+    (postgres.connect: autocommit, the importer opens its own transaction). `workers` None: chosen by
+    the size of each file (importer.default_workers)."""
+
+    def __init__(self, conn: psycopg.Connection, workers: int | None = None) -> None:
+        self.conn, self.workers = conn, workers
+        self.references_checked_here = references_checked_here(conn)
+
+    def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
+             progress: Callable[[int], None] | None = None) -> ImportResult:
+        workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
+        return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
+                                    progress=progress or (lambda n: None), workers=workers,
+                                    triggers_off=self.references_checked_here).run()
+
+
+class _StartOver(Exception):
+    """A COPY met an id already stored by this file (a first load, not asking): start again, asking."""
+
+
+class PostgresFeedImporter(FeedImporter):
+    """One file, one transaction, on PostgreSQL (see the module's docstring)."""
+
+    def __init__(self, conn: psycopg.Connection, path: Path, skip_invalid: bool = False,
+                 report: Callable[[Problem], None] = lambda p: None,
+                 progress: Callable[[int], None] = lambda n: None, workers: int = 0,
+                 triggers_off: bool = False) -> None:
+        super().__init__(conn, path, skip_invalid, report=self._report_once, progress=self._count_progress,
+                         workers=workers)
+        self.sql = SqlConnection(conn)
+        self.triggers_off = triggers_off
+        self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
+        self._report, self._progress = report, progress
+        self._reported: set[tuple[int, str, str]] = set()
+        self._bytes_read = 0
+
+    # --- the run -------------------------------------------------------------------------
+
+    def _import(self, handle: BinaryIO, header: ExtractHeader) -> None:
+        try:
+            self._transaction(handle, header)
+            return
+        except _StartOver:
+            pass  # rolled back; the checkers stop as the file's chunks are dropped with the exception
+        self.ask = True
+        handle.seek(0)
+        text = handle.readline()
+        self.sha256 = hashlib.sha256(text)
+        self.result = ImportResult(self.path, lines=1)
+        self.cancellations.clear()
+        self._progress(-(self._bytes_read - len(text)))  # the bar goes back to the header's end
+        self._bytes_read = len(text)
+        self._transaction(handle, header)
+
+    def _transaction(self, handle: BinaryIO, header: ExtractHeader) -> None:
+        conn = self.conn
+        self.extract_id = header.extract_id
+        self.delays = lag.DelayCounts.for_extract(header.extracted_at)
+        conn.execute("BEGIN")
+        try:
+            # The only writer of events until the commit; readers are not held (see the module's docstring).
+            conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            if self.triggers_off:
+                conn.execute("SET LOCAL session_replication_role = replica")
+            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events)").fetchone()[0]
+            self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
+            self._lines(handle)
+            self._check_cancellations()
+            result = self.result
+            if result.problems and not self.skip_invalid:
+                conn.execute("ROLLBACK")
+                result.status = "rejected"
+                return
+            self.sql.execute(COMPLETE_EXTRACT, self._extract_counts())
+            self.delays.store(self.sql)
+            self._write_rejected()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass  # the connection is gone: so is the transaction
+            raise
+        self._publish_rejected()
+
+    def _report_once(self, problem: Problem) -> None:
+        key = (problem.line, problem.ref, problem.reason)
+        if key not in self._reported:  # a file started over finds the same problems again
+            self._reported.add(key)
+            self._report(problem)
+
+    def _count_progress(self, size: int) -> None:
+        self._bytes_read += size
+        self._progress(size)
+
+    # --- the store -------------------------------------------------------------------------
+
+    def _known_holders(self, nephs: list[str]) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT neph FROM holders WHERE neph = ANY(%s)", (nephs,))}
+
+    def _write_holders(self, holders: list[tuple]) -> None:
+        if self.ask:
+            columns = [list(column) for column in zip(*holders)][:len(_HOLDER_COLUMNS)]
+            self.conn.execute(UPSERT_HOLDERS, (self.extract_id, *columns))
+            return
+        # A first load: every holder is new unless the file names it twice (then it starts over, asking).
+        self._copy(COPY_HOLDERS, holders)
+
+    def _copy(self, statement: str, rows: list[tuple], tail: tuple = ()) -> None:
+        """COPY the rows (each followed by `tail`); an id or neph already stored starts the file over
+        when not asking (see the module's docstring)."""
+        try:
+            with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
+                write = copy.write_row
+                if tail:
+                    for row in rows:
+                        write(row + tail)
+                else:
+                    for row in rows:
+                        write(row)
+        except psycopg.errors.UniqueViolation as exc:
+            if self.ask:
+                raise  # cannot happen: every id was asked about, holders are upserted
+            raise _StartOver from exc
+
+    def _last_seq(self) -> int:
+        if not self.ask:
+            return 0  # nothing is skipped (a duplicate starts the file over): _not_inserted never runs
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+
+    def _insert(self, rows: list[tuple]) -> int:
+        if self.ask:
+            stored = {row[0] for row in self.conn.execute("SELECT id FROM events WHERE id = ANY(%s)",
+                                                          ([row[0] for row in rows],))}
+            fresh, seen = [], set()
+            for row in rows:  # the first of each id not stored; _not_inserted judges the others
+                if row[0] not in stored and row[0] not in seen:
+                    seen.add(row[0])
+                    fresh.append(row)
+            rows = fresh
+        self._copy(COPY_EVENTS, rows, (self.extract_id,))
+        return len(rows)
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
+        return {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
+            "SELECT id, neph, body, seq FROM events WHERE id = ANY(%s)", (ids,))}
+
+    def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
+        return self.conn.execute(
+            "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
+            "WHERE c.id = ANY(%s) AND (t.id IS NULL OR t.neph <> c.neph)", (ids,)).fetchall()
+
+    def _delete_event(self, event_id: str) -> None:
+        self.conn.execute("DELETE FROM events WHERE id = %s", (event_id,))
