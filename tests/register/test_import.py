@@ -463,3 +463,25 @@ def test_the_extract_records_the_sha256_of_the_whole_file(db: Path | str, demo_f
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)
     assert main(["import", str(demo_feed), "--db", str(db), "--workers", "2"]) == 0
     assert run_sql(db, "SELECT file_sha256 FROM extracts")[0][0] == hashlib.sha256(demo_feed.read_bytes()).hexdigest()
+
+
+def test_a_first_load_on_postgresql_builds_the_indexes_it_dropped(postgres_url: str, demo_feed: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """pg_importer builds the secondary indexes of events once at the end of a first load: afterwards the
+    table has exactly the indexes and constraints of a migrated database, and they work (a later file's
+    same ids are found unchanged, another content is refused)."""
+    schema = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname",
+              "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass "
+              "ORDER BY conname")
+    before = [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema]
+    assert run_import(capsys, postgres_url, demo_feed)[0] == 0
+    assert [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema] == before
+    events = count(postgres_url, "events")
+    lines = demo_feed.read_text().splitlines()
+    again = write(tmp_path / "again.jsonl", {**HEADER, "extract_id": "again"}, *map(json.loads, lines[1:]))
+    status, out, _ = run_import(capsys, postgres_url, again)
+    assert status == 0 and f"0 events new, {events} unchanged" in out
+    changed = json.loads(next(line for line in lines if '"offence"' in line)) | {"label": "autre"}
+    status, _, err = run_import(capsys, postgres_url, write(tmp_path / "changed.jsonl", {**HEADER, "extract_id": "c"},
+                                                            changed))
+    assert status == 1 and "id already in the register or earlier in this file with different content" in err
