@@ -9,9 +9,11 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   are exactly the binary form of a `text` value (the server still checks them as UTF-8).
 - No foreign-key trigger per row: with them the server spends ~27 µs per event instead of ~8. The import
   checks its references itself, as on SQLite (every event's holder per batch, the extract first), and
-  turns the triggers off for its own transaction only (`SET LOCAL session_replication_role = replica`)
-  when its role may: a superuser, or a role given `GRANT SET ON PARAMETER session_replication_role`
-  (PostgreSQL 15). Otherwise the triggers stay: the same result, slower (`references_checked_here`).
+  turns the triggers off while it writes holders and events, in its own transaction only (`SET LOCAL
+  session_replication_role = replica`, back to `origin` before the extract's row is completed, so that a
+  trigger on extracts still fires once per import), when its role may: a superuser, or a role given
+  `GRANT SET ON PARAMETER session_replication_role` (PostgreSQL 15). Otherwise the triggers stay: the
+  same result, slower (`references_checked_here`).
 - COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has events, each batch
   first asks which of its ids are stored (one indexed query) and copies only the others; the same-id rules
   then run on the rest as on SQLite (`FeedImporter._not_inserted`). Into an empty register (a first load)
@@ -22,7 +24,8 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   instead of adding an entry per row: the server's CPU per event drops from ~8 to ~5 µs, the builds
   included (docs/performance.md). Dropping an index locks events against readers until the commit: only
   into an empty register, whose events no driver can be reading yet (no file can be linked before the
-  first load). Their definitions are read from the catalogue, so they follow the migrations.
+  first load). Their definitions are read from the catalogue, so they follow the migrations. Only the
+  table's owner may drop them: another role's first load keeps them (`owns_events`).
 - Holders: one `INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO UPDATE` per batch (one statement
   instead of a round of statements per holder).
 
@@ -87,6 +90,12 @@ def references_checked_here(conn: psycopg.Connection) -> bool:
                         "OR has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
 
 
+def owns_events(conn: psycopg.Connection) -> bool:
+    """Whether this connection's role may drop and build the indexes of events (its owner's rights)."""
+    return conn.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'events'::regclass"
+                        ).fetchone()[0]
+
+
 class SqlConnection:
     """A psycopg connection that runs the SQL written for both stores (SQLite's `?` placeholders):
     what lag.py runs (`DelayCounts.store`, `refresh`) on the import's connection."""
@@ -112,13 +121,14 @@ class PostgresBulkLoader:
     def __init__(self, conn: psycopg.Connection, workers: int | None = None) -> None:
         self.conn, self.workers = conn, workers
         self.references_checked_here = references_checked_here(conn)
+        self.owns_events = owns_events(conn)
 
     def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
              progress: Callable[[int], None] | None = None) -> ImportResult:
         workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
         return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
                                     progress=progress or (lambda n: None), workers=workers,
-                                    triggers_off=self.references_checked_here).run()
+                                    triggers_off=self.references_checked_here, build_indexes=self.owns_events).run()
 
 
 class _StartOver(Exception):
@@ -131,11 +141,11 @@ class PostgresFeedImporter(FeedImporter):
     def __init__(self, conn: psycopg.Connection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0,
-                 triggers_off: bool = False) -> None:
+                 triggers_off: bool = False, build_indexes: bool = False) -> None:
         super().__init__(conn, path, skip_invalid, report=self._report_once, progress=self._count_progress,
                          workers=workers)
         self.sql = SqlConnection(conn)
-        self.triggers_off = triggers_off
+        self.triggers_off, self.build_indexes = triggers_off, build_indexes
         self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
         self._report, self._progress = report, progress
         self._reported: set[tuple[int, str, str]] = set()
@@ -167,12 +177,14 @@ class PostgresFeedImporter(FeedImporter):
         try:
             # The only writer of events until the commit; readers are not held (see the module's docstring).
             conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events)").fetchone()[0]
+            rebuild = self._drop_secondary_indexes() if self.build_indexes and not self.ask else []
+            self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
             if self.triggers_off:
                 conn.execute("SET LOCAL session_replication_role = replica")
-            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events)").fetchone()[0]
-            rebuild = [] if self.ask else self._drop_secondary_indexes()
-            self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
             self._lines(handle)
+            if self.triggers_off:
+                conn.execute("SET LOCAL session_replication_role = origin")
             self._build(rebuild)
             self._check_cancellations()
             result = self.result
