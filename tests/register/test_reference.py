@@ -66,28 +66,38 @@ def outcome(result, path: Path) -> tuple:
     return (result.status, result.lines, result.holders, result.events_new, result.events_unchanged, problems, kept)
 
 
-@pytest.fixture
-def fast_db(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
-    """Where the fast path imports: a new SQLite file, or a new PostgreSQL database."""
-    if store == "postgres":
-        return request.getfixturevalue("postgres_url")
+# PostgreSQL twice: as its owner may import (the import's own reference checks instead of triggers,
+# indexes built after a first load), and as a role without those rights (triggers and indexes kept).
+FAST_PATHS = ("sqlite", "postgres", "postgres-plain-role")
+
+
+@pytest.fixture(params=FAST_PATHS)
+def fast_db(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path | str, str]:
+    """Where the fast path imports (a new SQLite file, or a new PostgreSQL database), and which path."""
+    if request.param.startswith("postgres"):
+        return request.getfixturevalue("postgres_url"), request.param
     open_migrated(tmp_path / "fast.sqlite3").close()
-    return tmp_path / "fast.sqlite3"
+    return tmp_path / "fast.sqlite3", request.param
 
 
-def fast_load(fast_db: Path | str, path: Path, skip_invalid: bool, workers: int):
-    """One file by the fast path of the store of `fast_db`, as `pointspermis import` does."""
-    if postgres.is_postgres_url(fast_db):
-        with postgres.connect(str(fast_db)) as pg:
-            return PostgresBulkLoader(pg, workers).load(path, skip_invalid)
-    conn = open_writer(fast_db)
+def fast_load(fast_db: tuple[Path | str, str], path: Path, skip_invalid: bool, workers: int):
+    """One file by the fast path of `fast_db`, as `pointspermis import` does."""
+    target, kind = fast_db
+    if kind.startswith("postgres"):
+        with postgres.connect(str(target)) as pg:
+            loader = PostgresBulkLoader(pg, workers)
+            if kind == "postgres-plain-role":
+                loader.references_checked_here = loader.owns_events = False
+            return loader.load(path, skip_invalid)
+    conn = open_writer(target)
     try:
         return SqliteBulkLoader(conn, workers).load(path, skip_invalid)
     finally:
         conn.close()
 
 
-def import_both(tmp_path: Path, fast_db: Path | str, files: list[tuple[Path, bool]], workers: int = 0) -> None:
+def import_both(tmp_path: Path, fast_db: tuple[Path | str, str], files: list[tuple[Path, bool]],
+                workers: int = 0) -> None:
     """Each (file, skip_invalid) imported in order into two databases, one per path: after each file
     the outcomes and the registers are the same."""
     reference_db = tmp_path / "reference.sqlite3"
@@ -100,10 +110,11 @@ def import_both(tmp_path: Path, fast_db: Path | str, files: list[tuple[Path, boo
         finally:
             conn.close()
         assert fast == reference, path
-        assert register_content(fast_db) == register_content(reference_db), path
+        assert register_content(fast_db[0]) == register_content(reference_db), path
 
 
-def test_the_demo_feed_then_again_then_a_later_extract(tmp_path: Path, fast_db: Path | str, demo_feed: Path) -> None:
+def test_the_demo_feed_then_again_then_a_later_extract(tmp_path: Path, fast_db: tuple[Path | str, str],
+                                                      demo_feed: Path) -> None:
     lines = demo_feed.read_text().splitlines()
     later = feed(tmp_path / "later.jsonl", extract("later"), *lines[1:40], {**HOLDER, "family_name": "MARTIN-DUBOIS"},
                  offence("o-later"), cancel("c-later", "o-later"))
@@ -112,7 +123,7 @@ def test_the_demo_feed_then_again_then_a_later_extract(tmp_path: Path, fast_db: 
 
 @pytest.mark.parametrize("skip_invalid", [False, True])
 @pytest.mark.parametrize("layout", [compact, spaced])
-def test_bad_lines_of_every_kind(tmp_path: Path, fast_db: Path | str, skip_invalid: bool, layout) -> None:
+def test_bad_lines_of_every_kind(tmp_path: Path, fast_db: tuple[Path | str, str], skip_invalid: bool, layout) -> None:
     first = feed(tmp_path / "first.jsonl", extract("x0"), HOLDER, layout=layout)
     bad = feed(tmp_path / "bad.jsonl", HEADER, LICENCE, OFFENCE, *(line for line, _ in [*BAD_LINES, *PATTERN_LINES]),
                "", "   ", layout=layout)
@@ -120,7 +131,7 @@ def test_bad_lines_of_every_kind(tmp_path: Path, fast_db: Path | str, skip_inval
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_duplicates_orphans_and_cancellations_across_batches(tmp_path: Path, fast_db: Path | str,
+def test_duplicates_orphans_and_cancellations_across_batches(tmp_path: Path, fast_db: tuple[Path | str, str],
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              workers: int) -> None:
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 300)  # a few lines per chunk
@@ -136,7 +147,7 @@ def test_duplicates_orphans_and_cancellations_across_batches(tmp_path: Path, fas
     import_both(tmp_path, fast_db, [(first, False), (second, False), (second, True), (second, True)], workers)
 
 
-def test_a_first_load_and_a_load_into_a_register_that_has_events(tmp_path: Path, fast_db: Path | str, demo_feed: Path,
+def test_a_first_load_and_a_load_into_a_register_that_has_events(tmp_path: Path, fast_db: tuple[Path | str, str], demo_feed: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)
     lines = demo_feed.read_text().splitlines()
