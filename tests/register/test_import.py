@@ -64,7 +64,8 @@ def count(db: Path | str, table: str) -> int:
     return run_sql(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
-def test_imports_a_demo_feed(db: Path | str, demo_feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_imports_a_demo_feed(db: Path | str, demo_feed: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_import(capsys, db, demo_feed)
     lines = [json.loads(line) for line in demo_feed.read_text().splitlines()]
     holders = sum(1 for line in lines if line["type"] == "holder")
@@ -100,7 +101,8 @@ def test_already_imported_events_in_a_new_extract_are_unchanged(db: Path | str, 
     assert count(db, "events") == 2 and count(db, "extracts") == 2
 
 
-def test_a_holder_in_a_later_extract_is_updated(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_holder_in_a_later_extract_is_updated(db: Path | str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
     """The import inserts new holders with a short statement and upserts only when one was there already
     (or twice in a batch): the later line wins, the other holders of the batch are inserted as usual."""
     assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE))[0] == 0
@@ -149,7 +151,8 @@ BAD_LINES = [  # (line, expected message after FILE:LINE:)
 ]
 
 
-def test_every_bad_line_is_reported_and_the_file_rejected(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_bad_line_is_reported_and_the_file_rejected(db: Path | str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert run_import(capsys, db, write(tmp_path / "first.jsonl", {**HEADER, "extract_id": "x0"}, HOLDER))[0] == 0
     before = dump(db)
     feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, OFFENCE, *(line for line, _ in BAD_LINES))
@@ -162,7 +165,8 @@ def test_every_bad_line_is_reported_and_the_file_rejected(db: Path | str, tmp_pa
     assert dump(db) == before  # not even the valid lines
 
 
-def test_a_line_that_is_not_utf8_is_reported_not_a_crash(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_line_that_is_not_utf8_is_reported_not_a_crash(db: Path | str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     feed = tmp_path / "feed.jsonl"
     licence = json.dumps(LICENCE).encode()
     feed.write_bytes(b"\n".join([json.dumps(HEADER).encode(), json.dumps(HOLDER).encode(), licence,
@@ -209,7 +213,8 @@ def test_same_id_twice_in_a_file(db: Path | str, tmp_path: Path, capsys: pytest.
     assert status == 1 and 'd.jsonl:3: event "l-1": id already in the register or earlier in this file for another' in err
 
 
-def test_a_bad_or_missing_header_rejects_the_file(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_or_missing_header_rejects_the_file(db: Path | str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     feed = write(tmp_path / "feed.jsonl", HOLDER, LICENCE)
     status, _, err = run_import(capsys, db, feed)
     assert status == 1 and f"{feed}:1: header: the first line must be the extract header" in err
@@ -316,7 +321,8 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(db: Path | s
         await register.db.close()
 
 
-def test_a_missing_file_is_reported_and_the_others_imported(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_file_is_reported_and_the_others_imported(db: Path | str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_import(capsys, db, tmp_path / "nowhere.jsonl", write(tmp_path / "a.jsonl", HEADER, HOLDER))
     assert status == 1
     assert f"{tmp_path / 'nowhere.jsonl'}: no such file" in err
@@ -342,7 +348,8 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.Mon
         assert ("demo.jsonl:" in stream.getvalue() and "%|" in stream.getvalue()) is shown, stream.getvalue()
 
 
-def test_events_are_stored_as_text_with_their_columns(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_events_are_stored_as_text_with_their_columns(db: Path | str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """The body is the line's JSON without its neph, as TEXT; `cancels` is NULL except for a cancellation."""
     cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-1", "cancelled_on": "2024-05-01"}
     feed = tmp_path / "feed.jsonl"

@@ -147,7 +147,8 @@ def test_duplicates_orphans_and_cancellations_across_batches(tmp_path: Path, fas
     import_both(tmp_path, fast_db, [(first, False), (second, False), (second, True), (second, True)], workers)
 
 
-def test_a_first_load_and_a_load_into_a_register_that_has_events(tmp_path: Path, fast_db: tuple[Path | str, str], demo_feed: Path,
+def test_a_first_load_and_a_load_into_a_register_that_has_events(tmp_path: Path, fast_db: tuple[Path | str, str],
+                                                                 demo_feed: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)
     lines = demo_feed.read_text().splitlines()
