@@ -7,6 +7,7 @@ NODE_DIR := tools/node
 APT_PACKAGES := chromium wrk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils postgresql-15 postgresql-client-15
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DB ?= sqlite
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-system install-python install-node run test test-fast bench migrate demo clean
@@ -42,8 +43,8 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 
 install-node: $(NODE_DIR)/node_modules/.installed ## Node tools: OpenID test provider, axe-core, Lighthouse
 
-run: install ## serve on http://127.0.0.1:8000 with demo data, a local OpenID provider and a mail inbox
-	@bash tools/dev/run.sh
+run: install ## serve on http://127.0.0.1:8000 with demo data, a local OpenID provider and a mail inbox (DB=postgres: on a local PostgreSQL)
+	@DB=$(DB) bash tools/dev/run.sh
 
 test: install ## every test, browser tests included
 	$(VENV)/bin/pytest

@@ -38,8 +38,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 FILE_CACHE_SIZE = 4096
 """Computed files kept per process and register (a few KB each), and rendered regions likewise."""
-EXTRACT_TTL_SECONDS = 30.0
-"""How long the latest extract is trusted without reading the register again."""
+EXTRACT_TTL_SECONDS = 2.0
+"""How long the latest extract is trusted without reading the register again: the cheap check (one
+indexed row, at most every 2 s per worker) by which an import made anywhere — another process, another
+instance on the same PostgreSQL — reaches every worker's pages within 2 s."""
 REQUEST_NAMES = frozenset({"request", "viewer", "csrf_token", "nav_current"})
 """Template names that belong to one request: never in the context of a cached block."""
 

@@ -153,6 +153,7 @@ class Database:
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
         self.path = path
+        self.target = str(path)  # what opens this database again (`open_database`, `--db`)
         self._writer = writer
         self._write_lock = asyncio.Lock()
         self._readers = readers

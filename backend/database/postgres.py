@@ -142,6 +142,7 @@ class PostgresDatabase:
 
     def __init__(self, url: str, pool: AsyncConnectionPool) -> None:
         self.url = url
+        self.target = url  # what opens this database again (`open_database`, `--db`)
         self.path = safe_url(url)  # what messages name (db.Database names its file)
         self.pool = pool
 

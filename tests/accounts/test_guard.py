@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from backend.accounts.guards import ACCOUNT_ROUTES, is_public, safe_return_path
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.accounts import HOLDERS
 
 MINE, THEIRS = HOLDERS[0], HOLDERS[1]
@@ -113,17 +114,11 @@ async def test_open_redirect_in_the_return_url_is_ignored(accounts_harness):
 
 
 async def test_buffered_views_are_written_at_shutdown(accounts_db_path):
-    import sqlite3
-
     from tests.fixtures.accounts import running_app, settings_for
 
     async with running_app(settings_for(accounts_db_path)) as harness:
         client = await harness.signed_in(MINE.neph)
         await client.get("/permis")
         account_id = client.account_id
-    conn = sqlite3.connect(accounts_db_path)
-    try:
-        rows = conn.execute("SELECT neph, page FROM access_log WHERE account_id = ?", (account_id,)).fetchall()
-    finally:
-        conn.close()
-    assert rows == [(MINE.neph, "/permis")]
+    rows = run_sql(accounts_db_path, "SELECT neph, page FROM access_log WHERE account_id = ?", (account_id,))
+    assert [tuple(row) for row in rows] == [(MINE.neph, "/permis")]

@@ -33,7 +33,7 @@ async def test_a_file_is_computed_once_then_again_after_an_import(register, tmp_
                "established_on": "2026-10-01", "established_by": "fixed_fine_paid", "points": 3,
                "offence_class": "C4", "label": "Infraction importée après coup"}
     # As deployed: the import runs in its own process while this one (the web's) has the file open.
-    imported = import_feed_process(Path(register.db.path), write_feed(tmp_path / "next.jsonl", "next-extract", [offence]))
+    imported = import_feed_process(register.db.target, write_feed(tmp_path / "next.jsonl", "next-extract", [offence]))
     assert imported.returncode == 0, imported.stdout + imported.stderr
 
     # Once the latest extract is read again (at most EXTRACT_TTL_SECONDS later), the file is recomputed.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.testing import create_linked_account, create_session
 from backend.app import create_app
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.web import AS_OF, MARTIN, web_settings
 from tests.web.pagecheck import check_page
 
@@ -23,8 +23,7 @@ async def test_unknown_page_is_a_french_404_page(web_client):
 
 async def test_server_error_is_a_french_500_page_revealing_nothing(web_db):
     # A damaged record in the database (not JSON) makes the page fail for real.
-    with sqlite3.connect(web_db) as conn:
-        conn.execute("UPDATE events SET body = '{not json' WHERE neph = ?", (MARTIN.neph,))
+    run_sql(web_db, "UPDATE events SET body = '{not json' WHERE neph = ?", (MARTIN.neph,))
     app = create_app(web_settings(web_db), today=lambda: AS_OF)
     async with AsyncTestClient(app=app) as client:
         account = await create_linked_account(app.state.db, "a@exemple.test", "un long mot de passe de test",
@@ -34,6 +33,6 @@ async def test_server_error_is_a_french_500_page_revealing_nothing(web_db):
     assert response.status_code == 500
     page = check_page(response.text)
     assert page.h1 == ["Le service rencontre un problème"]
-    for secret in ("Traceback", "msgspec", "json", "DecodeError", "sqlite", MARTIN.neph, "/work/"):
+    for secret in ("Traceback", "msgspec", "json", "DecodeError", "sqlite", "psycopg", MARTIN.neph, "/work/"):
         assert secret not in response.text, secret
     assert response.headers["cache-control"] == "private, no-store"

@@ -13,6 +13,7 @@ from backend.law import compute
 from backend.law.events import Course, decode_events
 from backend.law.offences import offence_event
 from backend.records.labels import date_fr
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.web import AS_OF, DURAND, DURAND_EVENTS, MARTIN, MARTIN_EVENTS
 from tests.web.pagecheck import check_page
 
@@ -160,12 +161,7 @@ async def test_the_simulator_is_a_driver_page(web_client):
 
 
 async def test_the_measured_lag_is_shown_on_balance_help_and_simulator(web_client, web_db):
-    import sqlite3
-
-    conn = sqlite3.connect(web_db)
-    with conn:
-        conn.execute("INSERT INTO data_lag VALUES (1, '2025-05-29T00:00:00+00:00', '2024-05-28', '2025-05-28', 250, 42, 97)")
-    conn.close()
+    run_sql(web_db, "INSERT INTO data_lag VALUES (1, '2025-05-29T00:00:00+00:00', '2024-05-28', '2025-05-28', 250, 42, 97)")
     async with web_client(MARTIN.neph) as client:
         pages = {path: html.unescape((await client.get(path)).text) for path in ("/solde", "/aide", "/simulation")}
         text = html.unescape(await post(client, fine(0, "red_light", "2025-05-02", "2025-05-20")))

@@ -39,10 +39,10 @@ def dev_env() -> dict[str, str]:
 
 async def prepare_db(db_path: str) -> None:
     from backend.accounts.testing import create_linked_account
-    from backend.database.db import Database
+    from backend.database import open_database
     from backend.register.repository import SqliteRegister
 
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     try:
         async with db.read() as conn:
             (holders,) = await (await conn.execute("SELECT count(*) FROM holders")).fetchone()
@@ -53,7 +53,7 @@ async def prepare_db(db_path: str) -> None:
                             "--output", str(feed)], check=True)
             await db.close()
             subprocess.run([sys.executable, "-m", "backend", "import", str(feed), "--db", db_path], check=True)
-            db = await Database.open(db_path)
+            db = await open_database(db_path)
         await create_linked_account(db, DEMO_EMAIL, DEMO_PASSWORD, DEMO_NEPH)
         register = SqliteRegister(db)
         identities = []

@@ -11,18 +11,30 @@ SMTP_PORT=${SMTP_PORT:-8025}
 MAIL_HTTP_PORT=${MAIL_HTTP_PORT:-8026}
 
 export POINTSPERMIS_ENVIRONMENT=development
-export POINTSPERMIS_DB=${POINTSPERMIS_DB:-var/pointspermis.sqlite3}
+mkdir -p var
+# DB=postgres (make run DB=postgres): a local PostgreSQL cluster in var/pg (Debian's server, run as an
+# unprivileged user, kept between runs, stopped on exit); otherwise the embedded SQLite file.
+if [ "${DB:-sqlite}" = postgres ]; then
+  export POINTSPERMIS_DB=$(python3 tools/dev/pgcluster.py start var/pg)
+  echo "PostgreSQL local : var/pg (journal : var/pg/server.log)"
+elif [ "${DB:-sqlite}" = sqlite ]; then
+  export POINTSPERMIS_DB=${POINTSPERMIS_DB:-var/pointspermis.sqlite3}
+else
+  echo "DB=$DB : choisissez DB=sqlite (par défaut) ou DB=postgres" >&2; exit 2
+fi
 export POINTSPERMIS_BASE_URL="http://$HOST:$PORT"
 export POINTSPERMIS_SMTP_HOST=127.0.0.1 POINTSPERMIS_SMTP_PORT=$SMTP_PORT
 export POINTSPERMIS_FC_DISCOVERY_URL="http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration"
 export POINTSPERMIS_FC_CLIENT_ID=pointspermis-dev
 
-mkdir -p var
 "$PY" tools/dev/prepare.py
 set -a; . var/dev.env; set +a
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "${DB:-sqlite}" = postgres ]; then python3 tools/dev/pgcluster.py stop var/pg || true; fi
+}
 trap cleanup EXIT INT TERM
 
 OIDC_PORT=$OIDC_PORT OIDC_CLIENT_ID=$POINTSPERMIS_FC_CLIENT_ID OIDC_CLIENT_SECRET=$POINTSPERMIS_FC_CLIENT_SECRET \
