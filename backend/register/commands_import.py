@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processus qui valident les lignes pendant que celui-ci écrit (défaut : selon la "
                              "taille du fichier et le nombre de cœurs ; 0 = aucun)")
+    parser.add_argument("--indexes-at-end", action="store_true",
+                        help="PostgreSQL, registre vide (chargement initial, service fermé) : construit les index "
+                             "des événements à la fin, plus vite, mais les lectures des événements attendent la fin")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +60,7 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
         return 1
     try:
         postgres.migrate(conn)
-        loader = PostgresBulkLoader(conn, args.workers)
+        loader = PostgresBulkLoader(conn, args.workers, indexes_at_end=args.indexes_at_end)
         if not loader.references_checked_here:
             print(f"{postgres.safe_url(url)}: this role may not set session_replication_role, so PostgreSQL "
                   "checks every event's holder itself (the import is about three times slower); a superuser "

@@ -20,12 +20,13 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   nothing can be stored already, so nothing is asked: a duplicate id within the file then fails a COPY (or
   the unique index built at the end, below), and the file is started over, asking (rolled back first; no
   problem reported twice).
-- A first load builds the secondary indexes of events (the unique id, events_by_holder) once at its end
-  instead of adding an entry per row: the server's CPU per event drops from ~8 to ~5 µs, the builds
-  included (docs/performance.md). Dropping an index locks events against readers until the commit: only
-  into an empty register, whose events no driver can be reading yet (no file can be linked before the
-  first load). Their definitions are read from the catalogue, so they follow the migrations. Only the
-  table's owner may drop them: another role's first load keeps them (`owns_events`).
+- On request only (`indexes_at_end`, `pointspermis import --indexes-at-end`), a first load into an empty
+  register builds the secondary indexes of events (the unique id, events_by_holder) once at its end instead
+  of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
+  (docs/performance.md). Dropping an index locks events against every reader until the commit, which an
+  import otherwise never does (issue #18: imports never block drivers): for the national register's
+  initial load, before the service opens. The definitions are read from the catalogue, so they follow
+  the migrations; only the table's owner may drop them (`owns_events`), another role's load keeps them.
 - Holders: one `INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO UPDATE` per batch (one statement
   instead of a round of statements per holder).
 
@@ -116,19 +117,21 @@ class SqlConnection:
 class PostgresBulkLoader:
     """`store.BulkLoader` of PostgreSQL: each file through a `PostgresFeedImporter` on `conn`
     (postgres.connect: autocommit, the importer opens its own transaction). `workers` None: chosen by
-    the size of each file (importer.default_workers)."""
+    the size of each file (importer.default_workers). `indexes_at_end`: see the module's docstring."""
 
-    def __init__(self, conn: psycopg.Connection, workers: int | None = None) -> None:
+    def __init__(self, conn: psycopg.Connection, workers: int | None = None, indexes_at_end: bool = False) -> None:
         self.conn, self.workers = conn, workers
         self.references_checked_here = references_checked_here(conn)
         self.owns_events = owns_events(conn)
+        self.indexes_at_end = indexes_at_end
 
     def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
              progress: Callable[[int], None] | None = None) -> ImportResult:
         workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
         return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
                                     progress=progress or (lambda n: None), workers=workers,
-                                    triggers_off=self.references_checked_here, build_indexes=self.owns_events).run()
+                                    triggers_off=self.references_checked_here,
+                                    build_indexes=self.indexes_at_end and self.owns_events).run()
 
 
 class _StartOver(Exception):

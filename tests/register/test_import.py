@@ -474,14 +474,14 @@ def test_the_extract_records_the_sha256_of_the_whole_file(db: Path | str, demo_f
 
 def test_a_first_load_on_postgresql_builds_the_indexes_it_dropped(postgres_url: str, demo_feed: Path, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """pg_importer builds the secondary indexes of events once at the end of a first load: afterwards the
-    table has exactly the indexes and constraints of a migrated database, and they work (a later file's
-    same ids are found unchanged, another content is refused)."""
+    """With --indexes-at-end, pg_importer builds the secondary indexes of events once at the end of a first
+    load: afterwards the table has exactly the indexes and constraints of a migrated database, and they work
+    (a later file's same ids are found unchanged, another content is refused)."""
     schema = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname",
               "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass "
               "ORDER BY conname")
     before = [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema]
-    assert run_import(capsys, postgres_url, demo_feed)[0] == 0
+    assert run_import(capsys, postgres_url, demo_feed, "--indexes-at-end")[0] == 0
     assert [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema] == before
     events = count(postgres_url, "events")
     lines = demo_feed.read_text().splitlines()

@@ -1,5 +1,5 @@
 """kill -9 in the middle of an import: the database stays consistent and a rerun finishes the job (SQLite
-and PostgreSQL)."""
+and PostgreSQL); a PostgreSQL import paused mid-way holds up no reader."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.database import postgres
 from backend.database.db import open_migrated
 from tests.fixtures.postgres import run_sql
 from tests.fixtures.register import register_content
@@ -162,3 +163,40 @@ def test_kill_9_mid_import_on_postgresql_leaves_the_register_as_it_was_and_rerun
     content = register_content(postgres_url)
     assert content == register_content(reference)
     assert len(content[1]) > 50_000
+
+
+@pytest.mark.slow
+def test_a_postgresql_import_paused_mid_way_blocks_no_reader(demo_feed: Path, tmp_path: Path,
+                                                             postgres_url: str) -> None:
+    """The import holds its transaction open for the whole file: readers of the register meanwhile see it as
+    it was, at once (its lock on events keeps out only other writers of events)."""
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_bytes(demo_feed.read_bytes().replace(b"demo-2026-11-25", b"earlier", 1))
+    assert start_import(earlier, postgres_url).wait(timeout=120) == 0
+    before = register_content(postgres_url)
+    neph = before[0][0][0]
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=120)
+    proc = start_import(feed, postgres_url)
+    try:
+        deadline = time.monotonic() + 120
+        while (progress := copy_progress(postgres_url)) is None or progress[1] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with postgres.connect(postgres_url) as conn:
+            conn.execute("SET statement_timeout = '5s'")  # a blocked read fails instead of hanging
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(before[1])
+            assert conn.execute("SELECT count(*) FROM events WHERE neph = %s", (neph,)).fetchone()[0] == \
+                sum(1 for row in before[3] if row[0] == neph)
+            assert conn.execute("SELECT family_name FROM holders WHERE neph = %s", (neph,)).fetchone()
+            assert conn.execute("SELECT max(extract_id) FROM extracts").fetchone()[0] == "earlier"
+        assert time.monotonic() - started < 1
+        os.kill(proc.pid, signal.SIGCONT)
+        assert proc.wait(timeout=300) == 0, feed.with_name(feed.name + ".log").read_text()
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.wait()
+    assert len(register_content(postgres_url)[1]) > len(before[1])

@@ -66,9 +66,10 @@ def outcome(result, path: Path) -> tuple:
     return (result.status, result.lines, result.holders, result.events_new, result.events_unchanged, problems, kept)
 
 
-# PostgreSQL twice: as its owner may import (the import's own reference checks instead of triggers,
-# indexes built after a first load), and as a role without those rights (triggers and indexes kept).
-FAST_PATHS = ("sqlite", "postgres", "postgres-plain-role")
+# PostgreSQL as its owner imports (the import's own reference checks instead of triggers), the same with
+# the indexes of events built at the end of a first load (--indexes-at-end), and as a role without those
+# rights (triggers kept).
+FAST_PATHS = ("sqlite", "postgres", "postgres-indexes-at-end", "postgres-plain-role")
 
 
 @pytest.fixture(params=FAST_PATHS)
@@ -85,7 +86,7 @@ def fast_load(fast_db: tuple[Path | str, str], path: Path, skip_invalid: bool, w
     target, kind = fast_db
     if kind.startswith("postgres"):
         with postgres.connect(str(target)) as pg:
-            loader = PostgresBulkLoader(pg, workers)
+            loader = PostgresBulkLoader(pg, workers, indexes_at_end=kind == "postgres-indexes-at-end")
             if kind == "postgres-plain-role":
                 loader.references_checked_here = loader.owns_events = False
             return loader.load(path, skip_invalid)
