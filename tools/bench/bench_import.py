@@ -9,6 +9,7 @@ server's CPU time is that of the cluster's processes (the import's backend inclu
 Goal: >= 100,000 events/s with flat memory, on both stores. Prints figures; asserts nothing.
 
     .venv/bin/python tools/bench/bench_import.py [--store sqlite|postgres|both] [--events N] [--seed S] [--workers N]
+                                                 [--indexes-at-end]
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, help="passed to pointspermis import (default: its own choice)")
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--indexes-at-end", action="store_true", help="passed to the PostgreSQL import")
     args = parser.parse_args()
 
     folder = Path(tempfile.gettempdir()) / "pointspermis-bench"
@@ -74,7 +76,7 @@ def main() -> int:
         status |= bench_sqlite(folder, feed, events, holders, args.workers)
     if args.store in ("postgres", "both"):
         print("--- PostgreSQL")
-        status |= bench_postgres(folder, feed, events, holders, args.workers)
+        status |= bench_postgres(folder, feed, events, holders, args.workers, args.indexes_at_end)
     return status
 
 
@@ -87,11 +89,11 @@ class Imported(NamedTuple):
     load: tuple  # load averages before and after
 
 
-def run_import(feed: Path, db: str, workers: int | None) -> Imported:
+def run_import(feed: Path, db: str, workers: int | None, options: tuple[str, ...] = ()) -> Imported:
     """`pointspermis import FEED --db DB` in a child, with its own resource usage (wait4)."""
     load_before = os.getloadavg()
     started = time.perf_counter()
-    command = [sys.executable, "-m", "backend", "import", str(feed), "--db", db]
+    command = [sys.executable, "-m", "backend", "import", str(feed), "--db", db, *options]
     if workers is not None:
         command += ["--workers", str(workers)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -161,7 +163,8 @@ def cluster_cpu(data: Path) -> float:
     return total / ticks
 
 
-def bench_postgres(folder: Path, feed: Path, events: int, holders: int, workers: int | None) -> int:
+def bench_postgres(folder: Path, feed: Path, events: int, holders: int, workers: int | None,
+                   indexes_at_end: bool) -> int:
     import psycopg
 
     cluster = folder / "pg"
@@ -184,7 +187,7 @@ def bench_postgres(folder: Path, feed: Path, events: int, holders: int, workers:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute("CHECKPOINT")  # the migration's writes are not the import's
         server_before = cluster_cpu(cluster / "data")
-        child = run_import(feed, target, workers)
+        child = run_import(feed, target, workers, ("--indexes-at-end",) if indexes_at_end else ())
         server = cluster_cpu(cluster / "data") - server_before
         if child.returncode != 0:
             print(child.stdout, child.stderr, file=sys.stderr)
