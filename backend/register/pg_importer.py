@@ -104,14 +104,14 @@ class SqlConnection:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
-        return self.conn.execute(translate(sql), adapt(params))
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        return self.conn.execute(translate(statement), adapt(params))
 
-    def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+    def executemany(self, statement: str, rows: list[Sequence[Any]]) -> None:
         rows = [adapt(row) for row in rows]
         if rows:
             with self.conn.cursor() as cursor:
-                cursor.executemany(translate(sql), rows)
+                cursor.executemany(translate(statement), rows)
 
 
 class PostgresBulkLoader:
@@ -180,7 +180,9 @@ class PostgresFeedImporter(FeedImporter):
         try:
             # The only writer of events until the commit; readers are not held (see the module's docstring).
             conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
-            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events)").fetchone()[0]
+            # A first load (nothing stored: no holder can clash either) asks nothing.
+            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM holders)"
+                                                ).fetchone()[0]
             rebuild = self._drop_secondary_indexes() if self.build_indexes and not self.ask else []
             self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
             if self.triggers_off:

@@ -492,3 +492,15 @@ def test_a_first_load_on_postgresql_builds_the_indexes_it_dropped(postgres_url: 
     status, _, err = run_import(capsys, postgres_url, write(tmp_path / "changed.jsonl", {**HEADER, "extract_id": "c"},
                                                             changed))
     assert status == 1 and "id already in the register or earlier in this file with different content" in err
+
+
+def test_an_id_twice_in_a_first_load_with_indexes_at_end(postgres_url: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Without its unique index the first pass cannot see the repeated id: building the index fails, and the
+    file starts over, asking, with the result of any other import (same content unchanged, other refused)."""
+    feed = write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, OFFENCE, LICENCE, {**OFFENCE, "points": 3})
+    status, out, err = run_import(capsys, postgres_url, feed, "--skip-invalid", "--indexes-at-end")
+    assert status == 0, err
+    assert "2 events new, 1 unchanged, 1 rejected" in out
+    assert err.count("id already used with different content on line 4") == 1
+    assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
