@@ -27,8 +27,8 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   import otherwise never does (issue #18: imports never block drivers): for the national register's
   initial load, before the service opens. The definitions are read from the catalogue, so they follow
   the migrations; only the table's owner may drop them (`owns_events`), another role's load keeps them.
-- Holders: one `INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO UPDATE` per batch (one statement
-  instead of a round of statements per holder).
+- Holders: a first load COPYs them; into a register with holders, each batch's are COPYed into a
+  temporary table and upserted by one `INSERT … SELECT … ON CONFLICT DO UPDATE`.
 
 One transaction per file. `LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE` makes it the only writer of
 events meanwhile (another import, or `add_events`, waits for its end, as behind SQLite's write lock), while
@@ -46,6 +46,7 @@ from typing import Any, BinaryIO
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
+from psycopg.rows import tuple_row
 
 from backend.database.postgres import adapt, translate
 from backend.register import lag
@@ -60,17 +61,24 @@ COPY_EVENTS = "COPY events (id, neph, effective_on, cancels, body, extract_id) F
 COPY_HOLDERS = ("COPY holders (neph, family_name, given_names, birth_date, birth_place, birth_country, gender, "
                 "extract_id) FROM STDIN (FORMAT BINARY)")
 
-_HOLDER_COLUMNS = ("neph", "family_name", "given_names", "birth_date", "birth_place", "birth_country", "gender")
-# One statement per batch; a holder twice in the batch: its later line wins (DISTINCT ON … n DESC), as
-# when each line is upserted in turn.
-UPSERT_HOLDERS = (
-    f"INSERT INTO holders ({', '.join(_HOLDER_COLUMNS)}, extract_id) "
-    f"SELECT DISTINCT ON (neph) {', '.join(_HOLDER_COLUMNS)}, %s "
-    f"FROM unnest({', '.join(['%s::text[]'] * len(_HOLDER_COLUMNS))}) WITH ORDINALITY "
-    f"AS h({', '.join(_HOLDER_COLUMNS)}, n) ORDER BY neph, n DESC "
+_HOLDER_COLUMNS = ("neph", "family_name", "given_names", "birth_date", "birth_place", "birth_country", "gender",
+                   "extract_id")
+# Into a register that has holders, a batch's holders are copied into a temporary table (private to the
+# import, dropped with its transaction), then upserted by one statement; a holder twice in the batch: its
+# later line wins (DISTINCT ON … n DESC), as when each line is upserted in turn.
+CREATE_STAGED_HOLDERS = (f"CREATE TEMPORARY TABLE staged_holders ({' text, '.join(_HOLDER_COLUMNS)} text, "
+                         "n bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP")
+COPY_STAGED_HOLDERS = f"COPY staged_holders ({', '.join(_HOLDER_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+UPSERT_STAGED_HOLDERS = (
+    f"INSERT INTO holders ({', '.join(_HOLDER_COLUMNS)}) "
+    f"SELECT DISTINCT ON (neph) {', '.join(_HOLDER_COLUMNS)} FROM staged_holders ORDER BY neph, n DESC "
     "ON CONFLICT (neph) DO UPDATE SET "
-    + ", ".join(f"{column} = excluded.{column}" for column in (*_HOLDER_COLUMNS[1:], "extract_id")))
+    + ", ".join(f"{column} = excluded.{column}" for column in _HOLDER_COLUMNS[1:]))
 
+
+# A list of ids or nephs sent as one string: neither may hold a comma (feed.Neph, law's event id pattern),
+# and joining them costs far less than psycopg's dumping of a list as an array (~2 µs an item).
+_ANY_OF = "ANY(string_to_array(%s, ','))"
 
 # The secondary indexes of events, and the unique constraint an index may belong to (a first load drops
 # them and builds them again at its end).
@@ -150,6 +158,8 @@ class PostgresFeedImporter(FeedImporter):
         self.sql = SqlConnection(conn)
         self.triggers_off, self.build_indexes = triggers_off, build_indexes
         self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
+        self.stored_before: dict[str, tuple[str, str, int]] = {}  # the answer of the batch's question
+        self.last_seq = 0
         self._report, self._progress = report, progress
         self._reported: set[tuple[int, str, str]] = set()
         self._bytes_read = 0
@@ -176,6 +186,7 @@ class PostgresFeedImporter(FeedImporter):
         conn = self.conn
         self.extract_id = header.extract_id
         self.delays = lag.DelayCounts.for_extract(header.extracted_at)
+        self.staged_holders = False  # created by the first batch that needs it, in this transaction
         conn.execute("BEGIN")
         try:
             # The only writer of events until the commit; readers are not held (see the module's docstring).
@@ -245,16 +256,26 @@ class PostgresFeedImporter(FeedImporter):
 
     # --- the store -------------------------------------------------------------------------
 
+    def _query(self, statement: str, params: tuple) -> list[tuple]:
+        """Rows as plain tuples: the importer reads every row by position (sqlite-like rows cost more)."""
+        with self.conn.cursor(row_factory=tuple_row) as cursor:
+            return cursor.execute(statement, params).fetchall()
+
     def _known_holders(self, nephs: list[str]) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT neph FROM holders WHERE neph = ANY(%s)", (nephs,))}
+        return {row[0] for row in self._query(f"SELECT neph FROM holders WHERE neph = {_ANY_OF}", (",".join(nephs),))}
 
     def _write_holders(self, holders: list[tuple]) -> None:
-        if self.ask:
-            columns = [list(column) for column in zip(*holders)][:len(_HOLDER_COLUMNS)]
-            self.conn.execute(UPSERT_HOLDERS, (self.extract_id, *columns))
+        if not self.ask:
+            # A first load: every holder is new unless the file names it twice (then it starts over, asking).
+            self._copy(COPY_HOLDERS, holders)
             return
-        # A first load: every holder is new unless the file names it twice (then it starts over, asking).
-        self._copy(COPY_HOLDERS, holders)
+        if self.staged_holders:
+            self.conn.execute("TRUNCATE staged_holders")  # (DELETE would leave every batch's rows to scan again)
+        else:
+            self.conn.execute(CREATE_STAGED_HOLDERS)
+            self.staged_holders = True
+        self._copy(COPY_STAGED_HOLDERS, holders)
+        self.conn.execute(UPSERT_STAGED_HOLDERS)
 
     def _copy(self, statement: str, rows: list[tuple], tail: tuple = ()) -> None:
         """COPY the rows (each followed by `tail`); an id or neph already stored starts the file over
@@ -276,15 +297,17 @@ class PostgresFeedImporter(FeedImporter):
     def _last_seq(self) -> int:
         if not self.ask:
             return 0  # nothing is skipped (a duplicate starts the file over): _not_inserted never runs
-        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        self.last_seq = self._query("SELECT coalesce(max(seq), 0) FROM events", ())[0][0]
+        return self.last_seq
 
     def _insert(self, rows: list[tuple]) -> int:
         if self.ask:
-            stored = {row[0] for row in self.conn.execute("SELECT id FROM events WHERE id = ANY(%s)",
-                                                          ([row[0] for row in rows],))}
+            # One question per batch: the stored events among its ids, kept for _stored.
+            self.stored_before = {event_id: (neph, body, seq) for event_id, neph, body, seq in self._query(
+                f"SELECT id, neph, body, seq FROM events WHERE id = {_ANY_OF}", (",".join([row[0] for row in rows]),))}
             fresh, seen = [], set()
             for row in rows:  # the first of each id not stored; _not_inserted judges the others
-                if row[0] not in stored and row[0] not in seen:
+                if row[0] not in self.stored_before and row[0] not in seen:
                     seen.add(row[0])
                     fresh.append(row)
             rows = fresh
@@ -292,8 +315,10 @@ class PostgresFeedImporter(FeedImporter):
         return len(rows)
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
-        return {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
-            "SELECT id, neph, body, seq FROM events WHERE id = ANY(%s)", (ids,))}
+        """Called by _not_inserted right after _insert, for the same batch: the answer _insert got, and for
+        the ids that were not stored then, the rows this batch inserted (after last_seq)."""
+        inserted = (None, None, self.last_seq + 1)
+        return {event_id: self.stored_before.get(event_id, inserted) for event_id in ids}
 
     def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
         return self.conn.execute(
