@@ -14,12 +14,12 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   trigger on extracts still fires once per import), when its role may: a superuser, or a role given
   `GRANT SET ON PARAMETER session_replication_role` (PostgreSQL 15). Otherwise the triggers stay: the
   same result, slower (`references_checked_here`).
-- COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has events, each batch
-  first asks which of its ids are stored (one indexed query) and copies only the others; the same-id rules
-  then run on the rest as on SQLite (`FeedImporter._not_inserted`). Into an empty register (a first load)
-  nothing can be stored already, so nothing is asked: a duplicate id within the file then fails a COPY (or
-  the unique index built at the end, below), and the file is started over, asking (rolled back first; no
-  problem reported twice).
+- COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has holders or events,
+  each batch first asks for the stored events among its ids (one indexed query) and copies only the others;
+  the same-id rules then judge the rest with that answer, as on SQLite (`FeedImporter._not_inserted`). Into
+  an empty register (a first load) nothing can be stored already, so nothing is asked: a duplicate id or
+  holder within the file then fails a COPY (or the unique index built at the end, below), and the file is
+  started over, asking (rolled back first; no problem reported twice).
 - On request only (`indexes_at_end`, `pointspermis import --indexes-at-end`), a first load into an empty
   register builds the secondary indexes of events (the unique id, events_by_holder) once at its end instead
   of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
