@@ -21,7 +21,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """`production` refuses every development-only switch (demo viewing, insecure cookies)."""
 
     db: str = "var/pointspermis.sqlite3"
-    """Path of the SQLite database file (the register, accounts, sessions)."""
+    """Path of the register's SQLite file: the national register's feed, written by
+    `pointspermis import`, read by every driver page. A ``postgresql://`` URL instead: one PostgreSQL
+    database holds the register and the accounts."""
+
+    accounts_db: str = ""
+    """Path of the accounts' SQLite file: everything a request writes (accounts, sessions, mail links,
+    rate limits, the access log, issued documents, share codes). Empty: the register file's sibling,
+    ``X.sqlite3`` -> ``X.accounts.sqlite3`` (`backend.database.stores.accounts_db_for`). A separate
+    file so that an import, which holds the register file's write lock while it runs, never blocks a
+    driver (docs/ARCHITECTURE.md, "Where the data lives"). Unused on PostgreSQL."""
 
     base_url: str = "http://127.0.0.1:8000"
     """Public base URL of the service, used in e-mail links and OpenID redirect URIs."""

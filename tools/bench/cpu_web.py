@@ -57,8 +57,8 @@ async def main() -> None:
     settings = msgspec.structs.replace(get_settings(), db=str(db_path), environment="test")
     app = create_app(settings)
     async with AsyncTestClient(app) as client:
-        db = app.state.db
-        nephs = await SqliteRegister(db).random_nephs(args.drivers, seed=7)
+        db = app.state.accounts_db
+        nephs = await SqliteRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
         cookie_name = app.state.accounts.sessions.cookie_name
         sessions = []
         for i, neph in enumerate(nephs):
