@@ -504,3 +504,29 @@ def test_an_id_twice_in_a_first_load_with_indexes_at_end(postgres_url: str, tmp_
     assert "2 events new, 1 unchanged, 1 rejected" in out
     assert err.count("id already used with different content on line 4") == 1
     assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
+
+
+def test_a_postgresql_role_without_the_rights_imports_the_same_with_the_triggers_on(
+        postgres_url: str, demo_feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that may neither set session_replication_role nor drop the indexes of events (not their owner)
+    still imports, with PostgreSQL's own foreign-key checks, and is told how to make it faster."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    role, password = f"importer_{os.getpid()}", "mot-de-passe-de-test"
+    run_sql(postgres_url, f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        run_sql(postgres_url, f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        run_sql(postgres_url, f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        server = urlsplit(postgres_url)
+        url = urlunsplit(server._replace(netloc=f"{role}:{password}@{server.hostname}:{server.port}"))
+        status, out, err = run_import(capsys, url, demo_feed, "--indexes-at-end")
+        assert status == 0, err
+        assert "GRANT SET ON PARAMETER session_replication_role" in err
+        reference = tmp_path / "reference.sqlite3"
+        assert run_import(capsys, reference, demo_feed)[0] == 0
+        assert register_content(postgres_url) == register_content(reference)
+        assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
+    finally:
+        run_sql(postgres_url, f"DROP OWNED BY {role}")
+        run_sql(postgres_url, f"DROP ROLE {role}")
