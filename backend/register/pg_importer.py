@@ -39,8 +39,6 @@ PostgreSQL rolls the transaction back: nothing of the file is stored.
 from __future__ import annotations
 
 import hashlib
-import queue
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -144,49 +142,6 @@ class PostgresBulkLoader:
                                     build_indexes=self.indexes_at_end and self.owns_events).run()
 
 
-class _StoreThread:
-    """The store's side of each batch (`FeedImporter._flush`: questions, holders, COPY) in a thread of its
-    own, one batch at a time, while the importer's thread receives and sorts the next batch's chunks: the
-    server then works while the writer does (the socket waits release the GIL). Batches are written in
-    order; the first error stops the thread and is raised in the importer's thread."""
-
-    def __init__(self, flush: Callable[[Any], None]) -> None:
-        self.flush, self.error = flush, None
-        self.batches: queue.Queue = queue.Queue(maxsize=1)  # one batch waiting: memory stays flat
-        self.thread = threading.Thread(target=self._run, name="pg-import-store", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.error is None:
-                try:
-                    self.flush(batch)
-                except BaseException as exc:  # raised again in the importer's thread
-                    self.error = exc
-
-    def put(self, batch: Any) -> None:
-        self._raise()
-        self.batches.put(batch)
-
-    def finish(self) -> None:
-        """Wait for every batch; raise the thread's error, if any."""
-        self.batches.put(None)
-        self.thread.join()
-        self._raise()
-
-    def abandon(self) -> None:
-        """The importer failed: let the batch being written end (it owns the connection meanwhile), skip
-        the others."""
-        if self.error is None:
-            self.error = RuntimeError("import abandoned")
-        self.batches.put(None)
-        self.thread.join()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-
 class _StartOver(Exception):
     """A COPY met an id already stored by this file (a first load, not asking): start again, asking."""
 
@@ -265,19 +220,6 @@ class PostgresFeedImporter(FeedImporter):
                     pass  # the connection is gone: so is the transaction
             raise
         self._publish_rejected()
-
-    def _lines(self, handle: BinaryIO) -> None:
-        """As FeedImporter's, with each batch's store side in a `_StoreThread`."""
-        self.store_thread = _StoreThread(super()._flush)
-        try:
-            super()._lines(handle)
-        except BaseException:
-            self.store_thread.abandon()
-            raise
-        self.store_thread.finish()
-
-    def _flush(self, batch: Any) -> None:
-        self.store_thread.put(batch)
 
     def _drop_secondary_indexes(self) -> list[sql.Composable]:
         """A first load: drop the secondary indexes of events; returns the statements that build them again."""
