@@ -121,10 +121,12 @@ def serving(register: Path | str, log: Path) -> Iterator[str]:
 
 def write_lock_taken(register: Path | str) -> bool:
     """Whether an import is inside its transaction now (asked without waiting): on SQLite, another
-    connection holds the file's write lock; on PostgreSQL, a COPY into events has sent rows."""
+    connection holds the file's write lock; on PostgreSQL, an import holds its lock on events
+    (register/pg_importer.py: SHARE ROW EXCLUSIVE, from the start of its transaction to its end)."""
     if is_postgres_url(register):
-        return bool(run_sql(register, "SELECT 1 FROM pg_stat_progress_copy WHERE relid = 'events'::regclass "
-                                      "AND tuples_processed > 0"))
+        return bool(run_sql(register, "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                                      "WHERE l.relation = 'events'::regclass AND l.mode = 'ShareRowExclusiveLock' "
+                                      "AND l.granted AND a.datname = current_database()"))
     conn = sqlite3.connect(register, timeout=0, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -136,6 +138,12 @@ def write_lock_taken(register: Path | str) -> bool:
         return True
     finally:
         conn.close()
+
+
+def copy_sent_rows(register: str) -> bool:
+    """Whether a COPY into events is under way and has sent rows."""
+    return bool(run_sql(register, "SELECT 1 FROM pg_stat_progress_copy WHERE relid = 'events'::regclass "
+                                  "AND tuples_processed > 0"))
 
 
 def holders_read_now(register: Path | str) -> int:
@@ -182,7 +190,9 @@ def start_paused_import(register: Path | str, feed: Path, log: Path, timeout: fl
     paused = PausedImport(process, log)
     try:
         deadline = time.monotonic() + timeout
-        while not write_lock_taken(register):
+        # On PostgreSQL, mid-way: once a COPY into events has sent rows (one COPY per batch: it may be
+        # over by the time the import stops, the transaction and its lock are not).
+        while not (copy_sent_rows(register) if is_postgres_url(register) else write_lock_taken(register)):
             assert process.poll() is None, f"the import ended before it was caught: {log.read_text()}"
             assert time.monotonic() < deadline, "the import did not take the write lock in time"
             time.sleep(0.002)
