@@ -28,7 +28,7 @@ from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
-from backend.database import open_database
+from backend.database.stores import close_stores, open_stores
 from backend.register.repository import SqliteRegister
 from backend.process import settle_after_start
 from backend.records.service import HolderNotFound
@@ -69,14 +69,16 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = await open_database(settings.db)
-        app.state.db = db
-        app.state.register = SqliteRegister(db)
+        # Two stores (backend/database/stores.py): the register's, which an import holds for its whole
+        # length, and the accounts', which every request writes (accounts, sessions, access log, proofs).
+        register_db, accounts_db = await open_stores(settings)
+        app.state.register_db, app.state.accounts_db = register_db, accounts_db
+        app.state.register = SqliteRegister(register_db)
         settle_after_start()  # what exists now lives as long as the worker (backend/process.py)
         try:
             yield
         finally:
-            await db.close()
+            await close_stores(register_db, accounts_db)
 
     route_handlers: list = [
         *pages.ROUTES,

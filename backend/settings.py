@@ -21,7 +21,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """`production` refuses every development-only switch (demo viewing, insecure cookies)."""
 
     db: str = "var/pointspermis.sqlite3"
-    """Path of the SQLite database file (the register, accounts, sessions)."""
+    """Path of the register's SQLite file: the national register's feed, written by
+    `pointspermis import`, read by every driver page. A ``postgresql://`` URL instead: one PostgreSQL
+    database holds the register and the accounts."""
+
+    accounts_db: str = ""
+    """Path of the accounts' SQLite file: everything a request writes (accounts, sessions, mail links,
+    rate limits, the access log, issued documents, share codes). Empty: the register file's sibling,
+    ``X.sqlite3`` -> ``X.accounts.sqlite3`` (`backend.database.stores.accounts_db_for`). A separate
+    file so that an import, which holds the register file's write lock while it runs, never blocks a
+    driver (docs/ARCHITECTURE.md, "Where the data lives"). Unused on PostgreSQL."""
+
+    register_replica: str = ""
+    """PostgreSQL only: the ``postgresql://`` URL of a hot standby (streaming replica) of the ``db``
+    database that serves the register's reads (licence files, the latest extract, the data lag).
+    Everything a request writes, and reads back, stays on ``db``, the primary: a driver's own writes
+    are all on that side, so they are always seen (docs/scaling.md). Empty: every read on ``db``."""
 
     base_url: str = "http://127.0.0.1:8000"
     """Public base URL of the service, used in e-mail links and OpenID redirect URIs."""
@@ -62,6 +77,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Development only: allow viewing a demo holder's pages by NEPH. Refused in production."""
 
     def __post_init__(self) -> None:
+        if self.register_replica and not (self.db.startswith(("postgresql://", "postgres://"))
+                                          and self.register_replica.startswith(("postgresql://", "postgres://"))):
+            raise ValueError("POINTSPERMIS_REGISTER_REPLICA (une réplique PostgreSQL) demande que POINTSPERMIS_DB "
+                             "soit aussi une URL postgresql:// (la base principale)")
         if self.environment == "production":
             if self.dev_holder_view:
                 raise ValueError("POINTSPERMIS_DEV_HOLDER_VIEW ne peut pas être activé en production")

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 DAY = 86_400
 PURGE_EVERY = 3_600
 FLUSH_AFTER = 1.0
+# Rows kept in memory while the database refuses them (a few MB at most).
+KEEP_UNWRITTEN = 50_000
 FLUSH_ROWS = 100
 COLUMNS = ("viewed_at", "account_id", "neph", "page", "channel", "who", "place")
 
@@ -81,13 +83,25 @@ class AccessLog:
         if not rows:
             return
         now = self.clock()
-        async with self.db.write() as conn:
-            await conn.executemany(
-                "INSERT INTO access_log (viewed_at, account_id, neph, page, channel, who, place)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-            )
-            if now - self._last_purge >= PURGE_EVERY:
-                await self._purge(conn, now)
+        try:
+            async with self.db.write() as conn:
+                await conn.executemany(
+                    "INSERT INTO access_log (viewed_at, account_id, neph, page, channel, who, place)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                if now - self._last_purge >= PURGE_EVERY:
+                    await self._purge(conn, now)
+        except BaseException:
+            # Nothing was written (one transaction): the rows go back, before the ones added meanwhile,
+            # and the next flush writes them. Bounded, so that a database down for long cannot fill
+            # the memory: the oldest rows beyond KEEP_UNWRITTEN are dropped, and said so in the log.
+            kept = rows + self._pending
+            dropped = len(kept) - KEEP_UNWRITTEN
+            if dropped > 0:
+                log.error("journal des consultations : %d lignes non écrites abandonnées", dropped)
+                kept = kept[dropped:]
+            self._pending = kept
+            raise
 
     async def purge(self) -> None:
         await self.flush()

@@ -89,11 +89,11 @@ class Accounts:
 @contextlib.asynccontextmanager
 async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = getattr(app.state, "settings", None) or get_settings()
-    accounts = Accounts(app.state.db, app.state.register, settings)
+    accounts = Accounts(app.state.accounts_db, app.state.register, settings)
     app.state.accounts = accounts
     app.state.access_log = accounts.access_log  # for other areas (a share code's use): no import of accounts
     await accounts.access_log.purge()
-    async with app.state.db.write() as conn:
+    async with app.state.accounts_db.write() as conn:
         await accounts.sessions.purge_expired(conn)
     try:
         yield

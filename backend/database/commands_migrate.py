@@ -1,5 +1,11 @@
 """`pointspermis migrate [--db PATH|URL]`: create the database or bring it to the latest schema
-(a SQLite file, or PostgreSQL with a `postgresql://` URL)."""
+(SQLite files, or PostgreSQL with a `postgresql://` URL).
+
+On SQLite `--db` (or `POINTSPERMIS_DB`) names the register file; the accounts file is
+`POINTSPERMIS_ACCOUNTS_DB` or the register file's sibling (`backend/database/stores.py`), migrated too.
+A register file from before the split (its accounts tables hold rows) has those rows moved into the
+accounts file, once (`stores.move_accounts`). On PostgreSQL one database holds both.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,16 @@ import argparse
 import sqlite3
 import sys
 
+import msgspec
+
 from backend.database import postgres
-from backend.database.db import DatabaseError, open_migrated, schema_version
+from backend.database.db import DatabaseError, open_migrated
+from backend.database.stores import prepare_stores
 from backend.settings import get_settings
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH|URL", help="fichier SQLite ou URL postgresql:// "
+    parser.add_argument("--db", metavar="PATH|URL", help="fichier SQLite du registre ou URL postgresql:// "
                         "(par défaut POINTSPERMIS_DB, sinon var/pointspermis.sqlite3)")
 
 
@@ -22,7 +31,8 @@ def db_path(args: argparse.Namespace) -> str:
 
 
 def open_for_command(args: argparse.Namespace) -> tuple[str, sqlite3.Connection | None]:
-    """The `--db` database opened and migrated; on refusal the reason is printed and None returned."""
+    """The `--db` database (the register file) opened and migrated; on refusal the reason is printed
+    and None returned."""
     path = db_path(args)
     try:
         return path, open_migrated(path)
@@ -38,13 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if postgres.is_postgres_url(db_path(args)):
         return run_postgres(db_path(args))
-    path, conn = open_for_command(args)
-    if conn is None:
-        return 1
+    settings = get_settings()
+    if args.db:
+        settings = msgspec.structs.replace(settings, db=args.db)
     try:
-        print(f"{path}: schema version {schema_version(conn)}")
-    finally:
-        conn.close()
+        register, register_version, accounts, accounts_version, moved = prepare_stores(settings)
+    except DatabaseError as exc:
+        print(f"pointspermis migrate: {exc}", file=sys.stderr)
+        return 1
+    print(f"{register}: schema version {register_version} (register)")
+    print(f"{accounts}: schema version {accounts_version} (accounts)")
+    if moved:
+        print(f"{register}: accounts rows moved to {accounts}: "
+              + ", ".join(f"{table} {count}" for table, count in moved.items()))
     return 0
 
 

@@ -176,9 +176,10 @@ class PostgresDatabase:
         self.pool = pool
 
     @classmethod
-    async def open(cls, url: str, readers: int = 4) -> PostgresDatabase:
-        """Connect to (and migrate) the database at `url`; `readers` sizes the pool."""
-        await asyncio.to_thread(lambda: migrate_url(url))
+    async def open(cls, url: str, readers: int = 4, replica: bool = False) -> PostgresDatabase:
+        """Connect to (and migrate) the database at `url`; `readers` sizes the pool. A `replica` (a hot
+        standby, read only) is never migrated: it must already be at this code's schema version."""
+        await asyncio.to_thread(lambda: check_replica(url) if replica else migrate_url(url))
         pool = AsyncConnectionPool(url, min_size=2, max_size=max(4, readers * 2), open=False,
                                    kwargs=CONNECTION_OPTIONS,
                                    name="pointspermis")
@@ -279,6 +280,16 @@ def migrate(conn: psycopg.Connection, directory: Path = POSTGRES_MIGRATIONS_DIR)
         return applied
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+def check_replica(url: str) -> None:
+    """A read replica must carry the schema this code reads (the primary is migrated, then it follows)."""
+    latest = migrations(POSTGRES_MIGRATIONS_DIR)[-1][0]
+    with connect(url) as conn:
+        version = schema_version(conn)
+    if version != latest:
+        raise DatabaseError(f"la réplique {safe_url(url)} est au schéma {version}, ce code lit le schéma {latest} : "
+                            "migrez la base principale (pointspermis migrate) et attendez que la réplique la suive")
 
 
 def migrate_url(url: str) -> list[int]:

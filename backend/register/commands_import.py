@@ -1,4 +1,5 @@
-"""`pointspermis import FILE... [--db PATH] [--skip-invalid]`: import register feed files.
+"""`pointspermis import FILE... [--db PATH|URL] [--skip-invalid]`: import register feed files, into SQLite
+(importer.py) or PostgreSQL (a `postgresql://` URL: pg_importer.py).
 
 Each file is one transaction, imported in the order given. By default a single bad line rejects
 its whole file (exit status 1, database unchanged); with ``--skip-invalid`` the valid lines are
@@ -11,9 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from backend.database.commands_migrate import add_db_argument, open_for_command
+from backend.database import postgres
+from backend.database.commands_migrate import add_db_argument, db_path, open_for_command
+from backend.database.db import DatabaseError
 from backend.register import lag
 from backend.register.importer import SqliteBulkLoader, open_writer
+from backend.register.pg_importer import PostgresBulkLoader, SqlConnection
 from backend.register.store import BulkLoader, Problem
 
 # Below this size an import takes well under a second: no progress bar.
@@ -28,26 +32,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processus qui valident les lignes pendant que celui-ci écrit (défaut : selon la "
                              "taille du fichier et le nombre de cœurs ; 0 = aucun)")
+    parser.add_argument("--indexes-at-end", action="store_true",
+                        help="PostgreSQL, registre vide (chargement initial, service fermé) : construit les index "
+                             "des événements à la fin, plus vite, mais les lectures des événements attendent la fin")
 
 
 def run(args: argparse.Namespace) -> int:
+    if postgres.is_postgres_url(db_path(args)):
+        return run_postgres(args, db_path(args))
     path, migrated = open_for_command(args)
     if migrated is None:
         return 1
     migrated.close()  # before the import's own connection opens the file (see importer.open_writer)
     conn = open_writer(path)
-    loader = SqliteBulkLoader(conn, args.workers)
-    status = 0
     try:
-        for file in args.files:
-            if not file.is_file():
-                print(f"{file}: no such file", file=sys.stderr)
-                status = 1
-                continue
-            status = max(status, import_one(loader, file, args.skip_invalid))
-        lag.refresh(conn)  # the data lag shown to drivers, measured once per import (register/lag.py)
+        return import_all(SqliteBulkLoader(conn, args.workers), conn, args)
     finally:
         conn.close()
+
+
+def run_postgres(args: argparse.Namespace, url: str) -> int:
+    """The same on PostgreSQL (register/pg_importer.py: COPY)."""
+    try:
+        conn = postgres.connect(url)
+    except DatabaseError as exc:
+        print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        postgres.migrate(conn)
+        loader = PostgresBulkLoader(conn, args.workers, indexes_at_end=args.indexes_at_end)
+        if not loader.references_checked_here:
+            print(f"{postgres.safe_url(url)}: this role may not set session_replication_role, so PostgreSQL "
+                  "checks every event's holder itself (the import is about three times slower); a superuser "
+                  "can allow it: GRANT SET ON PARAMETER session_replication_role TO <role>", file=sys.stderr)
+        return import_all(loader, SqlConnection(conn), args)
+    except DatabaseError as exc:
+        print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+
+
+def import_all(loader: BulkLoader, conn: object, args: argparse.Namespace) -> int:
+    """Each file in order, then the data lag (on `conn`, the import's connection)."""
+    status = 0
+    for file in args.files:
+        if not file.is_file():
+            print(f"{file}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        status = max(status, import_one(loader, file, args.skip_invalid))
+    lag.refresh(conn)  # the data lag shown to drivers, measured once per import (register/lag.py)
     return status
 
 

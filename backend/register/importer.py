@@ -65,6 +65,15 @@ def insert_event_sql(extract_id: str) -> str:
 # In the table's column order, as repository.UPSERT_HOLDER binds them (short: see insert_event_sql).
 INSERT_NEW_HOLDER = "INSERT OR IGNORE INTO holders VALUES(?,?,?,?,?,?,?,?)"
 
+# The extract's row, written first (its SHA-256 at the end) and completed with the counts: the same SQL on
+# both stores (pg_importer.py).
+UPSERT_EXTRACT = (
+    "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (extract_id) DO UPDATE SET extracted_at = excluded.extracted_at, "
+    "file_name = excluded.file_name, file_sha256 = excluded.file_sha256, imported_at = excluded.imported_at")
+COMPLETE_EXTRACT = ("UPDATE extracts SET lines = ?, holders = ?, events_new = ?, events_unchanged = ?, "
+                    "rejected = ?, file_sha256 = ? WHERE extract_id = ?")
+
 
 def open_writer(path: str | Path) -> apsw.Connection:
     """The import's connection to a database already migrated (db.open_migrated), in autocommit mode
@@ -187,13 +196,18 @@ class SqliteBulkLoader:
 
 
 class FeedImporter:
-    """One file, one transaction. `report(problem)` is called as each bad line is found."""
+    """One file, one transaction. `report(problem)` is called as each bad line is found.
+
+    The pipeline (header, chunks checked by the checkers, batches, the checks per batch, problems, the
+    rejected-lines file) is the same for every store; what asks or writes the store is in the methods
+    under "the store" below, which pg_importer.PostgresFeedImporter overrides."""
 
     def __init__(self, conn: apsw.Connection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
         """`workers` > 0: check lines in that many worker processes while this one writes."""
         self.conn, self.path, self.skip_invalid, self.workers = conn, Path(path), skip_invalid, workers
+        self.sql = conn  # runs the statements written for both stores (`?` placeholders)
         self.report, self.progress = report, progress
         self.result = ImportResult(self.path)
         self.extract_id = ""
@@ -231,7 +245,7 @@ class FeedImporter:
             return None
 
     def _already_imported(self, header: ExtractHeader) -> bool:
-        row = self.conn.execute("SELECT file_sha256 FROM extracts WHERE extract_id = ?",
+        row = self.sql.execute("SELECT file_sha256 FROM extracts WHERE extract_id = ?",
                                 (header.extract_id,)).fetchone()
         return row is not None and row[0] == file_sha256(self.path)
 
@@ -246,12 +260,7 @@ class FeedImporter:
         in_place = write_in_place(conn)
         try:  # from here on, whatever happens, the journal goes back to WAL (finally)
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (extract_id) DO UPDATE SET extracted_at = excluded.extracted_at, "
-                "file_name = excluded.file_name, file_sha256 = excluded.file_sha256, imported_at = excluded.imported_at",
-                (self.extract_id, utc_iso(header.extracted_at), self.path.name, "",  # the SHA-256 at the end
-                 utc_iso(dt.datetime.now(dt.timezone.utc))))
+            conn.execute(UPSERT_EXTRACT, self._extract_row(header))
             self._lines(handle)
             self._check_cancellations()
             result = self.result
@@ -259,10 +268,7 @@ class FeedImporter:
                 conn.execute("ROLLBACK")
                 result.status = "rejected"
                 return
-            conn.execute("UPDATE extracts SET lines = ?, holders = ?, events_new = ?, events_unchanged = ?, "
-                         "rejected = ?, file_sha256 = ? WHERE extract_id = ?",
-                         (result.lines, result.holders, result.events_new, result.events_unchanged,
-                          len(result.problems), self.sha256.hexdigest(), self.extract_id))
+            conn.execute(COMPLETE_EXTRACT, self._extract_counts())
             self.delays.store(conn)
             self._write_rejected()
             conn.execute("COMMIT")
@@ -274,6 +280,17 @@ class FeedImporter:
             if in_place:
                 back_to_wal(conn)
         self._publish_rejected()
+
+    def _extract_row(self, header: ExtractHeader) -> tuple:
+        """The UPSERT_EXTRACT parameters (the SHA-256 comes at the end, with the counts)."""
+        return (self.extract_id, utc_iso(header.extracted_at), self.path.name, "",
+                utc_iso(dt.datetime.now(dt.timezone.utc)))
+
+    def _extract_counts(self) -> tuple:
+        """The COMPLETE_EXTRACT parameters."""
+        result = self.result
+        return (result.lines, result.holders, result.events_new, result.events_unchanged, len(result.problems),
+                self.sha256.hexdigest(), self.extract_id)
 
     def _lines(self, handle: BinaryIO) -> None:
         """Lines are checked in chunks (here or in worker processes), then written in file order."""
@@ -312,7 +329,6 @@ class FeedImporter:
     # --- writing a batch ---------------------------------------------------------------------
 
     def _flush(self, batch: _Batch) -> None:
-        conn = self.conn
         rows, row_lines = batch.rows, batch.row_lines
         orphans: set[str] = set()
         # An event's holder is on an earlier line of this batch (most of them: a holder's line comes
@@ -321,20 +337,10 @@ class FeedImporter:
         elsewhere = [neph for neph, number in batch.first_event_line.items()
                      if batch.holder_lines.get(neph, number) >= number]
         if elsewhere:
-            known = {row[0] for row in conn.execute(
-                "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))",
-                (_encode_json(elsewhere).decode(),))}
+            known = self._known_holders(elsewhere)
             orphans = {neph for neph in elsewhere if neph not in known}
         if batch.holders:
-            # New holders (all of them, in a first load) are inserted by the short statement; only if
-            # some were there already (or twice in the batch) does the upsert run, over the batch.
-            # The upsert costs ~3,200 more instructions a row (callgrind): its longer text, that apsw
-            # hashes for each row, and its conflict clause. A row refused for another reason (a CHECK:
-            # OR IGNORE skips those too) fails in the upsert as it did before.
-            changes = conn.total_changes()
-            conn.executemany(INSERT_NEW_HOLDER, batch.holders)
-            if conn.total_changes() - changes < len(batch.holders):
-                conn.executemany(UPSERT_HOLDER, batch.holders)
+            self._write_holders(batch.holders)
             self.result.holders += len(batch.holders)
         if orphans:
             rows, row_lines = self._without_orphans(batch, orphans)
@@ -344,10 +350,8 @@ class FeedImporter:
         # would double the cost of an insert): its holder's line is earlier in this batch, just written
         # above, or the lookup above found the holder stored.
         # The greatest seq before this batch: rows with a greater one were inserted by this batch.
-        last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        changes = conn.total_changes()
-        conn.executemany(self.insert_event, rows)
-        inserted = conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
+        last_seq = self._last_seq()
+        inserted = self._insert(rows)
         self.result.events_new += inserted
         skipped = self._not_inserted(batch, rows, row_lines, last_seq) if inserted < len(rows) else set()
         # The data lag's counts (register/lag.py): the withdrawals among the rows inserted.
@@ -377,9 +381,7 @@ class FeedImporter:
         """Some ids were there already: in the register or an earlier batch (seq <= last_seq), or
         earlier in this batch (its first occurrence was inserted). Same content is a no-op.
         Returns the indexes in `rows` of those not inserted."""
-        stored = {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
-            "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
-            (_encode_json([row[0] for row in rows]).decode(),))}
+        stored = self._stored([row[0] for row in rows])
         first_in_batch: dict[str, int] = {}
         skipped: set[int] = set()
         for index, (row, number) in enumerate(zip(rows, row_lines)):
@@ -409,19 +411,63 @@ class FeedImporter:
     def _check_cancellations(self) -> None:
         """A cancellation must name an event of the same holder, in the register or in this file."""
         while self.cancellations:
-            bad = self.conn.execute(
-                "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
-                "WHERE c.id IN (SELECT value FROM json_each(?)) AND (t.id IS NULL OR t.neph != c.neph)",
-                (_encode_json(list(self.cancellations)).decode(),)).fetchall()
+            bad = self._dangling_cancellations(list(self.cancellations))
             if not bad:
                 break
             for event_id, cancels, target_neph, neph in bad:
                 number, text = self.cancellations.pop(event_id)
                 where = "is not in the register nor in this file" if target_neph is None else "belongs to another holder"
                 self._problem(number, f'event "{event_id}"', f"cancels {cancels!r}, which {where}", text)
-                self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+                self._delete_event(event_id)
                 self.result.events_new -= 1
             # A cancellation of a cancellation just removed is now dangling too: check again.
+
+    # --- the store (SQLite here; pg_importer.PostgresFeedImporter has PostgreSQL's) ------------------
+
+    def _known_holders(self, nephs: list[str]) -> set[str]:
+        """Which of `nephs` have a holder stored."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))", (_encode_json(nephs).decode(),))}
+
+    def _write_holders(self, holders: list[tuple]) -> None:
+        """Insert or update the holders (repository.UPSERT_HOLDER columns) in order: a later line wins."""
+        # New holders (all of them, in a first load) are inserted by the short statement; only if
+        # some were there already (or twice in the batch) does the upsert run, over the batch.
+        # The upsert costs ~3,200 more instructions a row (callgrind): its longer text, that apsw
+        # hashes for each row, and its conflict clause. A row refused for another reason (a CHECK:
+        # OR IGNORE skips those too) fails in the upsert as it did before.
+        conn = self.conn
+        changes = conn.total_changes()
+        conn.executemany(INSERT_NEW_HOLDER, holders)
+        if conn.total_changes() - changes < len(holders):
+            conn.executemany(UPSERT_HOLDER, holders)
+
+    def _last_seq(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+
+    def _insert(self, rows: list[tuple]) -> int:
+        """Insert the rows (linecheck's) in order, skipping any whose id is stored already (in the
+        register, or earlier in this file or batch); returns how many were inserted."""
+        changes = self.conn.total_changes()
+        self.conn.executemany(self.insert_event, rows)
+        return self.conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
+        """id -> (neph, body, seq) of the events stored with these ids."""
+        return {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
+            "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
+            (_encode_json(ids).decode(),))}
+
+    def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
+        """(id, cancels, neph of the cancelled event or None, neph) of the stored cancellations among
+        `ids` whose event is missing or another holder's."""
+        return self.conn.execute(
+            "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
+            "WHERE c.id IN (SELECT value FROM json_each(?)) AND (t.id IS NULL OR t.neph != c.neph)",
+            (_encode_json(ids).decode(),)).fetchall()
+
+    def _delete_event(self, event_id: str) -> None:
+        self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
 
     # --- problems and the rejected-lines file ----------------------------------------------------
 

@@ -119,8 +119,9 @@ ADD_DELAYS = ("INSERT INTO withdrawal_delays (recorded_on, delay_days, withdrawa
 
 
 # The window's figures come from the counts (table withdrawal_delays), not from a scan of the events.
+# (PostgreSQL's sum of bigints is a numeric: cast back, for integers on both stores.)
 _DELAYS_SQL = """
-SELECT delay_days, sum(withdrawals) FROM withdrawal_delays
+SELECT delay_days, CAST(sum(withdrawals) AS BIGINT) FROM withdrawal_delays
 WHERE recorded_on > ? AND recorded_on <= ? AND withdrawals > 0
 GROUP BY delay_days ORDER BY delay_days
 """

@@ -1,5 +1,5 @@
 """What the statement area's handlers share: the app's seal keys, stores and clock, built once
-per app from `app.state` (the database is opened by the app's lifespan)."""
+per app from `app.state` (their database, `app.state.accounts_db`, is opened by the app's lifespan)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,14 @@ def now(request: Request) -> dt.datetime:
 def shares(request: Request) -> Shares:
     state = request.app.state
     if getattr(state, "proof_shares", None) is None:
-        state.proof_shares = Shares(state.db)
+        state.proof_shares = Shares(state.accounts_db)
     return state.proof_shares
 
 
 def documents(request: Request) -> Documents:
     state = request.app.state
     if getattr(state, "proof_documents", None) is None:
-        state.proof_documents = Documents(state.db)
+        state.proof_documents = Documents(state.accounts_db)
     return state.proof_documents
 
 
@@ -56,7 +56,7 @@ def throttle(request: Request) -> Throttle:
     state = request.app.state
     if getattr(state, "proof_throttle", None) is None:
         # The service secret keys the HMAC of client addresses (a per-process one in development).
-        state.proof_throttle = Throttle(state.db, state.settings.secret_key or _PROCESS_SECRET)
+        state.proof_throttle = Throttle(state.accounts_db, state.settings.secret_key or _PROCESS_SECRET)
     return state.proof_throttle
 
 

@@ -2,7 +2,9 @@
 
 Granian runs each worker in its own process; every worker builds the app with `create_app()`
 from the environment, so the options below are passed to them as `POINTSPERMIS_*` variables.
-The database is opened (and migrated) by each worker's lifespan.
+Both database files, the register's (`--db`) and the accounts' (`POINTSPERMIS_ACCOUNTS_DB`, or the
+register file's sibling: backend/database/stores.py), are opened (and migrated) by each worker's
+lifespan; a register file from before the split is refused here first, with what to do.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from backend.database.db import DatabaseError
+from backend.database.postgres import is_postgres_url
+from backend.database.stores import check_split, store_paths
 from backend.settings import load_settings
 
 
@@ -17,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     parser.add_argument("--workers", type=int, default=1, help="nombre de processus (défaut : 1)")
-    parser.add_argument("--db", help="fichier SQLite (défaut : POINTSPERMIS_DB ou var/pointspermis.sqlite3)")
+    parser.add_argument("--db", help="fichier SQLite du registre (défaut : POINTSPERMIS_DB ou var/pointspermis.sqlite3 ; "
+                        "les comptes sont dans un fichier voisin, voir POINTSPERMIS_ACCOUNTS_DB)")
     parser.add_argument("--access-log", action="store_true", help="journaliser chaque requête")
 
 
@@ -32,10 +38,15 @@ def run(args: argparse.Namespace) -> int:
         print("--workers doit valoir au moins 1")
         return 2
     try:
-        load_settings()  # refuse bad settings here, with a clear message, before starting any worker
+        settings = load_settings()  # refuse bad settings here, with a clear message, before starting any worker
+        if not is_postgres_url(settings.db):
+            check_split(*store_paths(settings))
     except ValueError as exc:
         print(f"pointspermis serve : {exc}")
         return 2
+    except DatabaseError as exc:
+        print(f"pointspermis serve : {exc}")
+        return 1
     Granian(
         "backend.app:create_app",
         factory=True,

@@ -14,6 +14,7 @@ import pytest
 
 from backend.accounts.testing import create_linked_account
 from backend.database.db import Database
+from backend.database.stores import accounts_db_for
 from tests.fixtures.accounts import HOLDERS, LICENCE_DATES, franceconnect_settings, oidc_provider, seed_database, settings_for
 from tests.fixtures.browser import run_axe
 
@@ -40,7 +41,7 @@ def serve(app, sock):
 
 @pytest.fixture
 def live_accounts(tmp_path: Path):
-    """(base URL, db path, issuer): the app with FranceConnect on a live server."""
+    """(base URL, accounts db path, issuer): the app with FranceConnect on a live server."""
     from backend.app import create_app
 
     sock = socket.socket()
@@ -53,7 +54,7 @@ def live_accounts(tmp_path: Path):
         app = create_app(settings_for(db_path, **franceconnect_settings(issuer, base)))
         server, thread = serve(app, sock)
         try:
-            yield base, db_path, issuer
+            yield base, accounts_db_for(db_path), issuer
         finally:
             server.should_exit = True
             thread.join(10)

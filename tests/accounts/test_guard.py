@@ -114,11 +114,13 @@ async def test_open_redirect_in_the_return_url_is_ignored(accounts_harness):
 
 
 async def test_buffered_views_are_written_at_shutdown(accounts_db_path):
+    from backend.database.stores import accounts_db_for
     from tests.fixtures.accounts import running_app, settings_for
 
     async with running_app(settings_for(accounts_db_path)) as harness:
         client = await harness.signed_in(MINE.neph)
         await client.get("/permis")
         account_id = client.account_id
-    rows = run_sql(accounts_db_path, "SELECT neph, page FROM access_log WHERE account_id = ?", (account_id,))
+    rows = run_sql(accounts_db_for(accounts_db_path), "SELECT neph, page FROM access_log WHERE account_id = ?",
+                   (account_id,))
     assert [tuple(row) for row in rows] == [(MINE.neph, "/permis")]

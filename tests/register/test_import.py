@@ -1,4 +1,5 @@
-"""`pointspermis import`: validation with line numbers, all-or-nothing files, --skip-invalid, re-imports."""
+"""`pointspermis import`: validation with line numbers, all-or-nothing files, --skip-invalid, re-imports.
+The tests of the contract (store.py) run on both stores (`db`: a SQLite file or a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
+from backend.database import postgres
 from backend.database.db import open_migrated
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.register import copy_db, register_content
 
 HEADER = {"type": "extract", "extract_id": "x-2026-11-25", "extracted_at": "2026-11-25T22:00:00+00:00"}
@@ -27,7 +30,23 @@ def write(path: Path, *lines: dict | str) -> Path:
     return path
 
 
-def dump(db: Path) -> list[str]:
+REGISTER_TABLES = ("extracts", "holders", "events", "withdrawal_delays", "data_lag")
+
+
+@pytest.fixture
+def db(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """The database a test imports into: a new SQLite file, or a new PostgreSQL database."""
+    if store == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return tmp_path / "db.sqlite3"
+
+
+def dump(db: Path | str) -> list:
+    """Everything the database holds (on PostgreSQL: every row of the register's tables)."""
+    if postgres.is_postgres_url(db):
+        with postgres.connect(str(db)) as conn:
+            return [(table, sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {table}")))
+                    for table in REGISTER_TABLES]
     conn = sqlite3.connect(db)
     try:
         return list(conn.iterdump())
@@ -35,22 +54,18 @@ def dump(db: Path) -> list[str]:
         conn.close()
 
 
-def run_import(capsys: pytest.CaptureFixture[str], db: Path, *args: str | Path) -> tuple[int, str, str]:
+def run_import(capsys: pytest.CaptureFixture[str], db: Path | str, *args: str | Path) -> tuple[int, str, str]:
     status = main(["import", *map(str, args), "--db", str(db)])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def count(db: Path, table: str) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        conn.close()
+def count(db: Path | str, table: str) -> int:
+    return run_sql(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
-def test_imports_a_demo_feed(demo_feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_imports_a_demo_feed(db: Path | str, demo_feed: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_import(capsys, db, demo_feed)
     lines = [json.loads(line) for line in demo_feed.read_text().splitlines()]
     holders = sum(1 for line in lines if line["type"] == "holder")
@@ -59,16 +74,15 @@ def test_imports_a_demo_feed(demo_feed: Path, tmp_path: Path, capsys: pytest.Cap
     assert out.strip() == (f"{demo_feed}: imported — {len(lines)} lines, {holders} holders, {events} events new, "
                            f"0 unchanged, 0 rejected, " + out.split(", ")[-1].strip())
     assert count(db, "holders") == holders and count(db, "events") == events
-    conn = open_migrated(db)
-    row = conn.execute("SELECT * FROM extracts").fetchone()
+    row = run_sql(db, "SELECT * FROM extracts")[0]
     assert (row["extract_id"], row["extracted_at"], row["events_new"]) == ("demo-2026-11-25", "2026-11-25T22:00:00+00:00",
                                                                             events)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if not postgres.is_postgres_url(db):
+        assert run_sql(db, "PRAGMA integrity_check")[0][0] == "ok"
 
 
-def test_reimporting_the_same_file_is_a_no_op(demo_feed: Path, tmp_path: Path,
+def test_reimporting_the_same_file_is_a_no_op(db: Path | str, demo_feed: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
     assert run_import(capsys, db, demo_feed)[0] == 0
     before = dump(db)
     status, out, _ = run_import(capsys, db, demo_feed)
@@ -76,9 +90,8 @@ def test_reimporting_the_same_file_is_a_no_op(demo_feed: Path, tmp_path: Path,
     assert dump(db) == before
 
 
-def test_already_imported_events_in_a_new_extract_are_unchanged(tmp_path: Path,
+def test_already_imported_events_in_a_new_extract_are_unchanged(db: Path | str, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
     assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE))[0] == 0
     later = {**HEADER, "extract_id": "x-2026-11-26", "extracted_at": "2026-11-26T22:00:00+00:00"}
     # same event with its defaults spelled out: same content
@@ -88,10 +101,10 @@ def test_already_imported_events_in_a_new_extract_are_unchanged(tmp_path: Path,
     assert count(db, "events") == 2 and count(db, "extracts") == 2
 
 
-def test_a_holder_in_a_later_extract_is_updated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_holder_in_a_later_extract_is_updated(db: Path | str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
     """The import inserts new holders with a short statement and upserts only when one was there already
     (or twice in a batch): the later line wins, the other holders of the batch are inserted as usual."""
-    db = tmp_path / "db.sqlite3"
     assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE))[0] == 0
     later = {**HEADER, "extract_id": "x-2026-11-26", "extracted_at": "2026-11-26T22:00:00+00:00"}
     other = {**HOLDER, "neph": "190575100124", "family_name": "DURAND"}
@@ -99,13 +112,24 @@ def test_a_holder_in_a_later_extract_is_updated(tmp_path: Path, capsys: pytest.C
     status, out, err = run_import(capsys, db, write(tmp_path / "b.jsonl", later, other, renamed,
                                                     {**renamed, "birth_place": "75056"}))
     assert status == 0, err
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("SELECT neph, family_name, given_names, birth_place, extract_id FROM holders ORDER BY neph"
-                            ).fetchall() == [(NEPH, "MARTIN-DUBOIS", "Camille Hélène", "75056", "x-2026-11-26"),
-                                             ("190575100124", "DURAND", "Camille", "69123", "x-2026-11-26")]
-    finally:
-        conn.close()
+    assert [tuple(row) for row in run_sql(db, "SELECT neph, family_name, given_names, birth_place, extract_id "
+                                              "FROM holders ORDER BY neph")] == [
+        (NEPH, "MARTIN-DUBOIS", "Camille Hélène", "75056", "x-2026-11-26"),
+        ("190575100124", "DURAND", "Camille", "69123", "x-2026-11-26")]
+
+
+def test_a_holder_twice_in_a_first_load_is_its_later_line(db: Path | str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Into an empty register as into one with events: on PostgreSQL the first load copies holders without
+    asking, meets the second line and starts the file over (pg_importer.py); nothing is reported twice."""
+    renamed = {**HOLDER, "family_name": "MARTIN-DUBOIS"}
+    feed = write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, {**OFFENCE, "points": 9}, renamed, OFFENCE)
+    status, out, err = run_import(capsys, db, feed, "--skip-invalid")
+    assert status == 0, err
+    assert "6 lines, 2 holders, 2 events new, 0 unchanged, 1 rejected" in out
+    assert err.count("points 9") == 1
+    assert [tuple(row) for row in run_sql(db, "SELECT neph, family_name FROM holders")] == [(NEPH, "MARTIN-DUBOIS")]
+    assert count(db, "events") == 2
 
 
 BAD_LINES = [  # (line, expected message after FILE:LINE:)
@@ -127,8 +151,8 @@ BAD_LINES = [  # (line, expected message after FILE:LINE:)
 ]
 
 
-def test_every_bad_line_is_reported_and_the_file_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_every_bad_line_is_reported_and_the_file_rejected(db: Path | str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert run_import(capsys, db, write(tmp_path / "first.jsonl", {**HEADER, "extract_id": "x0"}, HOLDER))[0] == 0
     before = dump(db)
     feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, OFFENCE, *(line for line, _ in BAD_LINES))
@@ -141,8 +165,8 @@ def test_every_bad_line_is_reported_and_the_file_rejected(tmp_path: Path, capsys
     assert dump(db) == before  # not even the valid lines
 
 
-def test_a_line_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_a_line_that_is_not_utf8_is_reported_not_a_crash(db: Path | str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     feed = tmp_path / "feed.jsonl"
     licence = json.dumps(LICENCE).encode()
     feed.write_bytes(b"\n".join([json.dumps(HEADER).encode(), json.dumps(HOLDER).encode(), licence,
@@ -153,17 +177,15 @@ def test_a_line_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path, capsys:
     assert count(db, "events") == 0
 
 
-def test_holder_must_come_before_its_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_holder_must_come_before_its_events(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     feed = write(tmp_path / "feed.jsonl", HEADER, LICENCE, HOLDER)
     status, _, err = run_import(capsys, db, feed)
     assert status == 1
     assert f"{feed}:2: event \"l-1\": neph '{NEPH}' has no holder line earlier" in err
 
 
-def test_cancellation_may_name_an_event_later_in_the_file_or_already_imported(
+def test_cancellation_may_name_an_event_later_in_the_file_or_already_imported(db: Path | str, 
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
     cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-1", "cancelled_on": "2024-05-01"}
     assert run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, cancel, OFFENCE))[0] == 0
     other = {**HOLDER, "neph": "190575100124"}
@@ -175,8 +197,7 @@ def test_cancellation_may_name_an_event_later_in_the_file_or_already_imported(
     assert run_import(capsys, db, write(tmp_path / "c.jsonl", later, cancel_again))[0] == 0
 
 
-def test_same_id_twice_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_same_id_twice_in_a_file(db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run_import(capsys, db, write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, LICENCE))
     assert status == 0 and "1 events new, 1 unchanged" in out
     status, _, err = run_import(capsys, db, write(tmp_path / "b.jsonl", {**HEADER, "extract_id": "b"}, HOLDER,
@@ -192,8 +213,8 @@ def test_same_id_twice_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert status == 1 and 'd.jsonl:3: event "l-1": id already in the register or earlier in this file for another' in err
 
 
-def test_a_bad_or_missing_header_rejects_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_a_bad_or_missing_header_rejects_the_file(db: Path | str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     feed = write(tmp_path / "feed.jsonl", HOLDER, LICENCE)
     status, _, err = run_import(capsys, db, feed)
     assert status == 1 and f"{feed}:1: header: the first line must be the extract header" in err
@@ -203,9 +224,8 @@ def test_a_bad_or_missing_header_rejects_the_file(tmp_path: Path, capsys: pytest
     assert count(db, "holders") == 0
 
 
-def test_skip_invalid_imports_the_rest_and_keeps_the_bad_lines(tmp_path: Path,
+def test_skip_invalid_imports_the_rest_and_keeps_the_bad_lines(db: Path | str, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
     bad_offence = {**OFFENCE, "id": "o-2", "points": 7}
     orphan_cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-2", "cancelled_on": "2024-05-01"}
     feed = write(tmp_path / "feed.jsonl", HEADER, HOLDER, LICENCE, bad_offence, OFFENCE, "{oops", orphan_cancel)
@@ -278,13 +298,12 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, de
     assert "2 rejected" in outputs[0][0]
 
 
-async def test_latest_extract_is_the_most_recent_by_extraction_time(tmp_path: Path,
+async def test_latest_extract_is_the_most_recent_by_extraction_time(db: Path | str, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Data freshness: an older extract imported later does not make the data look older."""
-    from backend.database.db import Database
+    from backend.database import open_database
     from backend.register.repository import SqliteRegister
 
-    db = tmp_path / "db.sqlite3"
     newer = write(tmp_path / "newer.jsonl", {**HEADER, "extract_id": "new", "extracted_at": "2026-11-25T23:30:00+01:00"},
                   HOLDER)
     older = write(tmp_path / "older.jsonl", {**HEADER, "extract_id": "old", "extracted_at": "2026-11-20T22:00:00+00:00"},
@@ -292,7 +311,7 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(tmp_path: Pa
     status, out, err = run_import(capsys, db, newer, older)  # several files in one command, in order
     assert status == 0, err
     assert out.count("imported —") == 2
-    register = SqliteRegister(await Database.open(db))
+    register = SqliteRegister(await open_database(db))
     try:
         latest = await register.latest_extract()
         assert latest is not None and latest.extract_id == "new"
@@ -302,8 +321,8 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(tmp_path: Pa
         await register.db.close()
 
 
-def test_a_missing_file_is_reported_and_the_others_imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
+def test_a_missing_file_is_reported_and_the_others_imported(db: Path | str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_import(capsys, db, tmp_path / "nowhere.jsonl", write(tmp_path / "a.jsonl", HEADER, HOLDER))
     assert status == 1
     assert f"{tmp_path / 'nowhere.jsonl'}: no such file" in err
@@ -329,22 +348,18 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.Mon
         assert ("demo.jsonl:" in stream.getvalue() and "%|" in stream.getvalue()) is shown, stream.getvalue()
 
 
-def test_events_are_stored_as_text_with_their_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_events_are_stored_as_text_with_their_columns(db: Path | str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """The body is the line's JSON without its neph, as TEXT; `cancels` is NULL except for a cancellation."""
-    db = tmp_path / "db.sqlite3"
     cancel = {"neph": NEPH, "type": "cancellation", "id": "c-1", "cancels": "o-1", "cancelled_on": "2024-05-01"}
     feed = tmp_path / "feed.jsonl"
     feed.write_text(json.dumps(HEADER) + "\n" + json.dumps(HOLDER) + "\n"
                     + '{"neph":"' + NEPH + '","type":"licence_issued","id":"l-1","issued_on":"2010-06-01"}\n'
                     + json.dumps(OFFENCE, ensure_ascii=False) + "\n" + json.dumps(cancel) + "\n")
     assert run_import(capsys, db, feed)[0] == 0
-    conn = sqlite3.connect(db)
-    try:
-        rows = conn.execute("SELECT id, neph, effective_on, cancels, extract_id, typeof(body), body FROM events "
-                            "ORDER BY seq").fetchall()
-    finally:
-        conn.close()
-    assert [row[:6] for row in rows] == [
+    kind = "pg_typeof(body)::text" if postgres.is_postgres_url(db) else "typeof(body)"
+    rows = run_sql(db, f"SELECT id, neph, effective_on, cancels, extract_id, {kind}, body FROM events ORDER BY seq")
+    assert [tuple(row[:6]) for row in rows] == [
         ("l-1", NEPH, "2010-06-01", None, "x-2026-11-25", "text"),
         ("o-1", NEPH, "2024-04-10", None, "x-2026-11-25", "text"),
         ("c-1", NEPH, "2024-05-01", "o-1", "x-2026-11-25", "text")]
@@ -353,12 +368,13 @@ def test_events_are_stored_as_text_with_their_columns(tmp_path: Path, capsys: py
 
 
 def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
-        tmp_path: Path, demo_feed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: Path | str, demo_feed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A checker process that raises (here on its second chunk) stops the import with its traceback;
     the transaction is rolled back."""
     from backend.register import linecheck
     from backend.register.checkers import CheckerFailed
-    from backend.register.importer import FeedImporter, open_writer
+    from backend.register.importer import SqliteBulkLoader, open_writer
+    from backend.register.pg_importer import PostgresBulkLoader
 
     real = linecheck.check_chunk
 
@@ -369,16 +385,20 @@ def test_a_failing_checker_process_aborts_the_import_and_changes_nothing(
 
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)  # several chunks of the small demo feed
     monkeypatch.setattr(linecheck, "check_chunk", failing)  # inherited by the forked checkers
-    open_migrated(tmp_path / "db.sqlite3").close()
-    conn = open_writer(tmp_path / "db.sqlite3")
+    if postgres.is_postgres_url(db):
+        conn = postgres.connect(str(db))
+        loader, in_transaction = PostgresBulkLoader(conn, workers=2), lambda: conn.info.transaction_status != 0
+    else:
+        open_migrated(db).close()
+        conn = open_writer(db)
+        loader, in_transaction = SqliteBulkLoader(conn, workers=2), lambda: conn.in_transaction
     try:
         with pytest.raises(CheckerFailed, match="the checker ran out of luck"):
-            FeedImporter(conn, demo_feed, workers=2).run()
-        assert conn.execute("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM holders) "
-                            "+ (SELECT count(*) FROM extracts)").fetchone()[0] == 0
-        assert not conn.in_transaction
+            loader.load(demo_feed)
+        assert not in_transaction()
     finally:
         conn.close()
+    assert count(db, "events") + count(db, "holders") + count(db, "extracts") == 0
 
 
 def compact(line: dict | str) -> str:
@@ -401,9 +421,8 @@ PATTERN_LINES = [  # fields with a regex: the message names the field and the pa
 ]
 
 
-def test_bad_lines_in_the_compact_layout_get_the_same_messages(tmp_path: Path,
+def test_bad_lines_in_the_compact_layout_get_the_same_messages(db: Path | str, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "db.sqlite3"
     assert run_import(capsys, db, write(tmp_path / "first.jsonl", {**HEADER, "extract_id": "x0"}, HOLDER))[0] == 0
     before = dump(db)
     bad = [*BAD_LINES, *PATTERN_LINES]
@@ -440,7 +459,7 @@ def test_a_chunk_cuts_lines_as_reading_the_file_does() -> None:
         assert [number for number, _, _ in checked.problems] == [9, 10, 11, 12, 13, 14]
 
 
-def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_path: Path,
+def test_the_extract_records_the_sha256_of_the_whole_file(db: Path | str, demo_feed: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Computed from the chunks as they are read (several chunks here, with worker processes)."""
@@ -449,11 +468,65 @@ def test_the_extract_records_the_sha256_of_the_whole_file(demo_feed: Path, tmp_p
     from backend.register import linecheck
 
     monkeypatch.setattr(linecheck, "CHUNK_BYTES", 4096)
-    db = tmp_path / "db.sqlite3"
     assert main(["import", str(demo_feed), "--db", str(db), "--workers", "2"]) == 0
-    conn = sqlite3.connect(db)
+    assert run_sql(db, "SELECT file_sha256 FROM extracts")[0][0] == hashlib.sha256(demo_feed.read_bytes()).hexdigest()
+
+
+def test_a_first_load_on_postgresql_builds_the_indexes_it_dropped(postgres_url: str, demo_feed: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """With --indexes-at-end, pg_importer builds the secondary indexes of events once at the end of a first
+    load: afterwards the table has exactly the indexes and constraints of a migrated database, and they work
+    (a later file's same ids are found unchanged, another content is refused)."""
+    schema = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname",
+              "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass "
+              "ORDER BY conname")
+    before = [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema]
+    assert run_import(capsys, postgres_url, demo_feed, "--indexes-at-end")[0] == 0
+    assert [[tuple(row) for row in run_sql(postgres_url, query)] for query in schema] == before
+    events = count(postgres_url, "events")
+    lines = demo_feed.read_text().splitlines()
+    again = write(tmp_path / "again.jsonl", {**HEADER, "extract_id": "again"}, *map(json.loads, lines[1:]))
+    status, out, _ = run_import(capsys, postgres_url, again)
+    assert status == 0 and f"0 events new, {events} unchanged" in out
+    changed = json.loads(next(line for line in lines if '"offence"' in line)) | {"label": "autre"}
+    status, _, err = run_import(capsys, postgres_url, write(tmp_path / "changed.jsonl", {**HEADER, "extract_id": "c"},
+                                                            changed))
+    assert status == 1 and "id already in the register or earlier in this file with different content" in err
+
+
+def test_an_id_twice_in_a_first_load_with_indexes_at_end(postgres_url: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Without its unique index the first pass cannot see the repeated id: building the index fails, and the
+    file starts over, asking, with the result of any other import (same content unchanged, other refused)."""
+    feed = write(tmp_path / "a.jsonl", HEADER, HOLDER, LICENCE, OFFENCE, LICENCE, {**OFFENCE, "points": 3})
+    status, out, err = run_import(capsys, postgres_url, feed, "--skip-invalid", "--indexes-at-end")
+    assert status == 0, err
+    assert "2 events new, 1 unchanged, 1 rejected" in out
+    assert err.count("id already used with different content on line 4") == 1
+    assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
+
+
+def test_a_postgresql_role_without_the_rights_imports_the_same_with_the_triggers_on(
+        postgres_url: str, demo_feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that may neither set session_replication_role nor drop the indexes of events (not their owner)
+    still imports, with PostgreSQL's own foreign-key checks, and is told how to make it faster."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    role, password = f"importer_{os.getpid()}", "mot-de-passe-de-test"
+    run_sql(postgres_url, f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
     try:
-        assert conn.execute("SELECT file_sha256 FROM extracts").fetchone()[0] == \
-            hashlib.sha256(demo_feed.read_bytes()).hexdigest()
+        run_sql(postgres_url, f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        run_sql(postgres_url, f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        server = urlsplit(postgres_url)
+        url = urlunsplit(server._replace(netloc=f"{role}:{password}@{server.hostname}:{server.port}"))
+        status, out, err = run_import(capsys, url, demo_feed, "--indexes-at-end")
+        assert status == 0, err
+        assert "GRANT SET ON PARAMETER session_replication_role" in err
+        reference = tmp_path / "reference.sqlite3"
+        assert run_import(capsys, reference, demo_feed)[0] == 0
+        assert register_content(postgres_url) == register_content(reference)
+        assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
     finally:
-        conn.close()
+        run_sql(postgres_url, f"DROP OWNED BY {role}")
+        run_sql(postgres_url, f"DROP ROLE {role}")

@@ -1,4 +1,5 @@
-"""kill -9 in the middle of an import: the database stays consistent and a rerun finishes the job."""
+"""kill -9 in the middle of an import: the database stays consistent and a rerun finishes the job (SQLite
+and PostgreSQL); a PostgreSQL import paused mid-way holds up no reader."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.database import postgres
 from backend.database.db import open_migrated
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.register import register_content
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +34,8 @@ def big_feed(demo_feed: Path, path: Path, copies: int) -> Path:
     return path
 
 
-def start_import(feed: Path, db: Path) -> subprocess.Popen:
-    log = db.with_name(db.name + ".log")
+def start_import(feed: Path, db: Path | str) -> subprocess.Popen:
+    log = db.with_name(db.name + ".log") if isinstance(db, Path) else feed.with_name(feed.name + ".log")
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-m", "backend", "import", str(feed), "--db", str(db)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -115,3 +118,85 @@ def journal_mode(db: Path) -> str:
         return conn.execute("PRAGMA journal_mode").fetchone()[0]
     finally:
         conn.close()
+
+
+def copy_progress(url: str) -> tuple[int, int] | None:
+    """(pid of the server process, events copied so far) of a COPY into events under way, else None."""
+    rows = run_sql(url, "SELECT pid, tuples_processed FROM pg_stat_progress_copy "
+                        "WHERE relid = 'events'::regclass AND datname = current_database()")
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+@pytest.mark.slow
+def test_kill_9_mid_import_on_postgresql_leaves_the_register_as_it_was_and_rerun_completes(
+        demo_feed: Path, tmp_path: Path, postgres_url: str) -> None:
+    """Killed once COPY has put events in: PostgreSQL rolls the whole file back (the register is exactly as
+    before, down to the events of an earlier extract), no checker outlives the import, and the same command
+    then imports the file: the register is then the one SQLite's import makes of the same files."""
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_bytes(demo_feed.read_bytes().replace(b"demo-2026-11-25", b"earlier", 1))
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=120)
+    assert start_import(earlier, postgres_url).wait(timeout=120) == 0
+    before = register_content(postgres_url)
+    assert before[1]  # the earlier extract's events
+
+    proc = start_import(feed, postgres_url)
+    deadline = time.monotonic() + 120
+    while (progress := copy_progress(postgres_url)) is None or progress[1] == 0:
+        assert proc.poll() is None, "the import ended before any COPY was seen"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    # The server notices the closed connection and rolls back; the checkers die with the import.
+    while run_sql(postgres_url, "SELECT 1 FROM pg_stat_activity WHERE pid = ?", (progress[0],)) or \
+            processes_mentioning(str(feed)):
+        assert time.monotonic() < deadline, "the import's server process or a checker outlived the kill"
+        time.sleep(0.05)
+    assert register_content(postgres_url) == before
+
+    assert start_import(feed, postgres_url).wait(timeout=300) == 0
+    reference = tmp_path / "reference.sqlite3"
+    for path in (earlier, feed):
+        assert start_import(path, reference).wait(timeout=300) == 0, log(reference)
+    content = register_content(postgres_url)
+    assert content == register_content(reference)
+    assert len(content[1]) > 50_000
+
+
+@pytest.mark.slow
+def test_a_postgresql_import_paused_mid_way_blocks_no_reader(demo_feed: Path, tmp_path: Path,
+                                                             postgres_url: str) -> None:
+    """The import holds its transaction open for the whole file: readers of the register meanwhile see it as
+    it was, at once (its lock on events keeps out only other writers of events)."""
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_bytes(demo_feed.read_bytes().replace(b"demo-2026-11-25", b"earlier", 1))
+    assert start_import(earlier, postgres_url).wait(timeout=120) == 0
+    before = register_content(postgres_url)
+    neph = before[0][0][0]
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=120)
+    proc = start_import(feed, postgres_url)
+    try:
+        deadline = time.monotonic() + 120
+        while (progress := copy_progress(postgres_url)) is None or progress[1] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with postgres.connect(postgres_url) as conn:
+            conn.execute("SET statement_timeout = '5s'")  # a blocked read fails instead of hanging
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(before[1])
+            assert conn.execute("SELECT count(*) FROM events WHERE neph = %s", (neph,)).fetchone()[0] == \
+                sum(1 for row in before[3] if row[0] == neph)
+            assert conn.execute("SELECT family_name FROM holders WHERE neph = %s", (neph,)).fetchone()
+            assert conn.execute("SELECT max(extract_id) FROM extracts").fetchone()[0] == "earlier"
+        assert time.monotonic() - started < 1
+        os.kill(proc.pid, signal.SIGCONT)
+        assert proc.wait(timeout=300) == 0, feed.with_name(feed.name + ".log").read_text()
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.wait()
+    assert len(register_content(postgres_url)[1]) > len(before[1])

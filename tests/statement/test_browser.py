@@ -29,7 +29,7 @@ OVERFLOW = """() => {
 async def driver_page(chromium, live_server):
     """A browser context holding a real session of a real account linked to the MARTIN test file
     (made directly in the database: these tests are about the statement, not the sign-in form)."""
-    db = await Database.open(live_server.db_path)
+    db = await Database.open(live_server.accounts_db_path)
     try:
         account = await create_linked_account(db, "releve@exemple.test", "un long mot de passe de test",
                                               live_server.nephs["martin"])

@@ -43,7 +43,7 @@ async def test_a_forged_pdf_is_contradicted_by_the_verifier_which_shows_the_true
     client = await signed_in_client(LONG)
     app = client.app
     short = await short_code_on(client, "/releve")
-    document = await Documents(app.state.db).get(short)
+    document = await Documents(app.state.accounts_db).get(short)
     true_balance = document.facts.balance
     assert true_balance is not None
     # The forger keeps the genuine seal, QR code and short code and edits the balance in the text.
@@ -83,13 +83,13 @@ async def test_the_page_and_the_pdf_of_the_day_carry_one_document(signed_in_clie
     assert await short_code_on(client, "/releve") == short
     text = pdf_text((await client.get("/releve.pdf")).content)
     assert grouped(short) in text
-    assert len(await Documents(client.app.state.db).of_holder(LONG)) == 1
+    assert len(await Documents(client.app.state.accounts_db).of_holder(LONG)) == 1
 
 
 async def test_a_revoked_statement_says_so_and_shows_nothing(signed_in_client):
     client = await signed_in_client(LONG)
     short = await short_code_on(client, "/releve")
-    seal_code = (await Documents(client.app.state.db).get(short)).seal_code
+    seal_code = (await Documents(client.app.state.accounts_db).get(short)).seal_code
     other = await signed_in_client(OTHER)
     # Another driver cannot revoke it (not found), nor can anyone without the CSRF token.
     response = await other.post(f"/partage/documents/{short}/revoquer", data={"_csrf_token": other.csrf_token})
@@ -115,7 +115,7 @@ async def test_a_revoked_statement_says_so_and_shows_nothing(signed_in_client):
 async def test_a_document_altered_in_the_database_no_longer_verifies(signed_in_client):
     client = await signed_in_client(LONG)
     short = await short_code_on(client, "/releve")
-    async with client.app.state.db.write() as conn:
+    async with client.app.state.accounts_db.write() as conn:
         cursor = await conn.execute("SELECT facts FROM issued_documents WHERE short_code = ?", (short,))
         (facts,) = tuple(await cursor.fetchone())
         tampered = re.sub(rb'"balance":\d+', b'"balance":12', facts)
@@ -138,7 +138,7 @@ async def test_the_attestation_states_rights_not_points_and_its_own_four_month_v
     assert offences and not any(o.label in body for o in offences)
 
     short = normalise(SHORT.search(response.text).group(1))
-    document = await Documents(client.app.state.db).get(short)
+    document = await Documents(client.app.state.accounts_db).get(short)
     assert document.kind == "attestation" and document.facts.balance is None
     issued = document.issued_at.astimezone(statement_render.PARIS)
     until = document.valid_until.astimezone(statement_render.PARIS)

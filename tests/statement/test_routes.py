@@ -60,7 +60,7 @@ async def test_the_seal_signs_the_facts_kept_which_carry_the_digest_of_exactly_w
     short, seal = await _page_seal(client)
     app = client.app
     file = await licence_file(app.state.register, LONG, app.state.today())
-    document = await Documents(app.state.db).get(short)
+    document = await Documents(app.state.accounts_db).get(short)
     assert seal.neph == LONG and seal.short_code == short and seal.kind == "statement"
     assert document.facts.content_digest == content_digest(canonical(build_content(file))).hex()
     assert document.facts.balance == file.result.balance
@@ -150,7 +150,7 @@ async def _page_seal(client):
     """The short code printed on /releve, and the full seal its QR code carries (kept with it)."""
     response = await client.get("/releve")
     short = normalise(SHORT.search(response.text).group(1))
-    document = await Documents(client.app.state.db).get(short)
+    document = await Documents(client.app.state.accounts_db).get(short)
     return short, read_code(document.seal_code)
 
 
@@ -208,7 +208,7 @@ async def test_statements_sealed_before_a_key_rotation_still_verify(signed_in_cl
     old_short, old_seal = await _page_seal(client)
     assert old_seal.key_id == "old1"
     client.app.state.seal_keyring = Keyring.parse(new_private_key("new1"), public_key_of(old_private))
-    await Documents(client.app.state.db).revoke(LONG, old_short, dt.datetime.now(dt.UTC))  # else reused today
+    await Documents(client.app.state.accounts_db).revoke(LONG, old_short, dt.datetime.now(dt.UTC))  # else reused today
     assert (await _page_seal(client))[1].key_id == "new1"
     body = page_text((await client.get("/verifier", params={"code": old_seal.code})).text)
     assert "révoqué" in body  # the old key still vouches for the record: the verdict is its revocation

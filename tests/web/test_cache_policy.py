@@ -26,8 +26,8 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 async def _visit(client: AsyncTestClient, app, email: str) -> tuple[str, list[str]]:
     """Sign `email` in (a new session, fresh cookies) and fetch every page: (CSRF token, pages)."""
     client.cookies.clear()
-    account = await create_linked_account(app.state.db, email, "un long mot de passe de test", MARTIN.neph)
-    client.cookies.set(app.state.accounts.sessions.cookie_name, await create_session(app.state.db, account))
+    account = await create_linked_account(app.state.accounts_db, email, "un long mot de passe de test", MARTIN.neph)
+    client.cookies.set(app.state.accounts.sessions.cookie_name, await create_session(app.state.accounts_db, account))
     pages = []
     for path in PAGES:
         response = await client.get(path)

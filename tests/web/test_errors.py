@@ -26,9 +26,9 @@ async def test_server_error_is_a_french_500_page_revealing_nothing(web_db):
     run_sql(web_db, "UPDATE events SET body = '{not json' WHERE neph = ?", (MARTIN.neph,))
     app = create_app(web_settings(web_db), today=lambda: AS_OF)
     async with AsyncTestClient(app=app) as client:
-        account = await create_linked_account(app.state.db, "a@exemple.test", "un long mot de passe de test",
+        account = await create_linked_account(app.state.accounts_db, "a@exemple.test", "un long mot de passe de test",
                                               MARTIN.neph)
-        client.cookies.set(app.state.accounts.sessions.cookie_name, await create_session(app.state.db, account))
+        client.cookies.set(app.state.accounts.sessions.cookie_name, await create_session(app.state.accounts_db, account))
         response = await client.get("/solde")
     assert response.status_code == 500
     page = check_page(response.text)

@@ -5,9 +5,7 @@ lock the address, and an import made beside them is seen by both within seconds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
-import os
 import re
 import subprocess
 import sys
@@ -20,40 +18,11 @@ import pytest
 
 from backend.accounts.testing import create_linked_account
 from backend.database import open_database
-from tests.fixtures.accounts import free_port
+from tests.database.paused_import import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "un long mot de passe de test"
 MARTIN, DUBOIS = "100000000001", "100000000002"  # showcase holders of the demo register
-SECRET = "test-secret-key-shared-by-both-instances-0123456789"
-
-
-@contextlib.contextmanager
-def instance(url: str, name: str, tmp_path: Path) -> Iterator[str]:
-    """`pointspermis serve --db URL` in its own process; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "POINTSPERMIS_ENVIRONMENT": "test", "POINTSPERMIS_SECRET_KEY": SECRET,
-           "POINTSPERMIS_BASE_URL": f"http://127.0.0.1:{port}"}
-    log = (tmp_path / f"{name}.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                "--workers", "1", "--db", url], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/sante", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (tmp_path / f"{name}.log").read_text()
-            assert time.monotonic() < deadline, f"instance {name} did not start in 30 s"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
 
 
 def csrf_of(page: str) -> str:
@@ -77,7 +46,8 @@ async def make_account(url: str, email: str, neph: str) -> None:
 
 @pytest.fixture
 def two_instances(postgres_demo_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    with instance(postgres_demo_url, "A", tmp_path) as a, instance(postgres_demo_url, "B", tmp_path) as b:
+    # `serving` gives both the same secret key, as a deployment does (CSRF tokens made by one are checked by the other).
+    with serving(postgres_demo_url, tmp_path / "A.log") as a, serving(postgres_demo_url, tmp_path / "B.log") as b:
         yield postgres_demo_url, a, b
 
 

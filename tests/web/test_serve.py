@@ -45,6 +45,7 @@ def test_serve_answers_with_the_app_and_its_headers(tmp_path):
         home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert home.status_code == 200 and '<html lang="fr">' in home.text
         assert (tmp_path / "serve.sqlite3").exists(), "--db chose the database file"
+        assert (tmp_path / "serve.accounts.sqlite3").exists(), "the accounts' file beside it"
     finally:
         server.terminate()
         server.wait(timeout=20)

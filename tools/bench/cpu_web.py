@@ -89,8 +89,8 @@ async def measure(args, app) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
     async with AsyncTestClient(app) as client:
-        db = app.state.db
-        nephs = await SqliteRegister(db).random_nephs(args.drivers, seed=7)
+        db = app.state.accounts_db
+        nephs = await SqliteRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
         cookie_name = app.state.accounts.sessions.cookie_name
         sessions = []
         for i, neph in enumerate(nephs):

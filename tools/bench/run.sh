@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
-for area in engine import statement web accounts soak; do
+for area in engine import statement web accounts paused_import soak; do
   script="tools/bench/bench_${area}.py"
   if [ ! -f "$script" ]; then
     continue

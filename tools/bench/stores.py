@@ -36,8 +36,11 @@ class BenchStore:
 
     @property
     def accounts_target(self) -> str:
-        """Where accounts and sessions live (the same database today, on both stores)."""
-        return self.target
+        """Where accounts and sessions live: the register file's accounts sibling on SQLite, the same
+        database on PostgreSQL (backend.database.stores.accounts_db_for)."""
+        from backend.database.stores import accounts_db_for
+
+        return str(accounts_db_for(self.target))
 
     def server_pids(self) -> list[int]:
         """The PostgreSQL server's processes (postmaster and its backends); [] on SQLite."""

@@ -3,6 +3,7 @@
     python tools/dev/pgcluster.py start DIR [--port N] [--fast]   # prints the database URL
     python tools/dev/pgcluster.py url DIR
     python tools/dev/pgcluster.py stop DIR
+    python tools/dev/pgcluster.py replica PRIMARY_DIR DIR [--port N]   # a streaming hot standby; prints its URL
 
 It uses Debian's PostgreSQL server (package postgresql-15, found under /usr/lib/postgresql/*/bin) and
 keeps everything in DIR: the data folder, the socket, the log and the generated password. The server
@@ -106,12 +107,8 @@ def init(directory: Path, fast: bool) -> None:
         conf.write("\n".join(settings) + "\n")
 
 
-def start(directory: Path, port: int | None, fast: bool) -> str:
-    directory = directory.resolve()
-    if not (directory / "data" / "PG_VERSION").exists():
-        init(directory, fast)
-    if is_running(directory):
-        return url(directory)
+def run_server(directory: Path, port: int | None) -> None:
+    """Start the server of the cluster in `directory` on `port` (a free one if None), logging to server.log."""
     port = port or free_port()
     (directory / "port").write_text(f"{port}\n")
     log = directory / "server.log"
@@ -119,11 +116,42 @@ def start(directory: Path, port: int | None, fast: bool) -> str:
     os.chown(log, *owner_ids())
     subprocess.run([*run_as(), server_bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(directory / "data"),
                     "-l", str(log), "-o", f"-p {port}"], check=True, stdout=subprocess.DEVNULL)
+
+
+def start(directory: Path, port: int | None, fast: bool) -> str:
+    directory = directory.resolve()
+    if not (directory / "data" / "PG_VERSION").exists():
+        init(directory, fast)
+    if is_running(directory):
+        return url(directory)
+    run_server(directory, port)
     dsn_admin = url(directory).rsplit("/", 1)[0] + "/postgres"
     exists = subprocess.run(["psql", dsn_admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
                             capture_output=True, text=True, check=True).stdout.strip()
     if exists != "1":
         subprocess.run(["psql", dsn_admin, "-qc", f"CREATE DATABASE {DATABASE} OWNER {ROLE}"], check=True)
+    return url(directory)
+
+
+def replica(primary: Path, directory: Path, port: int | None) -> str:
+    """A hot standby of the cluster in `primary` (streaming replication, pg_basebackup -R), started."""
+    primary, directory = primary.resolve(), directory.resolve()
+    if not (directory / "data" / "PG_VERSION").exists():
+        uid, gid = owner_ids()
+        directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        os.chown(directory, uid, gid)
+        shutil.copy(primary / "password", directory / "password")
+        os.chown(directory / "password", uid, gid)
+        password = (primary / "password").read_text().strip()
+        source = f"host=127.0.0.1 port={(primary / 'port').read_text().strip()} user={ROLE}"
+        subprocess.run([*run_as(), server_bin("pg_basebackup"), "-D", str(directory / "data"), "-R", "-X", "stream", "--checkpoint=fast",
+                        "-d", source], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PGPASSWORD": password})
+        with open(directory / "data" / "postgresql.auto.conf", "a") as conf:
+            conf.write(f"unix_socket_directories = '{directory}'\n")
+    if is_running(directory):
+        return url(directory)
+    run_server(directory, port)
     return url(directory)
 
 
@@ -141,11 +169,17 @@ def main() -> None:
     p_start.add_argument("directory", type=Path)
     p_start.add_argument("--port", type=int)
     p_start.add_argument("--fast", action="store_true", help="no fsync: for throwaway test data")
+    p_replica = sub.add_parser("replica", help="start a streaming hot standby of a started cluster, print its URL")
+    p_replica.add_argument("primary", type=Path)
+    p_replica.add_argument("directory", type=Path)
+    p_replica.add_argument("--port", type=int)
     for name, text in (("url", "print the URL of a started cluster"), ("stop", "stop the cluster")):
         sub.add_parser(name, help=text).add_argument("directory", type=Path)
     args = parser.parse_args()
     if args.command == "start":
         print(start(args.directory, args.port, args.fast))
+    elif args.command == "replica":
+        print(replica(args.primary, args.directory, args.port))
     elif args.command == "url":
         print(url(args.directory.resolve()))
     else:

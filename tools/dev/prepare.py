@@ -1,8 +1,9 @@
 """Prepare a local development instance for `make run` (never used in production).
 
 - var/dev.env: development secrets (session/CSRF key, statement seal key), made once;
-- the database: migrated, and filled with a demo feed when it has no holder yet;
-- a demo personal account linked to a showcase holder, printed for the newcomer;
+- the register file: migrated, and filled with a demo feed when it has no holder yet;
+- a demo personal account linked to a showcase holder (in the accounts file beside the register's),
+  printed for the newcomer;
 - var/oidc-identities.json: identities for the local OpenID provider that match demo holders
   (FranceConnect's "identité pivot"), so that FranceConnect sign-in finds their files.
 """
@@ -40,21 +41,28 @@ def dev_env() -> dict[str, str]:
 async def prepare_db(db_path: str) -> None:
     from backend.accounts.testing import create_linked_account
     from backend.database import open_database
+    from backend.database.stores import open_stores
     from backend.register.repository import SqliteRegister
+    from backend.settings import get_settings
 
+    # `pointspermis migrate`: on SQLite both files (the register's and the accounts' beside it), and a
+    # register file from before the split has its accounts moved to the accounts file.
+    subprocess.run([sys.executable, "-m", "backend", "migrate", "--db", db_path], check=True)
     db = await open_database(db_path)
     try:
         async with db.read() as conn:
             (holders,) = await (await conn.execute("SELECT count(*) FROM holders")).fetchone()
-        if holders == 0:
-            feed = VAR / "demo-feed.jsonl"
-            print(f"Données de démonstration : {DEMO_HOLDERS} titulaires fictifs…", flush=True)
-            subprocess.run([sys.executable, "-m", "backend", "demo", "--holders", str(DEMO_HOLDERS),
-                            "--output", str(feed)], check=True)
-            await db.close()
-            subprocess.run([sys.executable, "-m", "backend", "import", str(feed), "--db", db_path], check=True)
-            db = await open_database(db_path)
-        await create_linked_account(db, DEMO_EMAIL, DEMO_PASSWORD, DEMO_NEPH)
+    finally:
+        await db.close()  # before the import, which then writes a SQLite file in place (importer.write_in_place)
+    if holders == 0:
+        feed = VAR / "demo-feed.jsonl"
+        print(f"Données de démonstration : {DEMO_HOLDERS} titulaires fictifs…", flush=True)
+        subprocess.run([sys.executable, "-m", "backend", "demo", "--holders", str(DEMO_HOLDERS),
+                        "--output", str(feed)], check=True)
+        subprocess.run([sys.executable, "-m", "backend", "import", str(feed), "--db", db_path], check=True)
+    db, accounts_db = await open_stores(get_settings())
+    try:
+        await create_linked_account(accounts_db, DEMO_EMAIL, DEMO_PASSWORD, DEMO_NEPH)
         register = SqliteRegister(db)
         identities = []
         for neph in PIVOT_NEPHS:
@@ -69,6 +77,7 @@ async def prepare_db(db_path: str) -> None:
         (VAR / "oidc-identities.json").write_text(json.dumps(identities, ensure_ascii=False, indent=1))
     finally:
         await db.close()
+        await accounts_db.close()
 
 
 def main() -> None:

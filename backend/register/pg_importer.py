@@ -1,0 +1,329 @@
+"""PostgreSQL's bulk loader (`store.BulkLoader`): a feed file imported with PostgreSQL's own fast path,
+`COPY … FROM STDIN`, with the contract and the pipeline of SQLite's (importer.FeedImporter: lines checked
+in a forked checker process while this one writes, the store's checks per batch, the same problems and
+rejected-lines file). Only the store's questions and writes differ; tests/register/test_reference.py
+holds both stores to the reference import. Measured means (docs/performance.md, "Import on PostgreSQL"):
+
+- Events go in by one binary COPY per batch (psycopg's `write_row`, in C): ~1 µs of this process per row,
+  the server's own insert and index entries ~8 µs. A row's body arrives as the line's UTF-8 bytes, which
+  are exactly the binary form of a `text` value (the server still checks them as UTF-8).
+- No foreign-key trigger per row: with them the server spends ~27 µs per event instead of ~8. The import
+  checks its references itself, as on SQLite (every event's holder per batch, the extract first), and
+  turns the triggers off while it writes holders and events, in its own transaction only (`SET LOCAL
+  session_replication_role = replica`, back to `origin` before the extract's row is completed, so that a
+  trigger on extracts still fires once per import), when its role may: a superuser, or a role given
+  `GRANT SET ON PARAMETER session_replication_role` (PostgreSQL 15). Otherwise the triggers stay: the
+  same result, slower (`references_checked_here`).
+- COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has holders or events,
+  each batch first asks for the stored events among its ids (one indexed query) and copies only the others;
+  the same-id rules then judge the rest with that answer, as on SQLite (`FeedImporter._not_inserted`). Into
+  an empty register (a first load) nothing can be stored already, so nothing is asked: a duplicate id or
+  holder within the file then fails a COPY (or the unique index built at the end, below), and the file is
+  started over, asking (rolled back first; no problem reported twice).
+- On request only (`indexes_at_end`, `pointspermis import --indexes-at-end`), a first load into an empty
+  register builds the secondary indexes of events (the unique id, events_by_holder) once at its end instead
+  of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
+  (docs/performance.md). Dropping an index locks events against every reader until the commit, which an
+  import otherwise never does (issue #18: imports never block drivers): for the national register's
+  initial load, before the service opens. The definitions are read from the catalogue, so they follow
+  the migrations; only the table's owner may drop them (`owns_events`), another role's load keeps them.
+- Holders: a first load COPYs them; into a register with holders, each batch's are COPYed into a
+  temporary table and upserted by one `INSERT … SELECT … ON CONFLICT DO UPDATE`.
+
+One transaction per file. `LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE` makes it the only writer of
+events meanwhile (another import, or `add_events`, waits for its end, as behind SQLite's write lock), while
+readers go on reading the register as it was. A `kill -9` of this process closes its connection, and
+PostgreSQL rolls the transaction back: nothing of the file is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
+from psycopg.rows import tuple_row
+
+from backend.database.postgres import adapt, translate
+from backend.register import lag
+from backend.register.feed import ExtractHeader
+from backend.register.importer import COMPLETE_EXTRACT, UPSERT_EXTRACT, FeedImporter, default_workers
+from backend.register.store import ImportResult, Problem
+
+# Binary COPY of linecheck's rows (id, neph, effective_on, cancels, body) and the file's extract id: each
+# value's type is chosen by psycopg from the Python value (str as text; the body, bytes, as bytea, whose
+# binary form is the same bytes as text's, checked as UTF-8 by the server).
+COPY_EVENTS = "COPY events (id, neph, effective_on, cancels, body, extract_id) FROM STDIN (FORMAT BINARY)"
+COPY_HOLDERS = ("COPY holders (neph, family_name, given_names, birth_date, birth_place, birth_country, gender, "
+                "extract_id) FROM STDIN (FORMAT BINARY)")
+
+_HOLDER_COLUMNS = ("neph", "family_name", "given_names", "birth_date", "birth_place", "birth_country", "gender",
+                   "extract_id")
+# Into a register that has holders, a batch's holders are copied into a temporary table (private to the
+# import, dropped with its transaction), then upserted by one statement; a holder twice in the batch: its
+# later line wins (DISTINCT ON … n DESC), as when each line is upserted in turn.
+CREATE_STAGED_HOLDERS = (f"CREATE TEMPORARY TABLE staged_holders ({' text, '.join(_HOLDER_COLUMNS)} text, "
+                         "n bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP")
+COPY_STAGED_HOLDERS = f"COPY staged_holders ({', '.join(_HOLDER_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+UPSERT_STAGED_HOLDERS = (
+    f"INSERT INTO holders ({', '.join(_HOLDER_COLUMNS)}) "
+    f"SELECT DISTINCT ON (neph) {', '.join(_HOLDER_COLUMNS)} FROM staged_holders ORDER BY neph, n DESC "
+    "ON CONFLICT (neph) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in _HOLDER_COLUMNS[1:]))
+
+
+# A list of ids or nephs sent as one string: neither may hold a comma (feed.Neph, law's event id pattern),
+# and joining them costs far less than psycopg's dumping of a list as an array (~2 µs an item).
+_ANY_OF = "ANY(string_to_array(%s, ','))"
+
+# The secondary indexes of events, and the unique constraint an index may belong to (a first load drops
+# them and builds them again at its end).
+_SECONDARY_INDEXES = """
+SELECT ic.relname, c.conname, pg_get_indexdef(i.indexrelid), pg_get_constraintdef(c.oid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+WHERE i.indrelid = 'events'::regclass AND NOT i.indisprimary
+ORDER BY ic.relname
+"""
+# For the builds at the end of a first load (per build; the default 64 MB sorts a million ids on disk).
+BUILD_MEMORY = "512MB"
+
+
+def references_checked_here(conn: psycopg.Connection) -> bool:
+    """Whether this connection may turn the foreign-key triggers off for its transaction."""
+    return conn.execute("SELECT current_setting('is_superuser') = 'on' "
+                        "OR has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
+
+
+def owns_events(conn: psycopg.Connection) -> bool:
+    """Whether this connection's role may drop and build the indexes of events (its owner's rights)."""
+    return conn.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'events'::regclass"
+                        ).fetchone()[0]
+
+
+class SqlConnection:
+    """A psycopg connection that runs the SQL written for both stores (SQLite's `?` placeholders):
+    what lag.py runs (`DelayCounts.store`, `refresh`) on the import's connection."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        return self.conn.execute(translate(statement), adapt(params))
+
+    def executemany(self, statement: str, rows: list[Sequence[Any]]) -> None:
+        rows = [adapt(row) for row in rows]
+        if rows:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(translate(statement), rows)
+
+
+class PostgresBulkLoader:
+    """`store.BulkLoader` of PostgreSQL: each file through a `PostgresFeedImporter` on `conn`
+    (postgres.connect: autocommit, the importer opens its own transaction). `workers` None: chosen by
+    the size of each file (importer.default_workers). `indexes_at_end`: see the module's docstring."""
+
+    def __init__(self, conn: psycopg.Connection, workers: int | None = None, indexes_at_end: bool = False) -> None:
+        self.conn, self.workers = conn, workers
+        self.references_checked_here = references_checked_here(conn)
+        self.owns_events = owns_events(conn)
+        self.indexes_at_end = indexes_at_end
+
+    def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
+             progress: Callable[[int], None] | None = None) -> ImportResult:
+        workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
+        return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
+                                    progress=progress or (lambda n: None), workers=workers,
+                                    triggers_off=self.references_checked_here,
+                                    build_indexes=self.indexes_at_end and self.owns_events).run()
+
+
+class _StartOver(Exception):
+    """A COPY met an id already stored by this file (a first load, not asking): start again, asking."""
+
+
+class PostgresFeedImporter(FeedImporter):
+    """One file, one transaction, on PostgreSQL (see the module's docstring)."""
+
+    def __init__(self, conn: psycopg.Connection, path: Path, skip_invalid: bool = False,
+                 report: Callable[[Problem], None] = lambda p: None,
+                 progress: Callable[[int], None] = lambda n: None, workers: int = 0,
+                 triggers_off: bool = False, build_indexes: bool = False) -> None:
+        super().__init__(conn, path, skip_invalid, report=self._report_once, progress=self._count_progress,
+                         workers=workers)
+        self.sql = SqlConnection(conn)
+        self.triggers_off, self.build_indexes = triggers_off, build_indexes
+        self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
+        self.stored_before: dict[str, tuple[str, str, int]] = {}  # the answer of the batch's question
+        self.last_seq = 0
+        self._report, self._progress = report, progress
+        self._reported: set[tuple[int, str, str]] = set()
+        self._bytes_read = 0
+
+    # --- the run -------------------------------------------------------------------------
+
+    def _import(self, handle: BinaryIO, header: ExtractHeader) -> None:
+        try:
+            self._transaction(handle, header)
+            return
+        except _StartOver:
+            pass  # rolled back; the checkers stop as the file's chunks are dropped with the exception
+        self.ask = True
+        handle.seek(0)
+        text = handle.readline()
+        self.sha256 = hashlib.sha256(text)
+        self.result = ImportResult(self.path, lines=1)
+        self.cancellations.clear()
+        self._progress(-(self._bytes_read - len(text)))  # the bar goes back to the header's end
+        self._bytes_read = len(text)
+        self._transaction(handle, header)
+
+    def _transaction(self, handle: BinaryIO, header: ExtractHeader) -> None:
+        conn = self.conn
+        self.extract_id = header.extract_id
+        self.delays = lag.DelayCounts.for_extract(header.extracted_at)
+        self.staged_holders = False  # created by the first batch that needs it, in this transaction
+        conn.execute("BEGIN")
+        try:
+            # The only writer of events until the commit; readers are not held (see the module's docstring).
+            conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            # A first load (nothing stored: no holder can clash either) asks nothing.
+            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM holders)"
+                                                ).fetchone()[0]
+            rebuild = self._drop_secondary_indexes() if self.build_indexes and not self.ask else []
+            self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
+            if self.triggers_off:
+                conn.execute("SET LOCAL session_replication_role = replica")
+            self._lines(handle)
+            if self.triggers_off:
+                conn.execute("SET LOCAL session_replication_role = origin")
+            self._build(rebuild)
+            self._check_cancellations()
+            result = self.result
+            if result.problems and not self.skip_invalid:
+                conn.execute("ROLLBACK")
+                result.status = "rejected"
+                return
+            self.sql.execute(COMPLETE_EXTRACT, self._extract_counts())
+            self.delays.store(self.sql)
+            self._write_rejected()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass  # the connection is gone: so is the transaction
+            raise
+        self._publish_rejected()
+
+    def _drop_secondary_indexes(self) -> list[sql.Composable]:
+        """A first load: drop the secondary indexes of events; returns the statements that build them again."""
+        rebuild: list[sql.Composable] = []
+        for name, constraint, index, definition in self.conn.execute(_SECONDARY_INDEXES).fetchall():
+            if constraint is not None:
+                self.conn.execute(sql.SQL("ALTER TABLE events DROP CONSTRAINT {}").format(sql.Identifier(constraint)))
+                rebuild.append(sql.SQL("ALTER TABLE events ADD CONSTRAINT {} {}").format(
+                    sql.Identifier(constraint), sql.SQL(definition)))
+            else:
+                self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+                rebuild.append(sql.SQL(index))
+        return rebuild
+
+    def _build(self, rebuild: list[sql.Composable]) -> None:
+        """The indexes dropped by a first load, built now; a duplicate id starts the file over, asking."""
+        if rebuild:
+            self.conn.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+        for statement in rebuild:
+            try:
+                self.conn.execute(statement)
+            except psycopg.errors.UniqueViolation as exc:
+                raise _StartOver from exc
+
+    def _report_once(self, problem: Problem) -> None:
+        key = (problem.line, problem.ref, problem.reason)
+        if key not in self._reported:  # a file started over finds the same problems again
+            self._reported.add(key)
+            self._report(problem)
+
+    def _count_progress(self, size: int) -> None:
+        self._bytes_read += size
+        self._progress(size)
+
+    # --- the store -------------------------------------------------------------------------
+
+    def _query(self, statement: str, params: tuple) -> list[tuple]:
+        """Rows as plain tuples: the importer reads every row by position (sqlite-like rows cost more)."""
+        with self.conn.cursor(row_factory=tuple_row) as cursor:
+            return cursor.execute(statement, params).fetchall()
+
+    def _known_holders(self, nephs: list[str]) -> set[str]:
+        return {row[0] for row in self._query(f"SELECT neph FROM holders WHERE neph = {_ANY_OF}", (",".join(nephs),))}
+
+    def _write_holders(self, holders: list[tuple]) -> None:
+        if not self.ask:
+            # A first load: every holder is new unless the file names it twice (then it starts over, asking).
+            self._copy(COPY_HOLDERS, holders)
+            return
+        if self.staged_holders:
+            self.conn.execute("TRUNCATE staged_holders")  # (DELETE would leave every batch's rows to scan again)
+        else:
+            self.conn.execute(CREATE_STAGED_HOLDERS)
+            self.staged_holders = True
+        self._copy(COPY_STAGED_HOLDERS, holders)
+        self.conn.execute(UPSERT_STAGED_HOLDERS)
+
+    def _copy(self, statement: str, rows: list[tuple], tail: tuple = ()) -> None:
+        """COPY the rows (each followed by `tail`); an id or neph already stored starts the file over
+        when not asking (see the module's docstring)."""
+        try:
+            with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
+                write = copy.write_row
+                if tail:
+                    for row in rows:
+                        write(row + tail)
+                else:
+                    for row in rows:
+                        write(row)
+        except psycopg.errors.UniqueViolation as exc:
+            if self.ask:
+                raise  # cannot happen: every id was asked about, holders are upserted
+            raise _StartOver from exc
+
+    def _last_seq(self) -> int:
+        if not self.ask:
+            return 0  # nothing is skipped (a duplicate starts the file over): _not_inserted never runs
+        self.last_seq = self._query("SELECT coalesce(max(seq), 0) FROM events", ())[0][0]
+        return self.last_seq
+
+    def _insert(self, rows: list[tuple]) -> int:
+        if self.ask:
+            # One question per batch: the stored events among its ids, kept for _stored.
+            self.stored_before = {event_id: (neph, body, seq) for event_id, neph, body, seq in self._query(
+                f"SELECT id, neph, body, seq FROM events WHERE id = {_ANY_OF}", (",".join([row[0] for row in rows]),))}
+            fresh, seen = [], set()
+            for row in rows:  # the first of each id not stored; _not_inserted judges the others
+                if row[0] not in self.stored_before and row[0] not in seen:
+                    seen.add(row[0])
+                    fresh.append(row)
+            rows = fresh
+        self._copy(COPY_EVENTS, rows, (self.extract_id,))
+        return len(rows)
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
+        """Called by _not_inserted right after _insert, for the same batch: the answer _insert got, and for
+        the ids that were not stored then, the rows this batch inserted (after last_seq)."""
+        inserted = (None, None, self.last_seq + 1)
+        return {event_id: self.stored_before.get(event_id, inserted) for event_id in ids}
+
+    def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
+        return self.conn.execute(
+            "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
+            "WHERE c.id = ANY(%s) AND (t.id IS NULL OR t.neph <> c.neph)", (ids,)).fetchall()
+
+    def _delete_event(self, event_id: str) -> None:
+        self.conn.execute("DELETE FROM events WHERE id = %s", (event_id,))

@@ -1,0 +1,31 @@
+"""The access log loses no row when the database refuses a write (issue #18: "no access-log row is lost"):
+the rows go back and the next flush writes them, on both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.accounts.access_log import AccessLog
+from backend.database import open_database
+from tests.fixtures.postgres import run_sql
+
+
+async def test_rows_refused_by_the_database_are_written_by_the_next_flush(store_target):
+    target = store_target("accounts.sqlite3")
+    db = await open_database(target)
+    try:
+        log = AccessLog(db, lambda: 1_800_000_000, 365)
+        await log.record(1, "100000000001", "/solde")
+        # A real refusal: the table is away (another connection renamed it).
+        run_sql(target, "ALTER TABLE access_log RENAME TO access_log_away")
+        with pytest.raises(Exception):
+            await log.flush()
+        await log.record(1, "100000000001", "/historique")  # a view while the rows wait
+        run_sql(target, "ALTER TABLE access_log_away RENAME TO access_log")
+        await log.flush()
+        rows = run_sql(target, "SELECT page FROM access_log ORDER BY id")
+        assert [row[0] for row in rows] == ["/solde", "/historique"]
+        await log.flush()  # nothing left to write twice
+        assert len(run_sql(target, "SELECT page FROM access_log")) == 2
+    finally:
+        await db.close()

@@ -1,0 +1,108 @@
+"""The register's reads on a read replica, the driver's own writes on the primary (issue #18, docs/scaling.md).
+
+A real PostgreSQL primary and a real hot standby fed by streaming replication (tools/dev/pgcluster.py
+`replica`, pg_basebackup). With `POINTSPERMIS_REGISTER_REPLICA` set, the app reads licence files and
+the latest extract from the replica and everything a request writes from the primary. Replay on the
+replica is paused (`pg_wal_replay_pause`) to show which side each read comes from: a register change
+on the primary is not shown until replay resumes, while what the driver writes is shown at once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.database import DatabaseError, postgres
+from backend.database.postgres import PostgresDatabase
+from tests.fixtures.accounts import running_app, settings_for
+from tests.fixtures.postgres import PGCLUSTER, copy_sqlite_register, run_sql
+
+MARTIN = "100000000001"  # a showcase holder of the demo register
+
+
+@pytest.fixture(scope="module")
+def primary_and_replica(demo_db_path: Path) -> Iterator[tuple[str, str]]:
+    root = Path(tempfile.mkdtemp(prefix="pointspermis-replica-"))
+    root.chmod(0o755)  # the servers run as `nobody` when the tests run as root: they go through it
+    primary_dir, replica_dir = root / "primary", root / "replica"
+
+    def cluster(*args: str) -> str:
+        done = subprocess.run([sys.executable, str(PGCLUSTER), *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    try:
+        primary = cluster("start", str(primary_dir), "--fast")
+        postgres.migrate_url(primary)
+        copy_sqlite_register(demo_db_path, primary)
+        replica = cluster("replica", str(primary_dir), str(replica_dir))
+        yield primary, replica
+    finally:
+        for directory in (replica_dir, primary_dir):
+            subprocess.run([sys.executable, str(PGCLUSTER), "stop", str(directory)], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def wait_until(condition, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.1)
+
+
+def latest_extract(url: str) -> str:
+    return run_sql(url, "SELECT max(extract_id) FROM extracts")[0][0]
+
+
+async def test_register_reads_come_from_the_replica_and_own_writes_from_the_primary(primary_and_replica):
+    primary, replica = primary_and_replica
+    wait_until(lambda: latest_extract(replica) == latest_extract(primary), "the replica to catch up")
+    async with running_app(settings_for(primary, register_replica=replica)) as harness:
+        assert harness.app.state.register_db is not harness.app.state.accounts_db
+        client = await harness.signed_in(MARTIN)  # the account and session are written on the primary
+        first = await client.get("/solde")
+        assert first.status_code == 200 and "25 novembre 2026" in first.text
+
+        run_sql(replica, "SELECT pg_wal_replay_pause()")
+        try:
+            # A register change on the primary (a later extract) while the replica does not replay.
+            run_sql(primary, "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+                             "VALUES ('demo-2026-12-03', '2026-12-03T22:00:00+00:00', 'later.jsonl', '', "
+                             "'2026-12-04T06:00:00+00:00')")
+            # The driver writes: a share code. It is shown at once: it was written and is read on the primary.
+            page = await client.get("/partage")
+            token = html.unescape(re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1))
+            made = await client.post("/partage", data={"_csrf_token": token, "purpose": "employeur", "use": "single",
+                                                       "shows": "rights", "days": "7"}, follow_redirects=True)
+            assert made.status_code == 201, made.text[:500]
+            assert "Employeur" in html.unescape((await client.get("/partage")).text)
+            # The register read stays on the replica, which has not replayed the new extract.
+            time.sleep(2.5)  # past the app's 2 s recheck of the latest extract
+            assert "3 décembre 2026" not in (await client.get("/solde")).text
+        finally:
+            run_sql(replica, "SELECT pg_wal_replay_resume()")
+        wait_until(lambda: latest_extract(replica) == "demo-2026-12-03", "the replica to replay the new extract")
+        time.sleep(2.5)
+        assert "3 décembre 2026" in (await client.get("/solde")).text
+
+
+async def test_a_replica_behind_this_codes_schema_is_refused_with_what_to_do(primary_and_replica, tmp_path):
+    _, replica = primary_and_replica
+    # A database without the schema stands for a replica of a primary not yet migrated.
+    empty = replica.rsplit("/", 1)[0] + "/postgres"
+    with pytest.raises(DatabaseError, match="migrez la base principale"):
+        await PostgresDatabase.open(empty, replica=True)
+
+
+def test_a_replica_without_a_postgresql_primary_is_refused():
+    with pytest.raises(ValueError, match="POINTSPERMIS_REGISTER_REPLICA"):
+        settings_for("var/x.sqlite3", register_replica="postgresql://u:p@127.0.0.1:1/x")
