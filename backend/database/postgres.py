@@ -120,7 +120,8 @@ _TUPLES = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUN
 @memoised(maxsize=512)
 def _row_class_of_fields(fields: tuple[bytes, ...]) -> type:
     # Connections are opened with client_encoding UTF8 (CONNECTION_OPTIONS): names arrive in UTF-8.
-    return _row_class(tuple(field.decode("utf-8") for field in fields))
+    # COPY results have columns without names: named as psycopg's Column names them.
+    return _row_class(tuple(field.decode("utf-8") if field else f"column_{i + 1}" for i, field in enumerate(fields)))
 
 
 def fast_sqlite_like_rows(cursor: Any) -> Any:

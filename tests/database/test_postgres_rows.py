@@ -47,6 +47,18 @@ def test_fast_rows_answer_as_the_reference_rows(postgres_url: str) -> None:
     assert fast[6][0][1] == ["numéro", "nom de famille"]
 
 
+def test_copy_results_have_the_reference_rows_factory(postgres_url: str) -> None:
+    """A COPY's result has columns without names: both factories must accept it (the import COPYs)."""
+    for factory in (postgres.fast_sqlite_like_rows, postgres.sqlite_like_rows):
+        with psycopg.connect(postgres_url, autocommit=True, row_factory=factory) as conn, conn.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE c (a INTEGER, b TEXT)")
+            with cursor.copy("COPY c (a, b) FROM STDIN") as copy:
+                copy.write_row((1, "un"))
+            with cursor.copy("COPY c TO STDOUT") as copy:
+                assert [bytes(block) for block in copy] == [b"1\tun\n"]
+            assert [tuple(row) for row in cursor.execute("SELECT a, b FROM c").fetchall()] == [(1, "un")]
+
+
 def test_the_application_connections_use_rows_by_name(postgres_url: str) -> None:
     with postgres.connect(postgres_url) as conn:
         row = conn.execute("SELECT 7 AS seven, 'x' AS letter").fetchone()
