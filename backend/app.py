@@ -29,7 +29,7 @@ from litestar.template import TemplateConfig
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
 from backend.database.stores import close_stores, open_stores
-from backend.register.repository import SqliteRegister
+from backend.register.repository import SqlRegister
 from backend.process import settle_after_start
 from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
@@ -48,7 +48,7 @@ def paris_today() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
-def provide_register(request: Request) -> SqliteRegister:
+def provide_register(request: Request) -> SqlRegister:
     return request.app.state.register
 
 
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         # length, and the accounts', which every request writes (accounts, sessions, access log, proofs).
         register_db, accounts_db = await open_stores(settings)
         app.state.register_db, app.state.accounts_db = register_db, accounts_db
-        app.state.register = SqliteRegister(register_db)
+        app.state.register = SqlRegister(register_db)
         settle_after_start()  # what exists now lives as long as the worker (backend/process.py)
         try:
             yield

@@ -1,8 +1,9 @@
-"""The register stored in SQLite: holders, their events, the extracts. Explicit SQL, Structs out.
+"""The register in SQL: holders, their events, the extracts. Explicit SQL, Structs out.
 
-`SqliteRegister` is the SQLite `store.RegisterStore` (what the records service, the accounts and the
-statement depend on), over `Database`. Feed files go through a `store.BulkLoader` (importer.py);
-`SqliteRegister.add_*` are the plain writes (tests, tools).
+`SqlRegister` is the `store.RegisterStore` (what the records service, the accounts and the statement
+depend on) over either store's handle (`backend.database.open_database`: SQLite or PostgreSQL, the same
+SQL but for the licence-file read). Feed files go through a `store.BulkLoader` (importer.py, and
+pg_importer.py on PostgreSQL); `SqlRegister.add_*` are the plain writes (tests, tools).
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ _FILE_SQL_POSTGRES = (
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
 
 
-class SqliteRegister:
-    """The register stored in SQLite (see migrations/0001_register.sql)."""
+class SqlRegister:
+    """The register over either store (SQLite or PostgreSQL: migrations/0001_register.sql and migrations/postgres/)."""
 
     def __init__(self, db: Store) -> None:
         self.db = db
@@ -180,4 +181,4 @@ def utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["SqliteRegister", "Holder", "Extract", "encode_event"]
+__all__ = ["SqlRegister", "Holder", "Extract", "encode_event"]

@@ -1,7 +1,7 @@
 """What a store of the register offers, whatever keeps it (SQLite today, PostgreSQL next: issue #18).
 
 - `RegisterStore`: reads (what the records service, the accounts and the statement use) and the
-  plain writes (one holder, one extract, a holder's events) — `repository.SqliteRegister`.
+  plain writes (one holder, one extract, a holder's events) — `repository.SqlRegister`.
 - `BulkLoader`: one feed file into the store, in one transaction — `importer.FeedImporter`
   (SQLite's fast path) and `reference_import.ReferenceImporter` (the same contract written plainly,
   line by line: the specification the fast path is tested against, tests/register/test_reference.py).

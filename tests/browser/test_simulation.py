@@ -17,7 +17,7 @@ from backend.records.labels import date_fr
 from backend.demo import generator as demo
 from backend.register import lag
 from backend.database.db import Database
-from backend.register.repository import SqliteRegister
+from backend.register.repository import SqlRegister
 from tests.browser.checks import check_no_horizontal_scroll, check_structure, check_touch_targets
 from tests.browser.test_history_filter import wait_until
 from tests.fixtures.browser import MOBILE
@@ -34,7 +34,7 @@ async def expected(live_server, neph: str, hypothetical: list):
     """compute() on the driver's file plus `hypothetical`, read on the day the page reads it."""
     db = await Database.open(live_server.db_path)
     try:
-        _, events = await SqliteRegister(db).get_file(neph)
+        _, events = await SqlRegister(db).get_file(neph)
         figures = await lag.read(db)
     finally:
         await db.close()

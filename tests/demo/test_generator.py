@@ -14,7 +14,7 @@ from backend.cli import main
 from backend.law import compute
 from backend.law.events import EVENT_TYPES, decode_event
 from backend.demo.generator import EXTRACTED_AT, showcase, write_feed
-from backend.register.repository import SqliteRegister
+from backend.register.repository import SqlRegister
 
 EXTRACT_DAY = EXTRACTED_AT.date()
 
@@ -72,7 +72,7 @@ SHOWCASE_STATUS = {"100000000001": ("valid", 11), "100000000002": ("valid", 3), 
                    "100000000006": ("suspended", 6), "100000000007": ("valid", 12), "100000000008": ("valid", 12)}
 
 
-async def test_engine_computes_every_demo_holder_and_every_status_occurs(register: SqliteRegister) -> None:
+async def test_engine_computes_every_demo_holder_and_every_status_occurs(register: SqlRegister) -> None:
     nephs = await register.random_nephs(10**6, seed=0)
     assert len(nephs) >= 60
     statuses = collections.Counter()

@@ -14,7 +14,7 @@ import pytest
 from backend.database import db as dbmod
 from backend.register import importer, linecheck
 from backend.database.db import Database, migrate
-from backend.register.repository import SqliteRegister
+from backend.register.repository import SqlRegister
 from tests.register.test_import import HEADER, HOLDER, run_import, write
 
 A = HOLDER["neph"]
@@ -43,7 +43,7 @@ def files_read(db: Path) -> dict[str, list[str]]:
 
     async def read() -> dict[str, list[str]]:
         database = await Database.open(db)
-        register = SqliteRegister(database)
+        register = SqlRegister(database)
         try:
             files = {}
             for holder in HOLDERS:
@@ -195,7 +195,7 @@ async def test_events_added_by_the_repository_are_read_in_their_files(tmp_path: 
     from backend.law.events import decode_event
     from backend.register.feed import Holder
 
-    register = SqliteRegister(await Database.open(tmp_path / "db.sqlite3"))
+    register = SqlRegister(await Database.open(tmp_path / "db.sqlite3"))
     try:
         await register.add_extract("x1", dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc))
         for neph in (A, B):

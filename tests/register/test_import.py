@@ -302,7 +302,7 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(db: Path | s
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Data freshness: an older extract imported later does not make the data look older."""
     from backend.database import open_database
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
 
     newer = write(tmp_path / "newer.jsonl", {**HEADER, "extract_id": "new", "extracted_at": "2026-11-25T23:30:00+01:00"},
                   HOLDER)
@@ -311,7 +311,7 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(db: Path | s
     status, out, err = run_import(capsys, db, newer, older)  # several files in one command, in order
     assert status == 0, err
     assert out.count("imported —") == 2
-    register = SqliteRegister(await open_database(db))
+    register = SqlRegister(await open_database(db))
     try:
         latest = await register.latest_extract()
         assert latest is not None and latest.extract_id == "new"

@@ -1,4 +1,4 @@
-"""SqliteRegister reads and writes on a real SQLite file."""
+"""SqlRegister reads and writes on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 from backend.law.events import Cancellation, LicenceIssued, Offence, decode_event
 from backend.database.db import Database
 from backend.register.feed import Holder
-from backend.register.repository import SqliteRegister
+from backend.register.repository import SqlRegister
 
 CAMILLE = Holder(neph="190575100123", family_name="MARTIN-DUBOIS", given_names="Camille Hélène",
                  birth_date=dt.date(1990, 4, 12), birth_place="69123", birth_country="99100", gender="female")
 UTC = dt.timezone.utc
 
 
-async def open_register(tmp_path: Path) -> SqliteRegister:
-    return SqliteRegister(await Database.open(tmp_path / "db.sqlite3"))
+async def open_register(tmp_path: Path) -> SqlRegister:
+    return SqlRegister(await Database.open(tmp_path / "db.sqlite3"))
 
 
 async def test_empty_register(tmp_path: Path) -> None:

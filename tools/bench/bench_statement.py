@@ -28,7 +28,7 @@ from backend import cli  # noqa: E402
 from backend.records.service import licence_file  # noqa: E402
 from backend.database.db import Database  # noqa: E402
 from backend.demo.generator import TODAY, write_feed  # noqa: E402
-from backend.register.repository import SqliteRegister  # noqa: E402
+from backend.register.repository import SqlRegister  # noqa: E402
 from backend.statement import render as statement_render  # noqa: E402
 from backend.statement.pdf import render_pdf  # noqa: E402
 from backend.statement.seal import Keyring, new_private_key  # noqa: E402
@@ -69,7 +69,7 @@ async def bench(holders: int, page_runs: int, pdf_runs: int) -> None:
         if cli.main(["import", str(feed), "--db", str(db_path)]) != 0:
             raise SystemExit("demo import failed")
         db = await Database.open(db_path)
-        register = SqliteRegister(db)
+        register = SqlRegister(db)
         keyring = Keyring.parse(new_private_key("bench"))
         env = create_environment()
         template = env.get_template(statement_render.TEMPLATE)

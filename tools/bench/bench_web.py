@@ -119,11 +119,11 @@ async def create_sessions(store: BenchStore, count: int, secure: bool, prefix: s
     """Accounts linked to random holders and one live session each, in either store; returns Cookie header values."""
     from backend.accounts.session import Sessions, cookie_name
     from backend.database import open_database
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
 
     register_db = await open_database(store.target)
     try:
-        nephs = await SqliteRegister(register_db).random_nephs(count, seed=seed)
+        nephs = await SqlRegister(register_db).random_nephs(count, seed=seed)
     finally:
         await register_db.close()
     db = await open_database(store.accounts_target)
@@ -265,12 +265,12 @@ async def breakdown(target: str, samples: int = 300) -> None:
     from backend.records.service import licence_file
     from backend.records.views import balance_view
     from backend.database import open_database
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
     from backend.rendering.templating import create_environment
 
     db = await open_database(target)
     try:
-        register = SqliteRegister(db)
+        register = SqlRegister(db)
         nephs = await register.random_nephs(samples, seed=3)
         env = create_environment()
         as_of = dt.date.today()
@@ -340,7 +340,7 @@ async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> Non
     from litestar.testing import AsyncTestClient
 
     from backend.accounts.testing import create_linked_account, create_session
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
     from backend.app import create_app
     from tests.fixtures.register import copy_db
     from tests.fixtures.web import web_settings
@@ -363,7 +363,7 @@ async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> Non
         hx = {"HX-Request": "true", "HX-Target": "simulation-result", "Accept-Encoding": "br, gzip"}
         async with AsyncTestClient(app) as client:
             db = app.state.accounts_db
-            nephs = await SqliteRegister(app.state.register_db).random_nephs(drivers, seed=11)
+            nephs = await SqlRegister(app.state.register_db).random_nephs(drivers, seed=11)
             cookie = app.state.accounts.sessions.cookie_name
             sessions = []
             for i, neph in enumerate(nephs):

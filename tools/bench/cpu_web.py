@@ -85,12 +85,12 @@ async def measure(args, app) -> None:
 
     from backend.accounts.csrf import token_for_session
     from backend.accounts.testing import create_linked_account, create_session
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
     async with AsyncTestClient(app) as client:
         db = app.state.accounts_db
-        nephs = await SqliteRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
+        nephs = await SqlRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
         cookie_name = app.state.accounts.sessions.cookie_name
         sessions = []
         for i, neph in enumerate(nephs):

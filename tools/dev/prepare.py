@@ -42,7 +42,7 @@ async def prepare_db(db_path: str) -> None:
     from backend.accounts.testing import create_linked_account
     from backend.database import open_database
     from backend.database.stores import open_stores
-    from backend.register.repository import SqliteRegister
+    from backend.register.repository import SqlRegister
     from backend.settings import get_settings
 
     # `pointspermis migrate`: on SQLite both files (the register's and the accounts' beside it), and a
@@ -63,7 +63,7 @@ async def prepare_db(db_path: str) -> None:
     db, accounts_db = await open_stores(get_settings())
     try:
         await create_linked_account(accounts_db, DEMO_EMAIL, DEMO_PASSWORD, DEMO_NEPH)
-        register = SqliteRegister(db)
+        register = SqlRegister(db)
         identities = []
         for neph in PIVOT_NEPHS:
             holder = await register.get_holder(neph)
