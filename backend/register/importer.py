@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import apsw
 import msgspec
@@ -262,16 +262,7 @@ class FeedImporter:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(UPSERT_EXTRACT, self._extract_row(header))
             self._lines(handle)
-            self._check_cancellations()
-            result = self.result
-            if result.problems and not self.skip_invalid:
-                conn.execute("ROLLBACK")
-                result.status = "rejected"
-                return
-            conn.execute(COMPLETE_EXTRACT, self._extract_counts())
-            self.delays.store(conn)
-            self._write_rejected()
-            conn.execute("COMMIT")
+            self._finish(conn, conn)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -280,6 +271,21 @@ class FeedImporter:
             if in_place:
                 back_to_wal(conn)
         self._publish_rejected()
+
+    def _finish(self, conn: Any, statements: Any) -> None:
+        """After the last line, inside the file's transaction: refuse the file (roll back) or complete
+        its extract row and the delay counts through `statements` and commit on `conn` (the same
+        connection on SQLite; PostgreSQL's loader runs statements through its own cursor)."""
+        self._check_cancellations()
+        result = self.result
+        if result.problems and not self.skip_invalid:
+            conn.execute("ROLLBACK")
+            result.status = "rejected"
+            return
+        statements.execute(COMPLETE_EXTRACT, self._extract_counts())
+        self.delays.store(statements)
+        self._write_rejected()
+        conn.execute("COMMIT")
 
     def _extract_row(self, header: ExtractHeader) -> tuple:
         """The UPSERT_EXTRACT parameters (the SHA-256 comes at the end, with the counts)."""

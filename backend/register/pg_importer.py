@@ -51,7 +51,7 @@ from psycopg.rows import tuple_row
 from backend.database.postgres import adapt, translate
 from backend.register import lag
 from backend.register.feed import ExtractHeader
-from backend.register.importer import COMPLETE_EXTRACT, UPSERT_EXTRACT, FeedImporter, default_workers
+from backend.register.importer import UPSERT_EXTRACT, FeedImporter, default_workers
 from backend.register.store import ImportResult, Problem
 
 # Binary COPY of linecheck's rows (id, neph, effective_on, cancels, body) and the file's extract id: each
@@ -202,16 +202,7 @@ class PostgresFeedImporter(FeedImporter):
             if self.triggers_off:
                 conn.execute("SET LOCAL session_replication_role = origin")
             self._build(rebuild)
-            self._check_cancellations()
-            result = self.result
-            if result.problems and not self.skip_invalid:
-                conn.execute("ROLLBACK")
-                result.status = "rejected"
-                return
-            self.sql.execute(COMPLETE_EXTRACT, self._extract_counts())
-            self.delays.store(self.sql)
-            self._write_rejected()
-            conn.execute("COMMIT")
+            self._finish(conn, self.sql)
         except BaseException:
             if conn.info.transaction_status != TransactionStatus.IDLE:
                 try:
