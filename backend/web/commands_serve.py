@@ -22,8 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     parser.add_argument("--workers", type=int, default=1, help="nombre de processus (défaut : 1)")
-    parser.add_argument("--db", help="fichier SQLite du registre (défaut : POINTSPERMIS_DB ou var/pointspermis.sqlite3 ; "
-                        "les comptes sont dans un fichier voisin, voir POINTSPERMIS_ACCOUNTS_DB)")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="fichier SQLite du registre (défaut : POINTSPERMIS_DB ou var/pointspermis.sqlite3 ; "
+                        "les comptes sont dans un fichier voisin, voir POINTSPERMIS_ACCOUNTS_DB), "
+                        "ou URL postgresql:// d'une base qui contient tout")
     parser.add_argument("--access-log", action="store_true", help="journaliser chaque requête")
 
 
