@@ -32,11 +32,12 @@ from psycopg.pq import ExecStatus
 from psycopg_pool import AsyncConnectionPool
 
 from backend.caching import memoised
-from backend.database.db import MIGRATIONS_DIR, DatabaseError, migrations
+from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, migrations
 
 POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
-# Any constant: the advisory lock the instances take while one of them migrates.
-_MIGRATION_LOCK = 0x50504D53
+# The advisory lock the instances take while one of them migrates: the number that marks a pointspermis
+# SQLite file ("PPMS"), any constant would do.
+_MIGRATION_LOCK = APPLICATION_ID
 
 
 def is_postgres_url(target: str | Path) -> bool:
@@ -162,6 +163,24 @@ class Connection:
         if rows:
             async with self.raw.cursor() as cursor:
                 await cursor.executemany(translate(sql), rows)
+
+
+class SyncConnection:
+    """A synchronous psycopg connection that runs the SQL written for both stores (SQLite's `?`
+    placeholders): the import's and the tests' twin of `Connection` (register/lag.py's statements
+    run on the import's connection through it)."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, statement: str, params: Sequence[Any] | dict = ()) -> psycopg.Cursor:
+        return self.conn.execute(translate(statement), adapt(params))
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [adapt(row) for row in rows]
+        if rows:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(translate(statement), rows)
 
 
 class PostgresDatabase:

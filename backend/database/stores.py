@@ -30,8 +30,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from backend.database import Store
-from backend.database.db import Database, DatabaseError, open_migrated, schema_version
+from backend.database import Store, open_database
+from backend.database.db import DatabaseError, open_migrated, schema_version
 from backend.database.postgres import PostgresDatabase, is_postgres_url
 from backend.settings import Settings
 
@@ -174,7 +174,7 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
     """(register_db, accounts_db), both opened and migrated: the register's reads go to the first,
     every request's writes (and their reads) to the second. On PostgreSQL, one handle twice."""
     if is_postgres_url(settings.db):
-        db = await PostgresDatabase.open(settings.db)
+        db = await open_database(settings.db)
         if not settings.register_replica:
             return db, db
         # The register's reads on a hot standby; the accounts (every write, and what it reads back) on
@@ -186,10 +186,10 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
             raise
         return replica, db
     register, accounts = store_paths(settings)
-    register_db = await Database.open(register)
+    register_db = await open_database(register)
     try:
         await asyncio.to_thread(check_split, register, accounts)
-        accounts_db = await Database.open(accounts)
+        accounts_db = await open_database(accounts)
     except BaseException:
         await register_db.close()
         raise

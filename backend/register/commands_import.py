@@ -17,7 +17,7 @@ from backend.database.commands_migrate import add_db_argument, db_path, open_for
 from backend.database.db import DatabaseError
 from backend.register import lag
 from backend.register.importer import SqliteBulkLoader, open_writer
-from backend.register.pg_importer import PostgresBulkLoader, SqlConnection
+from backend.register.pg_importer import PostgresBulkLoader
 from backend.register.store import BulkLoader, Problem
 
 # Below this size an import takes well under a second: no progress bar.
@@ -65,7 +65,7 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
             print(f"{postgres.safe_url(url)}: this role may not set session_replication_role, so PostgreSQL "
                   "checks every event's holder itself (the import is about three times slower); a superuser "
                   "can allow it: GRANT SET ON PARAMETER session_replication_role TO <role>", file=sys.stderr)
-        return import_all(loader, SqlConnection(conn), args)
+        return import_all(loader, postgres.SyncConnection(conn), args)
     except DatabaseError as exc:
         print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
         return 1

@@ -39,16 +39,16 @@ PostgreSQL rolls the transaction back: nothing of the file is stored.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from backend.database.postgres import adapt, translate
+from backend.database.postgres import SyncConnection
 from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.importer import UPSERT_EXTRACT, FeedImporter, default_workers
@@ -105,23 +105,6 @@ def owns_events(conn: psycopg.Connection) -> bool:
                         ).fetchone()[0]
 
 
-class SqlConnection:
-    """A psycopg connection that runs the SQL written for both stores (SQLite's `?` placeholders):
-    what lag.py runs (`DelayCounts.store`, `refresh`) on the import's connection."""
-
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.conn = conn
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
-        return self.conn.execute(translate(statement), adapt(params))
-
-    def executemany(self, statement: str, rows: list[Sequence[Any]]) -> None:
-        rows = [adapt(row) for row in rows]
-        if rows:
-            with self.conn.cursor() as cursor:
-                cursor.executemany(translate(statement), rows)
-
-
 class PostgresBulkLoader:
     """`store.BulkLoader` of PostgreSQL: each file through a `PostgresFeedImporter` on `conn`
     (postgres.connect: autocommit, the importer opens its own transaction). `workers` None: chosen by
@@ -155,7 +138,7 @@ class PostgresFeedImporter(FeedImporter):
                  triggers_off: bool = False, build_indexes: bool = False) -> None:
         super().__init__(conn, path, skip_invalid, report=self._report_once, progress=self._count_progress,
                          workers=workers)
-        self.sql = SqlConnection(conn)
+        self.sql = SyncConnection(conn)
         self.triggers_off, self.build_indexes = triggers_off, build_indexes
         self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
         self.stored_before: dict[str, tuple[str, str, int]] = {}  # the answer of the batch's question

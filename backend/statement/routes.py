@@ -7,7 +7,6 @@ the event loop keeps serving other requests meanwhile.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get

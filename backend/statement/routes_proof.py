@@ -10,7 +10,6 @@ without importing accounts), in the file's access log.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 

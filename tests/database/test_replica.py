@@ -10,7 +10,6 @@ on the primary is not shown until replay resumes, while what the driver writes i
 from __future__ import annotations
 
 import html
-import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 
 from backend.database import DatabaseError, postgres
 from backend.database.postgres import PostgresDatabase
+from tests.database.paused_import import csrf_token
 from tests.fixtures.accounts import running_app, settings_for
 from tests.fixtures.postgres import PGCLUSTER, copy_sqlite_register, run_sql
 
@@ -80,7 +80,7 @@ async def test_register_reads_come_from_the_replica_and_own_writes_from_the_prim
                              "'2026-12-04T06:00:00+00:00')")
             # The driver writes: a share code. It is shown at once: it was written and is read on the primary.
             page = await client.get("/partage")
-            token = html.unescape(re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1))
+            token = csrf_token(page)
             made = await client.post("/partage", data={"_csrf_token": token, "purpose": "employeur", "use": "single",
                                                        "shows": "rights", "days": "7"}, follow_redirects=True)
             assert made.status_code == 201, made.text[:500]

@@ -4,9 +4,7 @@ lock the address, and an import made beside them is seen by both within seconds.
 
 from __future__ import annotations
 
-import asyncio
 import html
-import re
 import subprocess
 import sys
 import time
@@ -16,32 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.accounts.testing import create_linked_account
-from backend.database import open_database
-from tests.database.paused_import import serving
+from tests.database.paused_import import PASSWORD, csrf_token, make_accounts, serving
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "un long mot de passe de test"
 MARTIN, DUBOIS = "100000000001", "100000000002"  # showcase holders of the demo register
 
 
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="_csrf_token" value="([^"]*)"', page)
-    assert match, "no CSRF field in the page"
-    return html.unescape(match.group(1))
-
-
 def sign_in(client: httpx.Client, base: str, email: str, password: str) -> httpx.Response:
-    token = csrf_of(client.get(f"{base}/connexion").text)
+    token = csrf_token(client.get(f"{base}/connexion"))
     return client.post(f"{base}/connexion", data={"email": email, "password": password, "_csrf_token": token})
-
-
-async def make_account(url: str, email: str, neph: str) -> None:
-    db = await open_database(url)
-    try:
-        await create_linked_account(db, email, PASSWORD, neph)
-    finally:
-        await db.close()
 
 
 @pytest.fixture
@@ -53,7 +34,7 @@ def two_instances(postgres_demo_url: str, tmp_path: Path) -> Iterator[tuple[str,
 
 def test_a_session_started_on_one_instance_continues_on_the_other(two_instances):
     url, a, b = two_instances
-    asyncio.run(make_account(url, "deux-instances@exemple.test", MARTIN))
+    make_accounts(url, [("deux-instances@exemple.test", MARTIN)])
     with httpx.Client(follow_redirects=False, timeout=10) as client:
         signed = sign_in(client, a, "deux-instances@exemple.test", PASSWORD)
         assert signed.status_code == 303 and signed.headers["location"] == "/solde"
@@ -61,7 +42,7 @@ def test_a_session_started_on_one_instance_continues_on_the_other(two_instances)
         assert on_b.status_code == 200, on_b.headers.get("location")
         assert "Solde de points" in on_b.text or "points" in on_b.text
         # A state change on B with the token of B's page: the CSRF token is bound to the session, not to the instance.
-        token = csrf_of(client.get(f"{b}/compte").text)
+        token = csrf_token(client.get(f"{b}/compte"))
         out = client.post(f"{b}/deconnexion", data={"_csrf_token": token})
         assert out.status_code == 303
         # Signed out on B is signed out on A.
@@ -71,7 +52,7 @@ def test_a_session_started_on_one_instance_continues_on_the_other(two_instances)
 def test_failed_sign_ins_spread_over_both_instances_lock_the_address(two_instances):
     url, a, b = two_instances
     email = "verrou@exemple.test"
-    asyncio.run(make_account(url, email, DUBOIS))
+    make_accounts(url, [(email, DUBOIS)])
     with httpx.Client(follow_redirects=False, timeout=10) as client:
         for base in (a, b, a, b, a):
             refused = sign_in(client, base, email, "pas le bon mot de passe")
@@ -85,7 +66,7 @@ def test_failed_sign_ins_spread_over_both_instances_lock_the_address(two_instanc
 def test_an_import_beside_the_instances_is_seen_by_both_within_seconds(two_instances, tmp_path):
     url, a, b = two_instances
     email = "import-vu@exemple.test"
-    asyncio.run(make_account(url, email, MARTIN))
+    make_accounts(url, [(email, MARTIN)])
     feed = tmp_path / "later.jsonl"
     feed.write_text(
         '{"type":"extract","extract_id":"demo-2026-12-02","extracted_at":"2026-12-02T22:00:00+00:00"}\n'

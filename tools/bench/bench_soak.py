@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_web import (CLI, PY, ROOT, WRK_SCRIPT, build_register, cpu_by_process, cpu_spent,  # noqa: E402
-                       create_sessions, free_port, wait_until_up, with_csrf, workers_of, wrk)
+                       create_sessions, free_port, stop, wait_until_up, with_csrf, workers_of, wrk)
 from stores import STORES, BenchStore, bench_store  # noqa: E402
 
 PROBE_SERVE = """
@@ -189,11 +189,7 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
         print(f"p99 per minute (ms): {', '.join(f'{p:.0f}' for p in p99s)}; worst after warm-up {worst:.1f} "
               f"(goal < {P99_GOAL_MS:.0f} ms)")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     return 0
 
 

@@ -107,6 +107,15 @@ def build_register(db: Path, holders: int) -> None:
     print(f"register: built {holders} holders in {time.perf_counter() - started:.0f} s")
 
 
+def stop(server: subprocess.Popen) -> None:
+    """Stop a served app: gracefully, then for good after 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def with_csrf(session_cookie: str, secret: str) -> str:
     """The Cookie header of a driver whose browser holds its session's CSRF token (production cookie names)."""
     from backend.accounts.csrf import token_for_session
@@ -558,11 +567,7 @@ def serve_and_measure(args: argparse.Namespace, store: BenchStore, routes: list[
                           f"final URL {r['final_url']}; runs {scores})")
                 print("  goals: performance >= 95, accessibility 100")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     raised = server_log.read_text().count("Application callable raised")
     print(f"\nserver log: {server_log.relative_to(ROOT)} ({raised} requests raised, e.g. clients gone when wrk stops)")
     return 0

@@ -88,7 +88,7 @@ async def measure(args, app) -> None:
     from backend.register.repository import SqlRegister
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
-    async with AsyncTestClient(app) as client:
+    async with AsyncTestClient(app):  # runs the lifespan (the stores are opened)
         db = app.state.accounts_db
         nephs = await SqlRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
         cookie_name = app.state.accounts.sessions.cookie_name

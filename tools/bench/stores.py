@@ -8,8 +8,9 @@
   (fsync on, as a real server: the benchmark measures what production would pay), kept between runs
   and stopped at the end if this run started it. Each register size has its own database,
   `bench_<holders>`, filled once from the SQLite register with `copy_sqlite_register` (COPY of the
-  register tables, then VACUUM ANALYZE) — a benchmark's shortcut until the PostgreSQL import
-  (`pointspermis import --db postgresql://…`) lands; the rows are the same either way.
+  register tables, then VACUUM ANALYZE): both stores then serve exactly the same rows, and the copy
+  spares generating the demo feed again (the slow part: ~22 min for 1,000,000 holders) to give it to
+  `pointspermis import --db postgresql://…`, whose own figures are bench_import.py's.
 
 `store.server_pids()` lists the database server's processes (none for SQLite, which runs inside the
 workers), so that the benches count the CPU a request costs in the server too.
@@ -117,5 +118,5 @@ def _fill(admin_url: str, sqlite_path: Path) -> str:
         conn.execute("VACUUM (ANALYZE)")  # what autovacuum would reach later: statistics, visibility map
         print(f"PostgreSQL register: copied {sqlite_path.name} into {name} in {copied:.0f} s "
               f"(+ VACUUM ANALYZE {time.perf_counter() - started - copied:.0f} s) — copy_sqlite_register "
-              "(COPY), the bench's stand-in for the PostgreSQL import")
+              "(COPY of the SQLite register's rows)")
     return url
