@@ -15,8 +15,12 @@ What is kept, how much and for how long:
 - `data_lags`: per register, the data lag measured at the last import, re-read when the extract changes.
 - `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
   not reused), as many as `licence_files` holds.
-- `file_derived`: values derived from one computed file (its actions, its course advice), as many
-  as two per file `licence_files` holds.
+- `file_derived`: values derived from one computed file (its actions, its course advice, its balance
+  view), as many as three per file `licence_files` holds.
+- `layout_fragments`: pieces of the layout around every page (the menu, the links to the static
+  files), one per key they declare (e.g. signed in or not, current section): `LAYOUT_FRAGMENTS_SIZE`.
+  Their own rule, checked when a template is compiled (backend/rendering/layout_cache.py): a fragment
+  reads nothing but its key and constant globals, and never a request name.
 - `memoised` functions (formatters, parsed stylesheets) and `static_urls`: small and bounded.
 Why these and what they save: docs/performance.md. `clear_all()` empties everything (benchmarks of
 a first visit, tests).
@@ -42,6 +46,8 @@ EXTRACT_TTL_SECONDS = 2.0
 """How long the latest extract is trusted without reading the register again: the cheap check (one
 indexed row, at most every 2 s per worker) by which an import made anywhere — another process, another
 instance on the same PostgreSQL — reaches every worker's pages within 2 s."""
+LAYOUT_FRAGMENTS_SIZE = 256
+"""Layout pieces kept per process: a few dozen keys in practice (2 sign-in states × 8 sections …)."""
 REQUEST_NAMES = frozenset({"request", "viewer", "csrf_token", "nav_current"})
 """Template names that belong to one request: never in the context of a cached block."""
 
@@ -134,9 +140,11 @@ data_lags: PerOwner[tuple[Any, Any]] = PerOwner()
 """register -> (extract version, `backend.register.lag.DataLag` or None): re-read when the extract changes."""
 rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(FILE_CACHE_SIZE)
 """(id of the file, template, block, variant) -> (the file, its HTML)."""
-file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(2 * FILE_CACHE_SIZE)
+file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(3 * FILE_CACHE_SIZE)
 """(id of the file, what) -> (the file, a value derived from that computed file alone: its
-« Que faire maintenant ? » actions, its course advice). Held with the file, so that its id is not reused."""
+« Que faire maintenant ? » actions, its course advice, its balance view). Held with the file, so that its id is not reused."""
+layout_fragments: LastUsed[tuple, Any] = LastUsed(LAYOUT_FRAGMENTS_SIZE)
+"""(template, fragment name, key…) -> its HTML (backend/rendering/layout_cache.py)."""
 static_urls: dict[tuple[str, str], str] = {}
 """(static directory, file name) -> versioned URL (the content's hash does not change under a running server)."""
 
@@ -148,6 +156,7 @@ def clear_all() -> None:
     data_lags.clear()
     rendered_blocks.clear()
     file_derived.clear()
+    layout_fragments.clear()
     static_urls.clear()
     for cached in _MEMOISED:
         cached.cache_clear()

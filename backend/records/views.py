@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from backend import caching
 from backend.caching import memoised
 from backend.law import known_file
 from backend.law.articles import legifrance_links
@@ -158,6 +159,11 @@ def _fr(day: Any) -> str:
 
 
 def balance_view(file: LicenceFile) -> BalanceView:
+    """The balance page's view of `file`: made once per computed file (it shows nothing else)."""
+    return caching.derived_from(file, "balance_view", lambda: _balance_view(file))
+
+
+def _balance_view(file: LicenceFile) -> BalanceView:
     base = dict(identity=identity(file), as_of=file.as_of, extracted_at=file.extracted_at)
     result = file.result
     if result is None:

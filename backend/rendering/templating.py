@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from backend.caching import memoised, static_urls
 from backend.records.labels import as_date, date_fr
+from backend.rendering.layout_cache import LayoutCache
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 TEMPLATES_DIR = FRONTEND / "templates"
@@ -64,16 +65,21 @@ DRIVER_SECTIONS = (("solde", "/solde", "Solde"), ("historique", "/historique", "
 ALWAYS_SECTIONS = (("aide", "/aide", "Aide"),)
 
 
-def site_nav(viewer: object, current: str | None, path: str) -> list[tuple[str, str, bool]]:
-    """The menu as (href, text, is current page); `current` is a section key a page names itself,
-    else the section whose URL starts the path (/solde, /calendrier.ics, /releve/2026 …)."""
-    sections = DRIVER_SECTIONS + ALWAYS_SECTIONS if viewer else ALWAYS_SECTIONS
-    if not current:
-        for key, href, _ in sections:
-            if path == href or path.startswith((href + "/", href + ".")):
-                current = key
-                break
-    return [(href, text, key == current) for key, href, text in sections]
+def nav_section(signed_in: bool, current: str | None, path: str) -> str | None:
+    """The menu's current section: `current` when a page names itself, else the section whose URL
+    starts the path (/solde, /calendrier.ics, /releve/2026 …), else none."""
+    if current:
+        return current
+    for key, href, _ in DRIVER_SECTIONS + ALWAYS_SECTIONS if signed_in else ALWAYS_SECTIONS:
+        if path == href or path.startswith((href + "/", href + ".")):
+            return key
+    return None
+
+
+def site_nav(signed_in: bool, section: str | None) -> list[tuple[str, str, bool]]:
+    """The menu as (href, text, is current page): driver sections only when signed in."""
+    sections = DRIVER_SECTIONS + ALWAYS_SECTIONS if signed_in else ALWAYS_SECTIONS
+    return [(href, text, key == section) for key, href, text in sections]
 
 
 # Links inside an element with these attributes navigate like an app (htmx): GET the page, take its
@@ -125,10 +131,12 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles 
         lstrip_blocks=True,
         auto_reload=False,  # templates do not change under a running server; saves a stat per render
         enable_async=False,
+        extensions=[LayoutCache],
     )
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, points=points,
                        signed_points=signed_points, iso=iso)
     env.globals["static_url"] = (static or StaticFiles()).url
-    env.globals["site_nav"] = site_nav
-    env.globals["BOOST"] = BOOST
+    env.globals.update(site_nav=site_nav, nav_section=nav_section, BOOST=BOOST)
+    # What a {% cache %} fragment of the layout may read besides its key: constants for a running server.
+    env.cache_safe_globals = frozenset({"static_url", "site_nav", "BOOST"})  # type: ignore[attr-defined]
     return env

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 
 import jinja2
+import pytest
 from litestar.testing import AsyncTestClient
 
 from backend import caching
 from backend.accounts.testing import create_linked_account, create_session
 from backend.rendering.fragments import rendered_block
+from backend.rendering.templating import create_environment
 from tests.fixtures.web import MARTIN
 
 HX = {"HX-Request": "true"}
@@ -70,3 +72,51 @@ def test_a_block_never_sees_the_request_names():
     html = rendered_block(env, "t.html", "b", source, {"viewer": "V", "csrf_token": "T", "request": "R",
                                                        "nav_current": "solde", "view": "file"})
     assert html == "[|||file]"
+
+
+async def test_the_layout_cached_for_one_viewer_serves_another_and_the_signed_out(web_app):
+    """The layout's fragments (menu, static links, footer) are cached by what they show, not by who asks:
+    the second viewer and a signed-out visitor get the right menu and no one else's data."""
+    caching.clear_all()
+    async with AsyncTestClient(app=web_app) as client:
+        first_token, first_pages = await _visit(client, web_app, "premiere@exemple.test")
+        fragments = list(caching.layout_fragments.values())
+        second_token, second_pages = await _visit(client, web_app, "seconde@exemple.test")
+        client.cookies.clear()
+        help_page = (await client.get("/aide")).text
+
+    assert fragments, "the layout was cached"
+    for fragment in caching.layout_fragments.values():
+        for request_data in ("premiere@exemple.test", "seconde@exemple.test", first_token, second_token,
+                             "_csrf_token", "Se déconnecter"):
+            assert request_data not in fragment, f"{request_data!r} inside a layout fragment"
+    for page in second_pages:  # the driver's menu, its current section marked, the viewer's own name
+        assert 'href="/releve">Relevé</a>' in page and "seconde@exemple.test" in page
+    assert 'href="/solde" aria-current="page">Solde</a>' in second_pages[0]
+    assert 'href="/historique" aria-current="page">Historique</a>' in second_pages[1]
+    menu = help_page[help_page.index('class="site-nav"'):help_page.index("</nav>")]
+    assert 'href="/aide" aria-current="page">Aide</a>' in menu
+    assert "/solde" not in menu and "/releve" not in menu, "a signed-out visitor sees no driver section"
+    assert "Se connecter" in help_page and "Se déconnecter" not in help_page
+
+
+@pytest.mark.parametrize(("source", "named"), [
+    ('{% cache "f" %}{{ viewer.email }}{% endcache %}', "viewer"),
+    ('{% set who = viewer %}{% cache "f", section %}{{ section }} {{ who }}{% endcache %}', "who"),
+    ('{% cache "f", csrf_token %}{{ csrf_token }}{% endcache %}', "csrf_token"),
+    ('{% cache "f", request.scope["path"] %}x{% endcache %}', "request"),
+])
+def test_a_layout_fragment_that_reads_beyond_its_key_does_not_compile(source, named):
+    with pytest.raises(jinja2.TemplateSyntaxError, match=named):
+        create_environment().from_string(source)
+
+
+def test_a_layout_fragment_is_rendered_once_per_key():
+    caching.clear_all()
+    env = create_environment()
+    template = env.from_string('{% cache "f", n %}{% for i in range(n) %}{{ i }}{{ static_url("js/app.js")[:1] }}'
+                               '{% endfor %}{% endcache %}|{{ other }}')
+    assert template.render(n=2, other="a") == "0/1/|a"
+    assert template.render(n=3, other="b") == "0/1/2/|b"
+    assert template.render(n=2, other="c") == "0/1/|c"
+    assert len(caching.layout_fragments) == 2
