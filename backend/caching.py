@@ -14,7 +14,7 @@ What is kept, how much and for how long:
   (so an import is seen by every page at most that much later).
 - `data_lags`: per register, the data lag measured at the last import, re-read when the extract changes.
 - `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
-  not reused), as many as `licence_files` holds.
+  not reused), `REGIONS_PER_FILE` for each file `licence_files` holds.
 - `file_derived`: values derived from one computed file (its actions, its course advice, its balance
   view), as many as three per file `licence_files` holds.
 - `layout_fragments`: pieces of the layout around every page (the menu, the links to the static
@@ -41,7 +41,7 @@ V = TypeVar("V")
 F = TypeVar("F", bound=Callable[..., Any])
 
 FILE_CACHE_SIZE = 4096
-"""Computed files kept per process and register (a few KB each), and rendered regions likewise."""
+"""Computed files kept per process and register (a few KB each), with up to `REGIONS_PER_FILE` rendered regions each."""
 EXTRACT_TTL_SECONDS = 2.0
 """How long the latest extract is trusted without reading the register again: the cheap check (one
 indexed row, at most every 2 s per worker) by which an import made anywhere — another process, another
@@ -138,7 +138,11 @@ latest_extracts: PerOwner[tuple[float, Any, Any]] = PerOwner()
 """register -> (valid until, on the monotonic clock; extracted_at; extract version)."""
 data_lags: PerOwner[tuple[Any, Any]] = PerOwner()
 """register -> (extract version, `backend.register.lag.DataLag` or None): re-read when the extract changes."""
-rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(FILE_CACHE_SIZE)
+REGIONS_PER_FILE = 3
+"""Cached regions per computed file: /solde has two (« Que faire maintenant ? », the card), /historique one
+per filter. With one per file, a driver's /historique pushed out another driver's /solde regions while both
+files were still cached: every page-to-page /solde then rendered its card again."""
+rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(REGIONS_PER_FILE * FILE_CACHE_SIZE)
 """(id of the file, template, block, variant) -> (the file, its HTML)."""
 file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(3 * FILE_CACHE_SIZE)
 """(id of the file, what) -> (the file, a value derived from that computed file alone: its
