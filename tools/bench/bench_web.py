@@ -379,18 +379,21 @@ async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> Non
             for i, neph in enumerate(nephs):
                 account = await create_linked_account(db, f"bench-app-{i}@exemple.test", "mot-de-passe-long-123", neph)
                 sessions.append(await create_session(db, account))
-            client.cookies.set(cookie, sessions[0])
-            page = await client.get("/simulation")
-            token = re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1)
+            csrf_cookie = app.state.accounts.csrf_config.cookie_name
+            tokens: dict[str, str] = {}  # a CSRF token is bound to its session: each driver uses the one of its page
             rounds_ms: list[list[float]] = []
             answers: dict[str, int] = {}
             for round_ in range(rounds):
                 timer.times.clear()
                 for session in sessions:
+                    client.cookies.clear()
                     client.cookies.set(cookie, session)
                     if round_ == 0:  # a driver opens the page before editing (not timed: only POSTs are)
-                        await client.get("/simulation")
-                    response = await client.post("/simulation", data=form, headers={**hx, "X-CSRFToken": token})
+                        page = await client.get("/simulation")
+                        tokens[session] = re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1)
+                    client.cookies.set(csrf_cookie, tokens[session])
+                    response = await client.post("/simulation", data=form,
+                                                 headers={**hx, "X-CSRFToken": tokens[session]})
                     kind = ("result" if 'data-figure="solde-avec"' in response.text else
                             "refused file or input" if response.status_code == 200 else str(response.status_code))
                     answers[kind] = answers.get(kind, 0) + 1
@@ -400,7 +403,9 @@ async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> Non
             for i, values in enumerate(rounds_ms):
                 print(f"  round {i + 1}{' (first edit after opening the page)' if i == 0 else ' (another edit)'}: median "
                       f"{statistics.median(values):.2f}  p90 {values[int(len(values) * 0.9)]:.2f}")
-            print(f"  answers: {answers}; goal: median < 5 ms")
+            valid = set(answers) == {"result"}
+            print(f"  answers: {answers}; goal: median < 5 ms"
+                  + ("" if valid else " — NOT MEASURED: some answers are not results, their times mean nothing"))
 
             client.cookies.set(cookie, sessions[0])
             nav = {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "contenu", "Accept-Encoding": "br"}
