@@ -403,9 +403,11 @@ async def app_figures(db_path: Path, drivers: int = 200, rounds: int = 3) -> Non
             for i, values in enumerate(rounds_ms):
                 print(f"  round {i + 1}{' (first edit after opening the page)' if i == 0 else ' (another edit)'}: median "
                       f"{statistics.median(values):.2f}  p90 {values[int(len(values) * 0.9)]:.2f}")
-            valid = set(answers) == {"result"}
+            # A file the simulator cannot work on (e.g. an invalidated licence) is answered with an explanation:
+            # a real answer. An HTTP error (a refused CSRF token …) is not what a driver gets: its time means nothing.
+            valid = set(answers) <= {"result", "refused file or input"}
             print(f"  answers: {answers}; goal: median < 5 ms"
-                  + ("" if valid else " — NOT MEASURED: some answers are not results, their times mean nothing"))
+                  + ("" if valid else " — NOT MEASURED: some answers are HTTP errors, their times mean nothing"))
 
             client.cookies.set(cookie, sessions[0])
             nav = {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "contenu", "Accept-Encoding": "br"}
