@@ -18,7 +18,8 @@ What is kept, how much and for how long:
 - `file_derived`: values derived from one computed file (its actions, its course advice, its balance
   view), as many as three per file `licence_files` holds.
 - `layout_fragments`: pieces of the layout around every page (the menu, the links to the static
-  files), one per key they declare (e.g. signed in or not, current section): `LAYOUT_FRAGMENTS_SIZE`.
+  files), per Jinja environment, one per key they declare (e.g. signed in or not, current section):
+  `LAYOUT_FRAGMENTS_SIZE`.
   Their own rule, checked when a template is compiled (backend/rendering/layout_cache.py): a fragment
   reads nothing but its key and constant globals, and never a request name.
 - `memoised` functions (formatters, parsed stylesheets) and `static_urls`: small and bounded.
@@ -147,8 +148,9 @@ rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(REGIONS_PER_FILE
 file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(3 * FILE_CACHE_SIZE)
 """(id of the file, what) -> (the file, a value derived from that computed file alone: its
 « Que faire maintenant ? » actions, its course advice, its balance view). Held with the file, so that its id is not reused."""
-layout_fragments: LastUsed[tuple, Any] = LastUsed(LAYOUT_FRAGMENTS_SIZE)
-"""(template, fragment name, key…) -> its HTML (backend/rendering/layout_cache.py)."""
+layout_fragments: PerOwner[LastUsed[tuple, Any]] = PerOwner(lambda: LastUsed(LAYOUT_FRAGMENTS_SIZE))
+"""Jinja environment -> (template, fragment name, key…) -> its HTML (backend/rendering/layout_cache.py).
+Per environment: another one (a test's, other templates or static files) never gets these fragments."""
 static_urls: dict[tuple[str, str], str] = {}
 """(static directory, file name) -> versioned URL (the content's hash does not change under a running server)."""
 

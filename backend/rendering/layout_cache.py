@@ -78,7 +78,8 @@ class LayoutCache(Extension):
                 parser.name, parser.filename)
 
     def _render(self, key: tuple[Hashable, ...], body: Callable[[], str]) -> Markup:
-        html = layout_fragments.get(key)
+        fragments = layout_fragments.of(self.environment)
+        html = fragments.get(key)
         if html is None:
-            html = layout_fragments.put(key, Markup(body()))
+            html = fragments.put(key, Markup(body()))
         return html

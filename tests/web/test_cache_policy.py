@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from backend import caching
 from backend.accounts.testing import create_linked_account, create_session
 from backend.rendering.fragments import rendered_block
-from backend.rendering.templating import create_environment
+from backend.rendering.templating import StaticFiles, create_environment
 from tests.fixtures.web import MARTIN
 
 HX = {"HX-Request": "true"}
@@ -80,13 +80,13 @@ async def test_the_layout_cached_for_one_viewer_serves_another_and_the_signed_ou
     caching.clear_all()
     async with AsyncTestClient(app=web_app) as client:
         first_token, first_pages = await _visit(client, web_app, "premiere@exemple.test")
-        fragments = list(caching.layout_fragments.values())
+        fragments = list(caching.layout_fragments.of(web_app.state.templates).values())
         second_token, second_pages = await _visit(client, web_app, "seconde@exemple.test")
         client.cookies.clear()
         help_page = (await client.get("/aide")).text
 
     assert fragments, "the layout was cached"
-    for fragment in caching.layout_fragments.values():
+    for fragment in caching.layout_fragments.of(web_app.state.templates).values():
         for request_data in ("premiere@exemple.test", "seconde@exemple.test", first_token, second_token,
                              "_csrf_token", "Se déconnecter"):
             assert request_data not in fragment, f"{request_data!r} inside a layout fragment"
@@ -111,12 +111,15 @@ def test_a_layout_fragment_that_reads_beyond_its_key_does_not_compile(source, na
         create_environment().from_string(source)
 
 
-def test_a_layout_fragment_is_rendered_once_per_key():
+def test_a_layout_fragment_is_rendered_once_per_key_and_environment():
     caching.clear_all()
+    source = '{% cache "f", n %}{% for i in range(n) %}{{ i }}{{ static_url("js/app.js")[:2] }}{% endfor %}{% endcache %}|{{ other }}'
     env = create_environment()
-    template = env.from_string('{% cache "f", n %}{% for i in range(n) %}{{ i }}{{ static_url("js/app.js")[:1] }}'
-                               '{% endfor %}{% endcache %}|{{ other }}')
-    assert template.render(n=2, other="a") == "0/1/|a"
-    assert template.render(n=3, other="b") == "0/1/2/|b"
-    assert template.render(n=2, other="c") == "0/1/|c"
-    assert len(caching.layout_fragments) == 2
+    template = env.from_string(source)
+    assert template.render(n=2, other="a") == "0/s1/s|a"
+    assert template.render(n=3, other="b") == "0/s1/s2/s|b"
+    assert template.render(n=2, other="c") == "0/s1/s|c"
+    assert len(caching.layout_fragments.of(env)) == 2
+    # Another environment (here other static URLs) renders its own, never the first one's.
+    other = create_environment(static=StaticFiles(prefix="/autres"))
+    assert other.from_string(source).render(n=2, other="d") == "0/a1/a|d"
