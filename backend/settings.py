@@ -16,6 +16,11 @@ import msgspec
 PREFIX = "POINTSPERMIS_"
 
 
+def is_postgres_url(target: object) -> bool:
+    """Whether a `db`-like setting names a PostgreSQL database (else a SQLite file): decided here only."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     environment: Literal["development", "test", "production"] = "production"
     """`production` refuses every development-only switch (demo viewing, insecure cookies)."""
@@ -77,8 +82,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Development only: allow viewing a demo holder's pages by NEPH. Refused in production."""
 
     def __post_init__(self) -> None:
-        if self.register_replica and not (self.db.startswith(("postgresql://", "postgres://"))
-                                          and self.register_replica.startswith(("postgresql://", "postgres://"))):
+        if self.register_replica and not (is_postgres_url(self.db) and is_postgres_url(self.register_replica)):
             raise ValueError("POINTSPERMIS_REGISTER_REPLICA (une réplique PostgreSQL) demande que POINTSPERMIS_DB "
                              "soit aussi une URL postgresql:// (la base principale)")
         if self.environment == "production":

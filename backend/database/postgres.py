@@ -32,16 +32,13 @@ from psycopg.pq import ExecStatus
 from psycopg_pool import AsyncConnectionPool
 
 from backend.caching import memoised
+from backend.settings import is_postgres_url  # noqa: F401 (the areas' name for it, beside the store)
 from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, migrations
 
 POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
 # The advisory lock the instances take while one of them migrates: the number that marks a pointspermis
 # SQLite file ("PPMS"), any constant would do.
 _MIGRATION_LOCK = APPLICATION_ID
-
-
-def is_postgres_url(target: str | Path) -> bool:
-    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 def safe_url(url: str) -> str:

@@ -1,4 +1,4 @@
-"""What a store of the register offers, whatever keeps it (SQLite today, PostgreSQL next: issue #18).
+"""What a store of the register offers, whatever keeps it (SQLite or PostgreSQL).
 
 - `RegisterStore`: reads (what the records service, the accounts and the statement use) and the
   plain writes (one holder, one extract, a holder's events) — `repository.SqlRegister`.
