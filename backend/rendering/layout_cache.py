@@ -54,11 +54,14 @@ class LayoutCache(Extension):
         # The body becomes a private macro and the tag an output of its cached result — not a CallBlock,
         # which Jinja writes out even where output is off (outside the blocks of a page that extends
         # another, as base.html does for an htmx navigation). The template's name is part of the key:
-        # two templates may name their fragments alike.
+        # two templates may name their fragments alike. Both go inside a Scope: a macro at a template's top
+        # level is stored in the render's context, which its function closes over — a reference cycle that
+        # kept every request alive until the cyclic collector ran (tests/web/test_request_garbage.py).
         macro = f"_cached_fragment_{next(_macro_numbers)}"
         call = self.call_method("_render", [nodes.Tuple([nodes.Const(parser.name), *key], "load"),
                                             nodes.Name(macro, "load")])
-        return [nodes.Macro(macro, [], [], body).set_lineno(lineno), nodes.Output([call]).set_lineno(lineno)]
+        return [nodes.Scope([nodes.Macro(macro, [], [], body).set_lineno(lineno),
+                             nodes.Output([call]).set_lineno(lineno)]).set_lineno(lineno)]
 
     def _check(self, key: list[nodes.Expr], body: list[nodes.Node], lineno: int, parser: Parser) -> None:
         if not isinstance(key[0], nodes.Const) or not isinstance(key[0].value, str):
