@@ -55,7 +55,8 @@ def provide_register(request: Request) -> SqlRegister:
 def compression_config() -> CompressionConfig:
     # Brotli quality 1 with a 256 KB window, compressed in one call (compression.OneShotBrotli): pages
     # are small and made per request, and the CPU is shared by every request of the worker; a higher
-    # quality saves a few dozen bytes for twice the time (figures: docs/performance.md).
+    # quality saves a few dozen bytes for twice the time, except on long bodies (compression.LARGE_BODY_BYTES;
+    # figures: docs/performance.md).
     config = CompressionConfig(backend="brotli", brotli_quality=1, brotli_lgwin=18, gzip_compress_level=6,
                                brotli_gzip_fallback=True, minimum_size=500)
     config.compression_facade = OneShotBrotli  # set after __post_init__, which picks Litestar's own facade

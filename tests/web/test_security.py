@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.app import create_app
+from backend.app import compression_config, create_app
 from backend.rendering.templating import STATIC_DIR
+from backend.web.compression import LARGE_BODY_BYTES, OneShotBrotli
 from tests.fixtures.web import MARTIN, web_settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -57,6 +60,32 @@ async def test_pages_are_compressed(web_client):
     assert brotli.text == gzip.text and "<h1>Historique de votre dossier</h1>" in brotli.text
     assert gzip.headers["content-encoding"] == "gzip"
     assert "Accept-Encoding" in brotli.headers["vary"] and "HX-Request" in brotli.headers["vary"]
+
+
+def _one_shot(body: bytes) -> bytes:
+    buffer = io.BytesIO()
+    facade = OneShotBrotli(buffer, "br", compression_config())
+    facade.write(body[: len(body) // 2])
+    facade.write(body[len(body) // 2:])
+    facade.close()
+    return buffer.getvalue()
+
+
+def test_a_long_body_is_compressed_harder_than_a_page():
+    """Small pages at the configured (cheap) quality; from LARGE_BODY_BYTES on, the bytes a slow link waits
+    for count more than the compressor's time: fewer bytes, the same text."""
+    line = "<li class=\"statement-item\"><h3>Excès de vitesse de 5 à moins de 20 km/h</h3><p>Commise le {} à {}.</p></li>\n"
+    towns = ["Clermont-Ferrand (63)", "Chambéry (73)", "Valence (26)", "Rennes (35)", "Brest (29)", "Nantes (44)"]
+    body = "".join(line.format(f"{day} mars 19{90 + day % 10}", towns[day % 6]) for day in range(1, 400)).encode()
+    small = body[:4000]
+    config = compression_config()
+    assert len(small) < LARGE_BODY_BYTES <= len(body)
+    assert _one_shot(small) == brotli.compress(small, quality=config.brotli_quality, lgwin=config.brotli_lgwin,
+                                               mode=brotli.MODE_TEXT)
+    large = _one_shot(body)
+    assert brotli.decompress(large) == body
+    cheap = brotli.compress(body, quality=config.brotli_quality, lgwin=config.brotli_lgwin, mode=brotli.MODE_TEXT)
+    assert len(large) < len(cheap)
 
 
 async def test_static_files_have_versioned_urls_and_a_year_of_cache(web_client):
