@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.accounts.csrf import token_for_session
 from backend.accounts.testing import create_linked_account, create_session
-from tests.fixtures.web import MARTIN
+from tests.fixtures.web import MARTIN, asgi_get
 
 SIGNED_IN_PAGES = ["/solde", "/historique", "/historique?type=retraits", "/calendrier", "/releve", "/permis",
                    "/attestation", "/compte/email", "/compte/mot-de-passe", "/compte/supprimer",
@@ -31,28 +31,13 @@ SIGNED_OUT_PAGES = ["/", "/connexion", "/inscription", "/mot-de-passe-oublie", "
 
 
 async def _get(app, path: str, cookies: str, hx: bool) -> int:
-    """GET `path` as a server would: one ASGI call; returns the status."""
-    route, _, query = path.partition("?")
+    """GET `path` as a server would (one ASGI call); returns the status."""
     headers = [(b"host", b"testserver.local"), (b"accept", b"text/html"), (b"accept-encoding", b"br, gzip")]
     if hx:
         headers.append((b"hx-request", b"true"))
     if cookies:
         headers.append((b"cookie", cookies.encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": route, "raw_path": route.encode(), "root_path": "",
-             "query_string": query.encode(), "headers": headers, "client": ("127.0.0.1", 50000),
-             "server": ("testserver.local", 80), "state": {}}
-    status: list[int] = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    return status[0]
+    return (await asgi_get(app, path, headers)).status_code
 
 
 async def _garbage_of(app, path: str, cookies: str, hx: bool) -> collections.Counter:

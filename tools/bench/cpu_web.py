@@ -86,6 +86,7 @@ async def measure(args, app) -> None:
     from backend.accounts.csrf import token_for_session
     from backend.accounts.testing import create_linked_account, create_session
     from backend.register.repository import SqlRegister
+    from tests.fixtures.web import asgi_get
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
     async with AsyncTestClient(app):  # runs the lifespan (the stores are opened)
@@ -119,9 +120,6 @@ async def measure(args, app) -> None:
             assert response.status_code == 200, (path, response.status_code)
             return elapsed / n * 1e6
 
-        class Response:  # what the server would send, collected from the raw ASGI messages
-            status_code = 0
-
         from backend import caching
 
         async def one(path, headers, signed, i):
@@ -140,24 +138,7 @@ async def measure(args, app) -> None:
             raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
             if cookies:
                 raw.append((b"cookie", "; ".join(cookies).encode()))
-            scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-                     "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-                     "root_path": "", "query_string": b"", "headers": raw,
-                     "client": ("127.0.0.1", 50000), "server": ("testserver.local", 80), "state": {}}
-            response = Response()
-            response.body = b""
-
-            async def receive():
-                return {"type": "http.request", "body": b"", "more_body": False}
-
-            async def send(message):
-                if message["type"] == "http.response.start":
-                    response.status_code = message["status"]
-                elif message["type"] == "http.response.body":
-                    response.body += message.get("body", b"")
-
-            await app(scope, receive, send)
-            return response
+            return await asgi_get(app, path, raw)
 
         if os.environ.get("CPU_WEB_DUMP"):  # the uncompressed pages, to look at or to tune compression
             for name, path, hx in (("solde", "/solde", False), ("solde-hx", "/solde", True), ("historique", "/historique", False)):
