@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(data, dict):
         return _fail([f'{source}: expected a JSON object {{"events": [...], "as_of": "YYYY-MM-DD"}}'])
     problems: list[str] = []
-    as_of = dt.date.today()
+    as_of = dt.datetime.now(ZoneInfo("Europe/Paris")).date()  # the legal date in France, as the web app's
     try:
         if args.as_of is not None:
             as_of = _date(args.as_of, "--as-of")

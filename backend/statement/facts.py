@@ -18,24 +18,28 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from backend.law import dates as law_dates
 from backend.records.views import licence_view
 from backend.statement.model import Facts, RightsCategory
 
+PARIS = ZoneInfo("Europe/Paris")  # the civil time in which a document's dates are read
 ATTESTATION_MONTHS = 4  # ADCS: valid four months from issue (sources above)
 STATEMENT_CODE_MONTHS = 12  # how long a statement's code shows its facts (then it says "expired")
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    """The same day `months` later (the last day of the month when that day does not exist)."""
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    """The same Paris clock time on the same Paris calendar day `months` later, as UTC.
+
+    A validity is read by people in France: issued on 6 December at 23 h 06 (Paris), it ends on
+    6 April at 23 h 06 (Paris). Counting in UTC would cross the change to summer time and
+    print "7 avril". The month arithmetic (a missing day becomes the month's last day) is the
+    law's own (`law.dates.add_months`).
+    """
+    local = moment.astimezone(PARIS)
+    day = law_dates.add_months(local.date(), months)
+    return dt.datetime.combine(day, local.time(), tzinfo=PARIS).astimezone(dt.UTC)
 
 
 def rights_facts(file: Any, *, kind: str, with_balance: bool, issued_at: dt.datetime | None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 import msgspec
@@ -20,10 +19,10 @@ from markupsafe import escape
 
 from backend.statement.codes import grouped
 from backend.statement.content import StatementContent, build_content, canonical
+from backend.statement.facts import PARIS
 from backend.statement.pdf import document_html
 from backend.statement.seal import Keyring, Seal, content_digest, sign
 
-PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE = "pages/statement.html"
 VERIFY_PATH = "/verifier"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,8 +27,8 @@ OFFENCE = {"id": "o-1", "type": "offence", "committed_on": "2023-02-10", "establ
 RECORD = {"name": "extra keys are ignored", "expect": {}, "as_of": "2023-06-01", "events": [LICENCE, OFFENCE]}
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, cwd=REPO,
                           timeout=60)
 
@@ -67,6 +69,18 @@ def test_as_of_flag_wins_over_the_file(record_file: Path) -> None:
     output = json.loads(run("compute", str(record_file), "--as-of", "2022-09-01").stdout)
     assert output["as_of"] == "2022-09-01"
     assert output["balance"] == 8 and output["history"][-1]["kind"] == "probation_increment"
+
+
+@pytest.mark.parametrize("machine_zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_without_as_of_the_date_is_today_in_france_whatever_the_machine_clock_zone(tmp_path: Path,
+                                                                                   machine_zone: str) -> None:
+    # UTC+14 and UTC-11: at any hour one of the two machines is on another calendar day than Paris.
+    path = tmp_path / "dossier.json"
+    path.write_text(json.dumps({"events": [LICENCE]}), encoding="utf-8")
+    before = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    output = json.loads(run("compute", str(path), env={"TZ": machine_zone}).stdout)
+    after = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    assert output["as_of"] in {before.isoformat(), after.isoformat()}
 
 
 def test_policy_option_changes_the_computation(record_file: Path) -> None:

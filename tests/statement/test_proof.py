@@ -10,12 +10,16 @@ import re
 
 import msgspec
 import pypdf
+import pytest
 
+from backend.law import dates as law_dates
 from backend.records.service import licence_file
 from backend.statement import render as statement_render
 from backend.statement.codes import grouped, normalise
 from backend.statement.content import build_content
+from backend.statement.attestation import validity_end
 from backend.statement.documents import Documents
+from backend.statement.facts import PARIS
 from backend.statement.pdf import render_pdf
 from backend.statement.throttle import VERIFY_FAILURES
 from tests.statement.test_routes import LONG, OTHER, SHORT, page_text
@@ -140,9 +144,9 @@ async def test_the_attestation_states_rights_not_points_and_its_own_four_month_v
     short = normalise(SHORT.search(response.text).group(1))
     document = await Documents(client.app.state.accounts_db).get(short)
     assert document.kind == "attestation" and document.facts.balance is None
-    issued = document.issued_at.astimezone(statement_render.PARIS)
-    until = document.valid_until.astimezone(statement_render.PARIS)
-    assert (until.year * 12 + until.month) - (issued.year * 12 + issued.month) == 4 and until.day == issued.day
+    issued = document.issued_at.astimezone(PARIS)
+    until = document.valid_until.astimezone(PARIS)
+    assert until.date() == law_dates.add_months(issued.date(), 4) and until.time() == issued.time()
 
     stranger = await signed_in_client.harness.client()
     body = main_text((await stranger.get("/verifier", params={"code": grouped(short)})).text)
@@ -156,6 +160,20 @@ async def test_the_attestation_states_rights_not_points_and_its_own_four_month_v
     client.app.state.proof_clock = lambda: document.valid_until
     body = page_text((await stranger.get("/verifier", params={"code": short})).text)
     assert "Document expiré" in body and "MARTIN" not in body and "Catégories du permis" not in body
+
+
+@pytest.mark.parametrize(("issued_utc", "ends_in_paris"), [
+    # 23 h 06 in Paris in winter is still 6 December; four months later Paris is on summer time.
+    (dt.datetime(2026, 12, 6, 22, 6, 41, 500, tzinfo=dt.UTC), dt.datetime(2027, 4, 6, 23, 6, 41)),
+    # 0 h 30 in Paris on 1 March is 28 February in UTC: the day counted is Paris's.
+    (dt.datetime(2027, 2, 28, 23, 30, tzinfo=dt.UTC), dt.datetime(2027, 7, 1, 0, 30)),
+    # 31 October + 4 months: February has no 31st, so its last day (the law's rounding).
+    (dt.datetime(2027, 10, 31, 9, 0, tzinfo=dt.UTC), dt.datetime(2028, 2, 29, 10, 0)),
+])
+def test_the_attestation_is_valid_four_months_of_the_paris_calendar(issued_utc, ends_in_paris):
+    ends = validity_end(issued_utc)
+    assert ends.utcoffset() == dt.timedelta(0)
+    assert ends.astimezone(PARIS).replace(tzinfo=None) == ends_in_paris
 
 
 async def test_the_attestation_pdf_is_tagged_and_says_what_the_page_says(signed_in_client):
