@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Callable
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Request
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
@@ -35,7 +34,7 @@ from backend.records.service import HolderNotFound
 from backend.settings import Settings, get_settings
 from backend.statement.routes import ROUTES as STATEMENT_ROUTES
 from backend.web import errors, pages
-from backend.web.compression import OneShotBrotli
+from backend.web.compression import CompressionMiddleware
 from backend.web.security import HeadAsGet, PathCheckMiddleware, SecurityHeadersMiddleware, security_headers
 from backend.rendering.context import use_request_context
 from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
@@ -50,17 +49,6 @@ def paris_today() -> dt.date:
 
 def provide_register(request: Request) -> SqlRegister:
     return request.app.state.register
-
-
-def compression_config() -> CompressionConfig:
-    # Brotli quality 1 with a 256 KB window, compressed in one call (compression.OneShotBrotli): pages
-    # are small and made per request, and the CPU is shared by every request of the worker; a higher
-    # quality saves a few dozen bytes for twice the time, except on long bodies (compression.LARGE_BODY_BYTES;
-    # figures: docs/performance.md).
-    config = CompressionConfig(backend="brotli", brotli_quality=1, brotli_lgwin=18, gzip_compress_level=6,
-                               brotli_gzip_fallback=True, minimum_size=500)
-    config.compression_facade = OneShotBrotli  # set after __post_init__, which picks Litestar's own facade
-    return config
 
 
 def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date] = paris_today) -> Litestar:
@@ -116,13 +104,15 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         # themselves (rendering.htmx.wants_fragment).
         plugins=[AccountsPlugin(settings)],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
-        compression_config=compression_config(),
         debug=False,
         openapi_config=None,
     )
-    # Security headers wrap Litestar's whole ASGI handler, not just the routes: responses made
-    # before routing (unknown paths, 405) and by exception handlers get them too.
-    app.asgi_handler = SecurityHeadersMiddleware(HeadAsGet(app.asgi_handler), security_headers(settings))
+    # Security headers and compression wrap Litestar's whole ASGI handler, not just the routes: responses
+    # made before routing (unknown paths, 405) and by exception handlers get them too. Compression inside
+    # HeadAsGet, so that a HEAD states the Content-Length the GET sends (web/compression.py says why
+    # it is ours, not Litestar's).
+    app.asgi_handler = SecurityHeadersMiddleware(HeadAsGet(CompressionMiddleware(app.asgi_handler)),
+                                                 security_headers(settings))
     app.state.settings = settings
     app.state.templates = templates
     app.state.today = today

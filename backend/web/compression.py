@@ -1,52 +1,100 @@
-"""Brotli for whole responses in one call.
+"""Compression of whole responses in one call: brotli, or gzip for a client without it.
 
-Litestar's default brotli facade builds a streaming compressor for every response (even ones
-too small to compress) and flushes it after each chunk. Our pages are one small body each,
-so this facade keeps the chunks and compresses them once on close: cheaper per page (docs/performance.md),
-and nothing at all is allocated for responses that are not compressed.
+Our pages are one small body each, made per request on a CPU every request of the worker shares.
+Around the compressor, Litestar's compression middleware (a facade object, a buffer, header objects
+for every response) cost 4 % of the instructions of a cached page (docs/performance.md,
+"Instructions"); this ASGI middleware reads and writes the raw header list, keeps the body's chunks and compresses
+them once, on the last one. Nothing at all is wrapped for a client that accepts neither encoding.
+Streamed bodies (static files) are held until their last chunk: files are small and cached by
+browsers for a year.
 
-The effort follows the size. Most pages are a few KB and made in well under a millisecond: the
-configured quality (1) keeps their compression cheap, and a higher one would save a few dozen bytes.
-A long body (the full statement of a long record, ~24 KB) costs milliseconds to make anyway, and on a
-slow mobile link its bytes are what the driver waits for: from `LARGE_BODY_BYTES` on, it is compressed
-at `LARGE_BODY_QUALITY`, which saves a tenth or more of its bytes (figures: docs/performance.md,
+The effort follows the size. Most pages are a few KB and made in well under a millisecond: quality 1
+keeps their compression cheap, and a higher one would save a few dozen bytes. A long body (the full
+statement of a long record, ~24 KB) costs milliseconds to make anyway, and on a slow mobile link its
+bytes are what the driver waits for: from `LARGE_BODY_BYTES` on, it is compressed at
+`LARGE_BODY_QUALITY`, which saves a tenth or more of its bytes (figures: docs/performance.md,
 "Why the code is the way it is", Compression).
 """
 
 from __future__ import annotations
 
-from io import BytesIO
+import gzip
 
 import brotli
-from litestar.config.compression import CompressionConfig
-from litestar.enums import CompressionEncoding
-from litestar.middleware.compression.facade import CompressionFacade
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+QUALITY = 1
+"""Brotli quality of a page."""
+WINDOW_BITS = 18
+"""Brotli window (256 KB): more than any body we send, so a body is compressed against all of itself."""
+GZIP_LEVEL = 6
+MINIMUM_BYTES = 500
+"""Smaller bodies are sent as they are (the encoding's own overhead would eat the gain)."""
 LARGE_BODY_BYTES = 16_384
 """From this size (uncompressed) on, a body is compressed at `LARGE_BODY_QUALITY`."""
 LARGE_BODY_QUALITY = 4
 
 
-class OneShotBrotli(CompressionFacade):
-    __slots__ = ("buffer", "chunks", "compression_encoding", "lgwin", "quality")
+def compress(body: bytes, encoding: bytes) -> bytes:
+    if encoding == b"gzip":
+        return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    quality = LARGE_BODY_QUALITY if len(body) >= LARGE_BODY_BYTES else QUALITY
+    return brotli.compress(body, quality=quality, lgwin=WINDOW_BITS, mode=brotli.MODE_TEXT)
 
-    encoding = CompressionEncoding.BROTLI
 
-    def __init__(self, buffer: BytesIO, compression_encoding: CompressionEncoding | str,
-                 config: CompressionConfig) -> None:
-        self.buffer = buffer
-        self.compression_encoding = compression_encoding
-        self.quality, self.lgwin = config.brotli_quality, config.brotli_lgwin
-        self.chunks: list[bytes] = []
+def chosen_encoding(scope: Scope) -> bytes | None:
+    """Brotli if the request accepts it, else gzip if it accepts that, else none."""
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return b"br" if b"br" in value else b"gzip" if b"gzip" in value else None
+    return None
 
-    def write(self, body: bytes) -> None:
-        # A streamed body (static files) is held until its last chunk: valid ASGI (empty chunks
-        # in between), and files are small and cached by browsers for a year.
-        self.chunks.append(body)
 
-    def close(self) -> None:
-        if self.chunks:
-            body = b"".join(self.chunks)
-            quality = max(self.quality, LARGE_BODY_QUALITY) if len(body) >= LARGE_BODY_BYTES else self.quality
-            self.buffer.write(brotli.compress(body, quality=quality, lgwin=self.lgwin, mode=brotli.MODE_TEXT))
-            self.chunks = []
+def compressed_headers(headers: list[tuple[bytes, bytes]], encoding: bytes, length: int) -> list[tuple[bytes, bytes]]:
+    """The response's headers for its compressed body: the encoding, the new length, `Vary: Accept-Encoding`."""
+    kept: list[tuple[bytes, bytes]] = []
+    vary = b""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"vary":
+            vary = value
+        elif lowered != b"content-length":
+            kept.append((name, value))
+    vary = vary + b", Accept-Encoding" if vary else b"Accept-Encoding"
+    return [*kept, (b"vary", vary), (b"content-encoding", encoding), (b"content-length", str(length).encode())]
+
+
+class CompressionMiddleware:
+    """Wraps the whole ASGI handler, like the security headers (backend/web/security.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        encoding = chosen_encoding(scope) if scope["type"] == "http" else None
+        if encoding is None:
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_compressed(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            headers = list(start.get("headers", []))
+            if len(body) >= MINIMUM_BYTES and not any(name.lower() == b"content-encoding" for name, _ in headers):
+                body = compress(body, encoding)
+                start = {**start, "headers": compressed_headers(headers, encoding, len(body))}
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, send_compressed)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from litestar import Response
+from litestar.enums import MediaType
 
+from backend.rendering.htmx import VARY, PageResponse, SentPage
 from tests.fixtures.web import MARTIN
 from tests.web.pagecheck import Page, check_page
 
@@ -65,3 +68,32 @@ async def test_the_fragment_is_the_same_region_as_in_the_whole_page_whichever_co
     if other:
         assert other_fragment != fragment
         assert other_fragment not in page
+
+
+async def _sent(asgi_app) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    messages = []
+
+    async def send(message):
+        messages.append(message)
+
+    await asgi_app({"type": "http"}, None, send)
+    start, body = messages
+    return start["status"], sorted((name.lower(), value) for name, value in start["headers"]), body["body"]
+
+
+@pytest.mark.parametrize("status", [200, 404, 422, 503])
+async def test_a_page_is_sent_exactly_as_litestars_own_response_would_send_it(status):
+    """PageResponse's short path (htmx.SentPage) against Litestar's: same status, headers and bytes."""
+    page = PageResponse("<p>Solde : 8 points sur 12 — données à jour</p>", status_code=status,
+                        media_type=MediaType.HTML, headers={"Vary": VARY, "Cache-Control": "private, no-store"})
+    fast = page.to_asgi_response(None, None, cookies=[], headers={})
+    assert isinstance(fast, SentPage)
+    assert await _sent(fast) == await _sent(Response.to_asgi_response(page, None, None, cookies=[], headers={}))
+
+
+async def test_a_page_that_sets_a_cookie_takes_litestars_path():
+    page = PageResponse("<p>Connecté</p>", media_type=MediaType.HTML, headers={"Vary": VARY})
+    page.set_cookie("pp_test", "1", httponly=True)
+    status, headers, body = await _sent(page.to_asgi_response(None, None, cookies=[], headers={}))
+    assert status == 200 and body == "<p>Connecté</p>".encode()
+    assert any(name == b"set-cookie" and value.startswith(b"pp_test=1") for name, value in headers)

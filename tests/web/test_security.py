@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.app import compression_config, create_app
+from backend.app import create_app
 from backend.rendering.templating import STATIC_DIR
-from backend.web.compression import LARGE_BODY_BYTES, OneShotBrotli
+from backend.web.compression import LARGE_BODY_BYTES, MINIMUM_BYTES, QUALITY, WINDOW_BITS, compress
 from tests.fixtures.web import MARTIN, web_settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -54,21 +53,22 @@ async def test_production_adds_hsts_and_allows_the_franceconnect_form_target(web
 
 async def test_pages_are_compressed(web_client):
     async with web_client(MARTIN.neph) as client:
-        brotli = await client.get("/historique", headers={"Accept-Encoding": "br"})
-        gzip = await client.get("/historique", headers={"Accept-Encoding": "gzip"})
-    assert brotli.headers["content-encoding"] == "br"
-    assert brotli.text == gzip.text and "<h1>Historique de votre dossier</h1>" in brotli.text
-    assert gzip.headers["content-encoding"] == "gzip"
-    assert "Accept-Encoding" in brotli.headers["vary"] and "HX-Request" in brotli.headers["vary"]
-
-
-def _one_shot(body: bytes) -> bytes:
-    buffer = io.BytesIO()
-    facade = OneShotBrotli(buffer, "br", compression_config())
-    facade.write(body[: len(body) // 2])
-    facade.write(body[len(body) // 2:])
-    facade.close()
-    return buffer.getvalue()
+        brotli_page = await client.get("/historique", headers={"Accept-Encoding": "gzip, deflate, br"})
+        gzip_page = await client.get("/historique", headers={"Accept-Encoding": "gzip"})
+        plain = await client.get("/historique", headers={"Accept-Encoding": "identity"})
+        head = await client.head("/historique", headers={"Accept-Encoding": "gzip, deflate, br"})
+        small = await client.get("/sante", headers={"Accept-Encoding": "br"})
+    assert brotli_page.headers["content-encoding"] == "br" and gzip_page.headers["content-encoding"] == "gzip"
+    assert brotli_page.text == gzip_page.text == plain.text and "<h1>Historique de votre dossier</h1>" in plain.text
+    assert "content-encoding" not in plain.headers and int(plain.headers["content-length"]) == len(plain.content)
+    # The length on the wire is the compressed one, for GET and HEAD alike; the text is a tenth or so of it.
+    on_wire = len(brotli.compress(plain.content, quality=QUALITY, lgwin=WINDOW_BITS, mode=brotli.MODE_TEXT))
+    assert brotli_page.headers["content-length"] == head.headers["content-length"] == str(on_wire)
+    assert on_wire < len(plain.content) / 3
+    assert brotli_page.headers["vary"] == "HX-Request, HX-Boosted, HX-Target, Accept-Encoding"
+    assert_security_headers(brotli_page.headers)
+    # A body under MINIMUM_BYTES goes as it is.
+    assert len(small.content) < MINIMUM_BYTES and "content-encoding" not in small.headers
 
 
 def test_a_long_body_is_compressed_harder_than_a_page():
@@ -78,13 +78,11 @@ def test_a_long_body_is_compressed_harder_than_a_page():
     towns = ["Clermont-Ferrand (63)", "Chambéry (73)", "Valence (26)", "Rennes (35)", "Brest (29)", "Nantes (44)"]
     body = "".join(line.format(f"{day} mars 19{90 + day % 10}", towns[day % 6]) for day in range(1, 400)).encode()
     small = body[:4000]
-    config = compression_config()
     assert len(small) < LARGE_BODY_BYTES <= len(body)
-    assert _one_shot(small) == brotli.compress(small, quality=config.brotli_quality, lgwin=config.brotli_lgwin,
-                                               mode=brotli.MODE_TEXT)
-    large = _one_shot(body)
+    assert compress(small, b"br") == brotli.compress(small, quality=QUALITY, lgwin=WINDOW_BITS, mode=brotli.MODE_TEXT)
+    large = compress(body, b"br")
     assert brotli.decompress(large) == body
-    cheap = brotli.compress(body, quality=config.brotli_quality, lgwin=config.brotli_lgwin, mode=brotli.MODE_TEXT)
+    cheap = brotli.compress(body, quality=QUALITY, lgwin=WINDOW_BITS, mode=brotli.MODE_TEXT)
     assert len(large) < len(cheap)
 
 
