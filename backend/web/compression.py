@@ -84,6 +84,14 @@ class CompressionMiddleware:
                 start = message
                 return
             if start is None or message["type"] != "http.response.body":
+                # Anything but a body (an ASGI extension, e.g. a file sent by path): what is held goes
+                # out as the app made it, and so does the rest of the response.
+                if start is not None:
+                    await send(start)
+                    if chunks:
+                        await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
+                        chunks.clear()
+                    start = None
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
@@ -94,7 +102,8 @@ class CompressionMiddleware:
             if len(body) >= MINIMUM_BYTES and not any(name.lower() == b"content-encoding" for name, _ in headers):
                 body = compress(body, encoding)
                 start = {**start, "headers": compressed_headers(headers, encoding, len(body))}
-            await send(start)
+            sent, start = start, None
+            await send(sent)
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await self.app(scope, receive, send_compressed)

@@ -10,7 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
 from backend.rendering.templating import STATIC_DIR
-from backend.web.compression import LARGE_BODY_BYTES, MINIMUM_BYTES, QUALITY, WINDOW_BITS, compress
+from backend.web.compression import (LARGE_BODY_BYTES, MINIMUM_BYTES, QUALITY, WINDOW_BITS, CompressionMiddleware,
+                                     compress)
 from tests.fixtures.web import MARTIN, web_settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -108,3 +109,50 @@ async def test_no_inline_script_or_style_in_pages(web_client):
             assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline <script> on {path}"
             assert "<style" not in html and " style=" not in html, f"inline style on {path}"
             assert "hx-on" not in html, f"hx-on handler on {path} (needs eval, blocked by the CSP)"
+
+
+def _app(messages):
+    async def app(scope, receive, send):
+        for message in messages:
+            await send(dict(message))
+    return app
+
+
+async def _through_compression(messages, accept=b"br"):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"accept-encoding", accept)] if accept else []}
+    await CompressionMiddleware(_app(messages))(scope, None, send)
+    return sent
+
+
+START = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/css"),
+                                                                    (b"content-length", b"3000")]}
+
+
+async def test_a_streamed_body_is_compressed_once_when_complete():
+    parts = [b"a{color:red}" * 100, b"b{color:blue}" * 80, b""]
+    sent = await _through_compression([START, *({"type": "http.response.body", "body": p, "more_body": i < 2}
+                                                 for i, p in enumerate(parts))])
+    start, body = sent
+    headers = dict(start["headers"])
+    assert brotli.decompress(body["body"]) == b"".join(parts) and body["more_body"] is False
+    assert headers[b"content-encoding"] == b"br" and headers[b"content-length"] == str(len(body["body"])).encode()
+    assert headers[b"vary"] == b"Accept-Encoding" and headers[b"content-type"] == b"text/css"
+
+
+async def test_what_compression_leaves_alone_goes_out_as_the_app_sent_it():
+    small = [START, {"type": "http.response.body", "body": b"ok", "more_body": False}]
+    assert await _through_compression(small) == small
+    assert await _through_compression(small, accept=None) == small
+    encoded = [{**START, "headers": [(b"content-encoding", b"gzip")]},
+               {"type": "http.response.body", "body": b"x" * 2000, "more_body": False}]
+    assert await _through_compression(encoded) == encoded
+    # A message that is not a body (an ASGI extension): what was held goes first, unchanged, in order.
+    other = [START, {"type": "http.response.body", "body": b"y" * 600, "more_body": True},
+             {"type": "http.response.pathsend", "path": "/tmp/f"}]
+    assert await _through_compression(other) == [START, {"type": "http.response.body", "body": b"y" * 600,
+                                                          "more_body": True}, other[2]]
