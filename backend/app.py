@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
-from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Request
 from litestar.datastructures import CacheControlHeader
@@ -28,6 +27,7 @@ from litestar.template import TemplateConfig
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
 from backend.database.stores import close_stores, open_stores
+from backend.law.dates import PARIS
 from backend.register.repository import SqlRegister
 from backend.process import settle_after_start
 from backend.records.service import HolderNotFound
@@ -38,8 +38,6 @@ from backend.web.compression import CompressionMiddleware
 from backend.web.security import HeadAsGet, PathCheckMiddleware, SecurityHeadersMiddleware, security_headers
 from backend.rendering.context import use_request_context
 from backend.rendering.templating import STATIC_DIR, StaticFiles, create_environment
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris_today() -> dt.date:

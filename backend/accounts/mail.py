@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 import aiosmtplib
 
+from backend.law.dates import PARIS
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
-PARIS = ZoneInfo("Europe/Paris")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 SIGNATURE = "\n\n— pointspermis\nCe message est automatique : n'y répondez pas."

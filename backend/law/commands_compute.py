@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from zoneinfo import ZoneInfo
 
 import msgspec
 
+from .dates import PARIS
 from .engine import compute
 from .events import InvalidRecord, decode_event, decode_events
 from .record import problems as file_problems
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(data, dict):
         return _fail([f'{source}: expected a JSON object {{"events": [...], "as_of": "YYYY-MM-DD"}}'])
     problems: list[str] = []
-    as_of = dt.datetime.now(ZoneInfo("Europe/Paris")).date()  # the legal date in France, as the web app's
+    as_of = dt.datetime.now(PARIS).date()  # the legal date in France, as the web app's
     try:
         if args.as_of is not None:
             as_of = _date(args.as_of, "--as-of")

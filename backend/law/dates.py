@@ -9,6 +9,12 @@ project's rule (points-rules.md §1) is: use the last day of the target month.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+"""The civil time of the service: "today" for a driver, and every date and time a page or a document
+prints (a page viewed at 00:30 in Paris is already the next day; a validity counted in months keeps
+the Paris clock across the change to summer time)."""
 
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 

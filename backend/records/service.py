@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 from typing import Any, Hashable, Protocol
 
 import msgspec
@@ -19,11 +18,9 @@ import msgspec
 from backend import caching
 from backend.caching import EXTRACT_TTL_SECONDS, FILE_CACHE_SIZE  # noqa: F401 (re-exported: the records' cache policy)
 from backend.law import Result, compute
+from backend.law.dates import PARIS
 from backend.law.events import Event, EventError, InvalidRecord
 from backend.register.feed import Extract, Holder
-
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class RegisterReader(Protocol):

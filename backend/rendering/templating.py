@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from backend.caching import memoised, static_urls
+from backend.law.dates import PARIS
 from backend.records.labels import as_date, date_fr
 from backend.rendering.layout_cache import LayoutCache
 
@@ -32,9 +33,7 @@ def datetime_fr(value: dt.datetime | str | None) -> str:
         return ""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     if moment.tzinfo is not None:
-        from zoneinfo import ZoneInfo  # imported lazily: only the freshness line needs it
-
-        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+        moment = moment.astimezone(PARIS)
     return f"{date_fr(moment.date())} à {moment.hour} h {moment.minute:02d}"
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import msgspec
 
+from backend.law.dates import PARIS
 from backend.statement.codes import CodeError, grouped, looks_like_short_code, new_code, normalise
 from backend.statement.model import Facts
 from backend.statement.seal import Keyring, Seal, SealError, facts_digest, read_code, sign, verify
@@ -180,7 +180,7 @@ def _sentence(message: str) -> str:
 
 
 def _fr(moment: dt.datetime) -> str:
-    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H h %M")
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H h %M")
 
 
 def _document_check(keyring: Keyring, document: IssuedDocument, now: dt.datetime) -> Check:

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from backend.law import dates as law_dates
+from backend.law.dates import PARIS
 from backend.records.views import licence_view
 from backend.statement.model import Facts, RightsCategory
 
-PARIS = ZoneInfo("Europe/Paris")  # the civil time in which a document's dates are read
 ATTESTATION_MONTHS = 4  # ADCS: valid four months from issue (sources above)
 STATEMENT_CODE_MONTHS = 12  # how long a statement's code shows its facts (then it says "expired")
 
