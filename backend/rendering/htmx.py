@@ -62,10 +62,10 @@ class SentPage:
 class PageResponse(Response[str]):
     """An HTML page, sent without Litestar's general machinery when nothing needs it.
 
-    Litestar turns every response into an `ASGIResponse`: a header object, cookie, encoder and
-    background merging: 3 % of the instructions of a cached page (docs/performance.md, "Instructions"). A page that sets no
-    cookie, has no background task and gets no header from a layer (none is configured) is sent as
-    its status, its headers and its bytes; anything else takes Litestar's path, unchanged."""
+    Litestar turns every response into an `ASGIResponse` (a header object, cookie, encoder and
+    background merging): 3 % of the instructions of a cached page (docs/performance.md, "Instructions").
+    An HTML page that sets no cookie, has no background task and gets no header from a layer (none is
+    configured) is sent as its status, its headers and its bytes; anything else takes Litestar's path."""
 
     def to_asgi_response(self, app: Any, request: Request, *, background: Any = None, cookies: Any = None,
                          encoded_headers: Any = None, headers: dict[str, str] | None = None,
@@ -74,6 +74,7 @@ class PageResponse(Response[str]):
         status = self.status_code or status_code or 200
         if (self.cookies or cookies or encoded_headers or headers or background or self.background
                 or is_head_response or status < 200 or status in (204, 304) or not isinstance(self.content, str)
+                or self.media_type not in (MediaType.HTML, MediaType.HTML.value)
                 or any(name.lower() in ("content-type", "content-length") for name in self.headers)):
             return super().to_asgi_response(
                 app, request, background=background, cookies=cookies, encoded_headers=encoded_headers,

@@ -18,10 +18,11 @@ from jinja2_fragments import render_block
 from markupsafe import escape
 
 from backend.statement.documents import IssuedDocument
-from backend.statement.facts import ATTESTATION_MONTHS, add_months, rights_facts
+from backend.law.dates import PARIS
+from backend.statement.facts import ATTESTATION_MONTHS, months_later, rights_facts
 from backend.statement.model import Facts
 from backend.statement.pdf import document_html
-from backend.statement.render import PARIS, VERIFY_PATH, qr_data_uri
+from backend.statement.render import VERIFY_PATH, qr_data_uri
 
 TEMPLATE = "pages/proof/attestation.html"
 TITLE = "Attestation de droits à conduire"
@@ -33,7 +34,7 @@ def attestation_facts(file: Any) -> Facts:
 
 
 def validity_end(now: dt.datetime) -> dt.datetime:
-    return add_months(now.astimezone(dt.UTC).replace(microsecond=0), ATTESTATION_MONTHS)
+    return months_later(now.replace(microsecond=0), ATTESTATION_MONTHS)
 
 
 class Attestation(msgspec.Struct, frozen=True, kw_only=True):

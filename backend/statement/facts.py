@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from backend.law import dates as law_dates
-from backend.law.dates import PARIS
+from backend.law.dates import PARIS, add_months
 from backend.records.views import licence_view
 from backend.statement.model import Facts, RightsCategory
 
@@ -28,7 +27,7 @@ ATTESTATION_MONTHS = 4  # ADCS: valid four months from issue (sources above)
 STATEMENT_CODE_MONTHS = 12  # how long a statement's code shows its facts (then it says "expired")
 
 
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+def months_later(moment: dt.datetime, months: int) -> dt.datetime:
     """The same Paris clock time on the same Paris calendar day `months` later, as UTC.
 
     A validity is read by people in France: issued on 6 December at 23 h 06 (Paris), it ends on
@@ -37,7 +36,7 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     law's own (`law.dates.add_months`).
     """
     local = moment.astimezone(PARIS)
-    day = law_dates.add_months(local.date(), months)
+    day = add_months(local.date(), months)
     return dt.datetime.combine(day, local.time(), tzinfo=PARIS).astimezone(dt.UTC)
 
 

@@ -18,8 +18,8 @@ from jinja2_fragments import render_block
 from markupsafe import escape
 
 from backend.statement.codes import grouped
+from backend.law.dates import PARIS
 from backend.statement.content import StatementContent, build_content, canonical
-from backend.statement.facts import PARIS
 from backend.statement.pdf import document_html
 from backend.statement.seal import Keyring, Seal, content_digest, sign
 

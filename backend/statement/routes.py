@@ -19,7 +19,7 @@ from backend.statement import render as statement_render
 from backend.statement.content import build_content, canonical
 from backend.statement import routes_proof
 from backend.statement.documents import check_code
-from backend.statement.facts import STATEMENT_CODE_MONTHS, add_months, rights_facts
+from backend.statement.facts import STATEMENT_CODE_MONTHS, months_later, rights_facts
 from backend.statement.seal import SealError, content_digest
 from backend.statement.state import PRIVATE, pdf_attachment, client_address, documents, keyring, now, throttle
 from backend.statement.throttle import VERIFY_FAILURES, too_many
@@ -34,7 +34,7 @@ async def _statement(request: Request, register: NamedDependency[Any], viewer: N
                          content_digest=content_digest(canonical(content)).hex())
     try:
         document = await documents(request).issue(keyring(request), facts, moment,
-                                                  add_months(moment, STATEMENT_CODE_MONTHS))
+                                                  months_later(moment, STATEMENT_CODE_MONTHS))
     except SealError as exc:  # no signing key configured: say so rather than hand out an unsealed statement
         raise ServiceUnavailableException(f"Le relevé ne peut pas être établi pour le moment : {exc}.") from None
     return statement_render.present(content, document.seal, request.app.state.settings.base_url,

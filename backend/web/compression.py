@@ -3,8 +3,8 @@
 Our pages are one small body each, made per request on a CPU every request of the worker shares.
 Around the compressor, Litestar's compression middleware (a facade object, a buffer, header objects
 for every response) cost 4 % of the instructions of a cached page (docs/performance.md,
-"Instructions"); this ASGI middleware reads and writes the raw header list, keeps the body's chunks and compresses
-them once, on the last one. Nothing at all is wrapped for a client that accepts neither encoding.
+"Instructions"); this ASGI middleware reads and writes the raw header list, keeps the body's chunks
+and compresses them once, on the last one. Nothing at all is wrapped for a client that accepts neither encoding.
 Streamed bodies (static files) are held until their last chunk: files are small and cached by
 browsers for a year.
 

@@ -13,13 +13,13 @@ import pypdf
 import pytest
 
 from backend.law import dates as law_dates
+from backend.law.dates import PARIS
 from backend.records.service import licence_file
 from backend.statement import render as statement_render
 from backend.statement.codes import grouped, normalise
 from backend.statement.content import build_content
 from backend.statement.attestation import validity_end
 from backend.statement.documents import Documents
-from backend.statement.facts import PARIS
 from backend.statement.pdf import render_pdf
 from backend.statement.throttle import VERIFY_FAILURES
 from tests.statement.test_routes import LONG, OTHER, SHORT, page_text

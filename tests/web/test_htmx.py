@@ -97,3 +97,11 @@ async def test_a_page_that_sets_a_cookie_takes_litestars_path():
     status, headers, body = await _sent(page.to_asgi_response(None, None, cookies=[], headers={}))
     assert status == 200 and body == "<p>Connecté</p>".encode()
     assert any(name == b"set-cookie" and value.startswith(b"pp_test=1") for name, value in headers)
+
+
+async def test_a_response_that_is_not_html_takes_litestars_path():
+    page = PageResponse("BEGIN:VCALENDAR", media_type="text/calendar", headers={"Vary": VARY})
+    response = page.to_asgi_response(None, None, cookies=[], headers={})
+    assert not isinstance(response, SentPage)
+    status, headers, body = await _sent(response)
+    assert (b"content-type", b"text/calendar; charset=utf-8") in headers and body == b"BEGIN:VCALENDAR"
