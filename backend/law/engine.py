@@ -15,7 +15,7 @@ from .events import Event
 from .policies import Policies
 from .record import prepare
 from .replay import Replay
-from .result import Probation, Result
+from .result import Probation, Result, Status
 from .rules import courses, invalidation
 
 _PENDING_WARNING = (
@@ -36,7 +36,7 @@ def compute(events: Sequence[Event], as_of: dt.date, policies: Policies = Polici
     warnings = known.warnings + replay.warnings if known.warnings else replay.warnings
     entries = replay.entries
     history, calendar = entries[:cut], entries[cut:]
-    status = "valid"
+    status: Status = "valid"
     probation = None
     mandatory = None
     not_before = None
@@ -46,7 +46,8 @@ def compute(events: Sequence[Event], as_of: dt.date, policies: Policies = Polici
         calendar = []
     elif closed == "annulled":
         status, calendar = "annulled", []
-        not_before = replay.annulment.new_licence_not_before
+        if replay.annulment is not None:  # always, when the capital was closed by an annulment (Replay.annul)
+            not_before = replay.annulment.new_licence_not_before
     elif closed == "invalidated":
         status, calendar = "invalidated", []
         not_before, early = invalidation.new_licence_not_before(

@@ -9,7 +9,6 @@ every consumer (engine, import, demo) gets the same answers.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -18,33 +17,19 @@ import msgspec
 from . import tables
 from .dates import fr
 from .errors import EventError, InvalidRecord
+# The types of the fields, kept with the events' names (other modules import them from here).
+from .fields import EstablishedBy, EventId, Natinf, OffenceClass, Omittable, Training, field_date
 
-# msgspec applies a pattern with re.search: `\Z`, not `$`, which would also accept a trailing "\n"
-# (an id "l-3\n" written escaped in the JSON).
-EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+\Z")]
-Natinf = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+\Z")]
-OffenceClass = Literal["C1", "C2", "C3", "C4", "C5", "DELIT"]
-
-
-def _field_date(field: str) -> Any:
-    """`effective_on` for a type whose effective date is one of its fields: a property that reads it in
-    C (operator.attrgetter). The engine, the import and the pages read it for every event: a Python
-    method would cost a call frame each time."""
-    return property(operator.attrgetter(field), doc=f"The day this event takes effect: its `{field}`.")
-
-
-# Optional fields are typed without `None` and default to None: omitted, a field reads None, but a
-# field present with the JSON value null is refused by the decoder itself (record-format.md: "an
-# optional field is omitted, never null"), on every path that decodes events (engine, feed import).
 # gc=False: events hold only strings, dates and tuples of strings (no cycles), and a service keeps
 # many of them in memory; untracked they cost the cyclic garbage collector nothing.
-_STRUCT = dict(kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type", omit_defaults=True,
-               gc=False)
-
-
-class _Event(msgspec.Struct, **_STRUCT):
+# The options are written out, not passed as **options, so that mypy reads them (dataclass_transform):
+# kw_only on the base alone, as msgspec applies it, makes `id` and `recorded_on` keyword-only and last in
+# every type (runtime and mypy alike), while each type's own fields stay positional, in order. msgspec
+# passes `frozen` on to subclasses, mypy does not: each event type repeats it.
+class _Event(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True, tag_field="type",
+             omit_defaults=True, gc=False):
     id: EventId
-    recorded_on: dt.date = None  # type: ignore[assignment]
+    recorded_on: Omittable[dt.date] = None
 
     @property
     def effective_on(self) -> dt.date:  # pragma: no cover - every subclass overrides
@@ -56,29 +41,29 @@ class _Event(msgspec.Struct, **_STRUCT):
         return self.recorded_on or self.effective_on
 
 
-class LicenceIssued(_Event, tag="licence_issued"):
+class LicenceIssued(_Event, tag="licence_issued", frozen=True):
     issued_on: dt.date
     kind: Literal["first", "after_invalidation", "after_annulment"] = "first"
-    training: Literal["traditional", "aac", "supervised"] = "traditional"
+    training: Training = "traditional"
     categories: tuple[str, ...] = ()
 
-    effective_on = _field_date("issued_on")
+    effective_on = field_date("issued_on")
 
 
-class Offence(_Event, tag="offence"):
+class Offence(_Event, tag="offence", frozen=True):
     committed_on: dt.date
     established_on: dt.date
-    established_by: Literal["fixed_fine_paid", "increased_fine_order", "composition_penale", "final_conviction"]
+    established_by: EstablishedBy
     points: int
     offence_class: OffenceClass
     label: Annotated[str, msgspec.Meta(min_length=1)]
-    natinf: Natinf = None  # type: ignore[assignment]
-    place: str = None  # type: ignore[assignment]
-    fixed_fine_eligible: bool = None  # type: ignore[assignment]
-    simultaneous_group: str = None  # type: ignore[assignment]
+    natinf: Omittable[Natinf] = None
+    place: Omittable[str] = None
+    fixed_fine_eligible: Omittable[bool] = None
+    simultaneous_group: Omittable[str] = None
     drugs_and_alcohol: bool = False
 
-    effective_on = _field_date("established_on")
+    effective_on = field_date("established_on")
 
     @property
     def is_fixed_fine_eligible(self) -> bool:
@@ -88,75 +73,75 @@ class Offence(_Event, tag="offence"):
         return self.offence_class in ("C1", "C2", "C3", "C4")
 
 
-class Course(_Event, tag="course"):
+class Course(_Event, tag="course", frozen=True):
     first_day: dt.date
     last_day: dt.date
     kind: Literal["voluntary", "mandatory", "judicial"] = "voluntary"
-    organiser: str = None  # type: ignore[assignment]
-    place: str = None  # type: ignore[assignment]
+    organiser: Omittable[str] = None
+    place: Omittable[str] = None
 
     @property
     def effective_on(self) -> dt.date:
         return self.last_day + dt.timedelta(days=1)
 
 
-class ComplementaryTraining(_Event, tag="complementary_training"):
+class ComplementaryTraining(_Event, tag="complementary_training", frozen=True):
     completed_on: dt.date
 
-    effective_on = _field_date("completed_on")
+    effective_on = field_date("completed_on")
 
 
-class InvalidationNotified(_Event, tag="invalidation_notified"):
+class InvalidationNotified(_Event, tag="invalidation_notified", frozen=True):
     notified_on: dt.date
 
-    effective_on = _field_date("notified_on")
+    effective_on = field_date("notified_on")
 
 
-class LicenceSurrendered(_Event, tag="licence_surrendered"):
+class LicenceSurrendered(_Event, tag="licence_surrendered", frozen=True):
     surrendered_on: dt.date
 
-    effective_on = _field_date("surrendered_on")
+    effective_on = field_date("surrendered_on")
 
 
-class Annulment(_Event, tag="annulment"):
+class Annulment(_Event, tag="annulment", frozen=True):
     decided_on: dt.date
-    new_licence_not_before: dt.date = None  # type: ignore[assignment]
+    new_licence_not_before: Omittable[dt.date] = None
 
-    effective_on = _field_date("decided_on")
+    effective_on = field_date("decided_on")
 
 
-class Suspension(_Event, tag="suspension"):
+class Suspension(_Event, tag="suspension", frozen=True):
     starts_on: dt.date
     suspension_kind: Literal["administrative", "judicial"]
-    ends_on: dt.date = None  # type: ignore[assignment]
-    label: str = None  # type: ignore[assignment]
+    ends_on: Omittable[dt.date] = None
+    label: Omittable[str] = None
 
-    effective_on = _field_date("starts_on")
+    effective_on = field_date("starts_on")
 
 
-class MedicalVisit(_Event, tag="medical_visit"):
+class MedicalVisit(_Event, tag="medical_visit", frozen=True):
     visited_on: dt.date
     outcome: Literal["fit", "fit_with_restrictions", "fit_temporarily", "unfit"]
-    valid_until: dt.date = None  # type: ignore[assignment]
+    valid_until: Omittable[dt.date] = None
     categories: tuple[str, ...] = ()
 
-    effective_on = _field_date("visited_on")
+    effective_on = field_date("visited_on")
 
 
-class CategoryObtained(_Event, tag="category_obtained"):
+class CategoryObtained(_Event, tag="category_obtained", frozen=True):
     obtained_on: dt.date
     category: Annotated[str, msgspec.Meta(min_length=1)]
-    valid_until: dt.date = None  # type: ignore[assignment]
+    valid_until: Omittable[dt.date] = None
 
-    effective_on = _field_date("obtained_on")
+    effective_on = field_date("obtained_on")
 
 
-class Cancellation(_Event, tag="cancellation"):
+class Cancellation(_Event, tag="cancellation", frozen=True):
     cancels: EventId
     cancelled_on: dt.date
-    reason: str = None  # type: ignore[assignment]
+    reason: Omittable[str] = None
 
-    effective_on = _field_date("cancelled_on")
+    effective_on = field_date("cancelled_on")
 
 
 Event = Union[
@@ -173,19 +158,34 @@ Event = Union[
     Cancellation,
 ]
 
-EVENT_TYPES: dict[str, type[_Event]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in (
-        LicenceIssued, Offence, Course, ComplementaryTraining, InvalidationNotified, LicenceSurrendered,
-        Annulment, Suspension, MedicalVisit, CategoryObtained, Cancellation,
-    )
-}
+
+def _by_tag(*types: type[Event]) -> dict[str, type[Event]]:
+    """Each event type by its tag, the `type` of its JSON object."""
+    found: dict[str, type[Event]] = {}
+    for cls in types:
+        tag = cls.__struct_config__.tag
+        if not isinstance(tag, str):  # msgspec also allows int tags: the record format names types with strings
+            raise TypeError(f"{cls.__name__}: the tag of an event type is a string")
+        found[tag] = cls
+    return found
+
+
+EVENT_TYPES: dict[str, type[Event]] = _by_tag(
+    LicenceIssued, Offence, Course, ComplementaryTraining, InvalidationNotified, LicenceSurrendered,
+    Annulment, Suspension, MedicalVisit, CategoryObtained, Cancellation,
+)
+_TYPE_OF: dict[type, str] = {cls: tag for tag, cls in EVENT_TYPES.items()}
+
+
+def event_type(event: Event) -> str:
+    """The event's `type` in the record format ("offence", "course", …)."""
+    return _TYPE_OF[type(event)]
 
 MAX_POINTS = 6
 MAX_POINTS_DRUGS_AND_ALCOHOL = 9
 # The first day the 9-point withdrawal exists, read from the dated table (not written here twice).
-_NINE_POINTS_FROM: dt.date = next(v.effective_from for v in tables.parameter("points_drugs_and_alcohol").versions
-                                  if v.value == MAX_POINTS_DRUGS_AND_ALCOHOL)
+_NINE_POINTS_FROM = next(first for first, _, points in tables.number_ranges("points_drugs_and_alcohol")
+                         if points == MAX_POINTS_DRUGS_AND_ALCOHOL)
 
 
 def event_ref(raw: Any, index: int | None) -> str:
@@ -285,7 +285,7 @@ def decode_event(raw: Any, index: int | None = None) -> Event:
     problems = check_event(event, ref)
     if problems:
         raise InvalidRecord(problems)
-    return event  # type: ignore[return-value]
+    return event
 
 
 def decode_events(raws: Any) -> list[Event]:

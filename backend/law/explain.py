@@ -78,6 +78,10 @@ def full_restoration(offence: Offence, months: int, maximum: int, reason: str, d
             f"commise ni n'étant devenue définitive depuis. {reason}")
 
 
+# The arguments of `delay_reason`, as the replay keeps them until a full restoration makes an entry.
+DelayReason = tuple[int, bool, dt.date | None, Offence | None, dt.date, bool]
+
+
 def delay_reason(months: int, before_2011: bool, probation_end: dt.date | None,
                  serious: Offence | None, since: dt.date, since_full_restoration: bool = False) -> str:
     """Why the delay is 2 or 3 years. The class test reads the file since the licence was issued or
@@ -163,9 +167,11 @@ def invalidation(notified_on: dt.date) -> str:
 def complementary_training(completed_on: dt.date) -> str:
     """The complementary training changes no points by itself: what it can do (L223-1, R223-4-1), from the tables."""
     since = tables.TRAINING_START
-    first, last = (tables.value_on(name, since) for name in ("training_window_start", "training_window_end"))
-    traditional = tables.value_on("probation_length_traditional_training", since)
-    aac = tables.value_on("probation_length_aac_training", since)
+    first, last = (tables.number_on(name, since) for name in ("training_window_start", "training_window_end"))
+    traditional = tables.optional_number_on("probation_length_traditional_training", since)
+    aac = tables.optional_number_on("probation_length_aac_training", since)
+    if traditional is None or aac is None:  # None only before the training existed, never on TRAINING_START
+        raise ValueError(f"the law tables reduce no probation on {since}")
     return (f"Formation complémentaire suivie le {fr(completed_on)}. Pour un premier permis délivré depuis le "
             f"{fr(since)}, suivie entre {first} et {last} mois après son obtention, elle réduit la période probatoire "
             f"à {duration_fr(traditional)} ({duration_fr(aac)} après un apprentissage anticipé de la conduite), si "

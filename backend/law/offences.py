@@ -13,10 +13,11 @@ The register itself is never read from here: a real offence keeps the points the
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import msgspec
 
-from .events import EventError, Offence, OffenceClass
+from .events import EstablishedBy, EventError, Offence, OffenceClass
 from .tables import OutsideCoveredPeriod
 
 D = dt.date
@@ -169,10 +170,13 @@ BY_KEY: dict[str, CatalogueOffence] = {o.key: o for o in CATALOGUE}
 def offence_event(key: str, *, event_id: str, committed_on: dt.date, established_on: dt.date,
                   established_by: str, recorded_on: dt.date | None = None) -> Offence:
     """The `offence` event (spec/record-format.md) this catalogue offence would be in the register.
-    Raises KeyError for an unknown key, OutsideCoveredPeriod for a date before its barème."""
+    Raises KeyError for an unknown key, OutsideCoveredPeriod for a date before its barème.
+    `established_by` is one of the record format's values (EstablishedBy): the caller checks it, as
+    the simulator's form does; it is taken as given, unchecked here (a plain string from a form)."""
     entry = BY_KEY[key]
     terms = entry.terms(committed_on, established_on)
     return Offence(id=event_id, committed_on=committed_on, established_on=established_on,
-                   established_by=established_by, points=terms.points, offence_class=terms.offence_class,
-                   label=entry.label, natinf=entry.natinf, fixed_fine_eligible=terms.fixed_fine_eligible,
-                   drugs_and_alcohol=terms.drugs_and_alcohol, recorded_on=recorded_on)
+                   established_by=cast(EstablishedBy, established_by), points=terms.points,
+                   offence_class=terms.offence_class, label=entry.label, natinf=entry.natinf,
+                   fixed_fine_eligible=terms.fixed_fine_eligible, drugs_and_alcohol=terms.drugs_and_alcohol,
+                   recorded_on=recorded_on)

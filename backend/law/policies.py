@@ -41,4 +41,4 @@ def parse_policies(pairs: list[str]) -> Policies:
             values[name] = value
     if problems:
         raise InvalidRecord(problems)
-    return Policies(**values)
+    return msgspec.convert(values, Policies)  # each value already checked against POLICY_VALUES

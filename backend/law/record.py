@@ -25,6 +25,13 @@ class Record:
                  "suspensions", "licences", "cancelled", "committed_keys", "by_committed", "established_keys",
                  "serious_keys", "serious")
 
+    # Set by `prepare` once the offences are known (slots, so no class attribute is created here).
+    by_committed: list[Offence]           # point-withdrawing offences by committed_on
+    committed_keys: list[dt.date]         # their committed_on, in that order
+    established_keys: list[dt.date]       # their established_on, sorted
+    serious: list[Offence]                # those of the classes that lengthen the full-restoration delay
+    serious_keys: list[dt.date]           # their established_on, in that order
+
     def __init__(self) -> None:
         self.events: list[tuple[int, Event]] = []
         self.offences: list[Offence] = []          # point-withdrawing only
@@ -38,9 +45,9 @@ class Record:
         self.cancelled: list[Cancelled] = []
 
 
-_WITHDRAWALS_FROM = tables.parameter("offence_withdraws_points").versions[0].effective_from
-_DELAYS_FROM = tables.parameter("full_restoration_delay").versions[0].effective_from
-_COURSES_FROM = tables.parameter("course_interval").versions[0].effective_from
+_WITHDRAWALS_FROM = tables.covered_from("offence_withdraws_points")
+_DELAYS_FROM = tables.covered_from("full_restoration_delay")
+_COURSES_FROM = tables.covered_from("course_interval")
 
 
 def _ref(event: Event) -> str:
@@ -67,8 +74,8 @@ def _check(events: Sequence[Event], other_ids: frozenset[str],
     licences: list[LicenceIssued] = []
     closings: list[dt.date] = []  # effective dates of the notifications and annulments
     has_cancellation = False
+    # `type(event) is …` rather than a variable holding the type: mypy narrows `event` only on the former.
     for event in events:
-        kind = type(event)
         first = by_id.get(event.id)
         if first is not None:
             if first != event:
@@ -78,28 +85,27 @@ def _check(events: Sequence[Event], other_ids: frozenset[str],
         found = check_event(event, "")
         if found:  # the reference is only formatted when there is something to report
             invalid.extend(EventError(_ref(event), p.field, p.message) for p in found)
-        if kind is LicenceIssued:
+        if type(event) is LicenceIssued:
             licences.append(event)
-        elif kind is InvalidationNotified or kind is Annulment:
+        elif type(event) is InvalidationNotified or type(event) is Annulment:
             closings.append(event.effective_on)
-        elif kind is Cancellation:
+        elif type(event) is Cancellation:
             has_cancellation = True
     first_licence = min((lic.issued_on for lic in licences), default=None)
     for event in by_id.values():
-        kind = type(event)
-        if kind is Offence:
-            ref = _ref(event)
+        if type(event) is Offence:
             if first_licence is None or event.established_on < first_licence:
-                invalid.append(EventError(ref, "established_on", f"offence established on {event.established_on} "
-                                          "without a licence_issued on or before that date"))
+                invalid.append(EventError(_ref(event), "established_on", f"offence established on "
+                                          f"{event.established_on} without a licence_issued on or before that date"))
             # Fast path: the first covered days of the two tables; the lookups build the message.
             if event.points > 0 and (event.committed_on < _WITHDRAWALS_FROM or event.established_on < _DELAYS_FROM):
+                ref = _ref(event)
                 try:
                     tables.value_on("offence_withdraws_points", event.committed_on, ref, "committed_on")
                     tables.value_on("full_restoration_delay", event.established_on, ref, "established_on")
                 except tables.OutsideCoveredPeriod as exc:
                     outside.extend(exc.problems)
-        elif kind is Course and event.last_day < _COURSES_FROM:
+        elif type(event) is Course and event.last_day < _COURSES_FROM:
             # Every kind, judicial included: a course before the period covered is outside it (§11).
             try:
                 tables.value_on("course_interval", event.last_day, _ref(event), "last_day")
@@ -167,17 +173,27 @@ def prepare(events: Sequence[Event], as_of: dt.date) -> tuple[Record, KnownFile]
                                         f"{first_licence}")])
     known = known_file(events, as_of)
     record = Record()
-    buckets = {Offence: record.offences, Course: record.courses, LicenceIssued: record.licences,
-               ComplementaryTraining: record.trainings, InvalidationNotified: record.notifications,
-               LicenceSurrendered: record.surrenders, Annulment: record.annulments, Suspension: record.suspensions}
     for index, event in enumerate(known.in_force):
-        kind = type(event)
-        if kind is Offence and event.points == 0:
-            continue  # withdraws nothing, counts nowhere (points-rules.md §4)
+        # The most frequent types first; the others go to no bucket (medical visits, categories).
+        if type(event) is Offence:
+            if event.points == 0:
+                continue  # withdraws nothing, counts nowhere (points-rules.md §4)
+            record.offences.append(event)
+        elif type(event) is Course:
+            record.courses.append(event)
+        elif type(event) is LicenceIssued:
+            record.licences.append(event)
+        elif type(event) is ComplementaryTraining:
+            record.trainings.append(event)
+        elif type(event) is InvalidationNotified:
+            record.notifications.append(event)
+        elif type(event) is LicenceSurrendered:
+            record.surrenders.append(event)
+        elif type(event) is Annulment:
+            record.annulments.append(event)
+        elif type(event) is Suspension:
+            record.suspensions.append(event)
         record.events.append((index, event))
-        bucket = buckets.get(kind)
-        if bucket is not None:
-            bucket.append(event)
     record.cancelled = known.cancelled
     by_committed = sorted(record.offences, key=lambda o: o.committed_on)
     record.by_committed = by_committed
@@ -189,7 +205,7 @@ def prepare(events: Sequence[Event], as_of: dt.date) -> tuple[Record, KnownFile]
 
 def index_serious(record: Record) -> None:
     """Offences of the classes that lengthen the full-restoration delay, by established_on."""
-    classes = tables.value_on("serious_classes", tables.LOPPSI_DELAYS).split()
+    classes = tables.text_on("serious_classes", tables.LOPPSI_DELAYS).split()
     serious = sorted((o for o in record.offences if o.offence_class in classes), key=lambda o: o.established_on)
     record.serious = serious
     record.serious_keys = [o.established_on for o in serious]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from heapq import heapify, heappop, heappush
+from typing import Any, Callable, Literal, TypeVar
 
 from . import explain, tables
 from .dates import add_months, fr
-from .events import Course, LicenceIssued, Offence
+from .events import Annulment, Course, InvalidationNotified, LicenceIssued, Offence
 from .policies import Policies
 from .record import Record
-from .result import Entry
+from .result import Entry, Kind
 from .rules import probation, restoration
 
 _LICENCE, _SINGLE, _FULL, _TEN, _PROBATION, _FULL_AT_END, _WITHDRAWAL, _COURSE, _CLOSE = \
@@ -29,6 +30,14 @@ RULE_COURSE = "Code de la route, art. L223-6 et R223-8"
 RULE_INVALIDATION = "Code de la route, art. L223-5 et R223-3"
 _DYNAMIC = 1_000_000  # sequence numbers of scheduled steps come after every event index
 
+Closed = Literal["invalidated", "annulled", "replaced"]
+# A step: (day, same-day order, sequence, handler, payload), run as handler(day, payload). `push` checks that
+# a handler gets a payload it accepts; the heap holds steps of every kind, so its handlers take Any.
+_Step = tuple[dt.date, int, int, Callable[[dt.date, Any], None], object]
+_Payload = TypeVar("_Payload")
+# The state on `as_of` that `run` returns: balance, maximum, capital, closed, last credit day, entries so far.
+State = tuple[int, int, "Capital | None", Closed | None, dt.date | None, int]
+
 
 class Capital:
     """The points capital of one licence."""
@@ -37,8 +46,8 @@ class Capital:
 
     def __init__(self, licence: LicenceIssued, balance: int, plan: probation.ProbationPlan | None) -> None:
         self.licence, self.balance, self.maximum, self.plan = licence, balance, balance, plan
-        self.closed: str | None = None
-        self.closed_on: dt.date | None = None
+        self.closed: Closed | None = None
+        self.closed_on = dt.date.max  # the day `closed` was set, read only once it is
         self.last_full: dt.date | None = None
         self.full_dates: set[dt.date] = set()
 
@@ -53,35 +62,32 @@ class Withdrawn:
 class Replay:
     def __init__(self, record: Record, policies: Policies) -> None:
         self.record, self.policies = record, policies
-        self.heap: list[tuple] = []
+        self.heap: list[_Step] = []
         self.seq = _DYNAMIC
         self.entries: list[Entry] = []
         self.capital: Capital | None = None
         self.groups: dict[str, list[int]] = {}
         self.last_credit_day: dt.date | None = None
         self.invalidated_on: list[dt.date] = []
-        self.annulment = None
+        self.annulment: Annulment | None = None
         self.warnings: list[str] = []
         self.as_of = dt.date.max  # entries after it are projections, explained in the future tense
 
     # -- scheduling -------------------------------------------------------------------------
-    def push(self, day: dt.date, order: int, handler, payload, seq: int | None = None) -> None:
-        if seq is None:
-            self.seq += 1
-            seq = self.seq
-        heappush(self.heap, (day, order, seq, handler, payload))
+    def push(self, day: dt.date, order: int, handler: Callable[[dt.date, _Payload], None], payload: _Payload) -> None:
+        self.seq += 1
+        heappush(self.heap, (day, order, self.seq, handler, payload))
 
-    def run(self, as_of: dt.date) -> tuple:
+    def run(self, as_of: dt.date) -> State:
         """Replay everything; return the state on `as_of` (balance, maximum, capital, closed, credit day)."""
         self.as_of = as_of
         heap = self.heap
-        for index, event in self.record.events:
-            kind = type(event)
-            if kind is Offence:
+        for index, event in self.record.events:  # `type(event) is`, not a variable: mypy narrows `event` on it
+            if type(event) is Offence:
                 heap.append((event.established_on, _WITHDRAWAL, index, self.withdraw, event))
-            elif kind is LicenceIssued:
+            elif type(event) is LicenceIssued:
                 heap.append((event.issued_on, _LICENCE, index, self.issue, event))
-            elif kind is Course and event.kind != "judicial":
+            elif type(event) is Course and event.kind != "judicial":
                 heap.append((event.effective_on, _COURSE, index, self.course, event))
         heapify(heap)
         for event in self.record.notifications:
@@ -96,13 +102,14 @@ class Replay:
             handler(day, payload)
         return snapshot or self.state()
 
-    def state(self) -> tuple:
+    def state(self) -> State:
         capital = self.capital
         if capital is None:
             return (0, 0, None, None, self.last_credit_day, len(self.entries))
         return (capital.balance, capital.maximum, capital, capital.closed, self.last_credit_day, len(self.entries))
 
-    def add(self, day, kind, change, capital: Capital, event_id, rule, explanation) -> None:
+    def add(self, day: dt.date, kind: Kind, change: int, capital: Capital, event_id: str | None, rule: str,
+            explanation: str) -> None:
         self.entries.append(Entry(day, kind, change, capital.balance, capital.maximum, event_id, rule, explanation))
 
     # -- licence and probation (L223-1, R223-1) -------------------------------------------
@@ -119,7 +126,7 @@ class Replay:
             previous.closed, previous.closed_on = "replaced", day
         record = self.record
         plan = probation.plan(licence, record.trainings, record.by_committed, record.committed_keys)
-        initial = tables.value_on("initial_capital", day, f'event "{licence.id}"', "issued_on")
+        initial = tables.number_on("initial_capital", day, f'event "{licence.id}"', "issued_on")
         capital = self.capital = Capital(licence, initial, plan)
         self.add(day, "licence_issued", initial, capital, licence.id, RULE_LICENCE, explain.licence_issued(
             licence, initial, plan.ends_on if plan else None, plan.months if plan else None,
@@ -129,7 +136,7 @@ class Replay:
                 self.push(anniversary, _PROBATION, self.increment, (capital, year, amount))
             self.push(plan.ends_on, _PROBATION, self.end_probation, capital)
 
-    def increment(self, day: dt.date, payload) -> None:
+    def increment(self, day: dt.date, payload: tuple[Capital, int, int]) -> None:
         capital, year, amount = payload
         if capital.closed is None:
             capital.maximum += amount
@@ -138,9 +145,9 @@ class Replay:
                      explain.probation_increment(capital.licence.issued_on, year, amount, day > self.as_of))
 
     def end_probation(self, day: dt.date, capital: Capital) -> None:
-        if capital.closed is not None:
-            return
         plan = capital.plan
+        if capital.closed is not None or plan is None:  # only a capital with a plan has this step
+            return
         capital.maximum = plan.maximum_after
         before = capital.balance
         if plan.clean:
@@ -156,11 +163,11 @@ class Replay:
         if mixed:
             # 9 when a drugs-and-alcohol member was committed on or after 2025-07-11, else 8 (§4):
             # the table is keyed by committed_on, and the highest cap any member brings applies.
-            cap = max(tables.value_on("simultaneous_cap_drugs_and_alcohol", o.committed_on,
-                                      f'event "{o.id}"', "committed_on") for o in mixed)
+            cap = max(tables.number_on("simultaneous_cap_drugs_and_alcohol", o.committed_on,
+                                       f'event "{o.id}"', "committed_on") for o in mixed)
         else:
-            cap = tables.value_on("simultaneous_cap", members[0].established_on,
-                                  f'event "{members[0].id}"', "established_on")
+            cap = tables.number_on("simultaneous_cap", members[0].established_on,
+                                   f'event "{members[0].id}"', "established_on")
         state = self.groups[group] = [cap, 0]
         return state
 
@@ -203,11 +210,11 @@ class Replay:
         plan = capital.plan
         probation_end = plan.ends_on if plan is not None and day < plan.ends_on else None
         if probation_end is not None and self.policies.probation_full_restoration == "three_years":
-            months = tables.value_on("full_restoration_delay_serious", day)
+            months = tables.number_on("full_restoration_delay_serious", day)
         restored_on = add_months(day, months)
-        deferred = probation_end is not None and restored_on < probation_end
-        if deferred:
-            restored_on = probation_end
+        deferred = False
+        if probation_end is not None and restored_on < probation_end:
+            restored_on, deferred = probation_end, True
         if not restoration.full_blocked(day, restored_on, record.established_keys, record.committed_keys):
             order = _FULL_AT_END if restored_on == probation_end else _FULL
             capital.full_dates.add(restored_on)
@@ -219,7 +226,7 @@ class Replay:
         if ten is not None:
             self.push(ten, _TEN, self.restore_ten_year, withdrawn)
 
-    def restore_single(self, day: dt.date, payload) -> None:
+    def restore_single(self, day: dt.date, payload: tuple[Withdrawn, int]) -> None:
         withdrawn, months = payload
         capital, offence = withdrawn.capital, withdrawn.offence
         if capital.closed is not None or (capital.last_full is not None and capital.last_full > offence.established_on):
@@ -243,7 +250,7 @@ class Replay:
             self.add(day, "ten_year_restoration", change, capital, offence.id, restoration.RULE_TEN,
                      explain.ten_year(offence, change, day, day > self.as_of))
 
-    def restore_full(self, day: dt.date, payload) -> None:
+    def restore_full(self, day: dt.date, payload: tuple[Withdrawn, int, explain.DelayReason, bool]) -> None:
         withdrawn, months, reason, deferred = payload
         capital, offence = withdrawn.capital, withdrawn.offence
         if capital.closed is not None:
@@ -273,14 +280,14 @@ class Replay:
                                      "(Conseil d'État, 17/04/2025, n° 492072).")
             return
         if self.last_credit_day is not None:
-            months = tables.value_on("course_interval", course.last_day)
+            months = tables.number_on("course_interval", course.last_day)
             allowed = add_months(self.last_credit_day, months)
             if course.last_day < allowed:
                 self.warnings.append(f"{period} : un seul stage peut rapporter des points par période de "
                                      f"{explain.duration_fr(months)} (stage précédent terminé le "
                                      f"{fr(self.last_credit_day)}).")
                 return
-        full_credit = tables.value_on("course_credit", course.last_day)
+        full_credit = tables.number_on("course_credit", course.last_day)
         credit = min(full_credit, capital.maximum - capital.balance)
         if credit <= 0:
             self.warnings.append(f"{period} : le solde était déjà au nombre maximal de points.")
@@ -291,7 +298,7 @@ class Replay:
                  explain.course_credit(course, credit, full_credit, capital.maximum))
 
     # -- invalidation and annulment (L223-5, R223-3) ------------------------------------------
-    def notify(self, day: dt.date, event) -> None:
+    def notify(self, day: dt.date, event: InvalidationNotified) -> None:
         capital = self.capital
         if capital is None or capital.closed is not None:
             return
@@ -303,7 +310,7 @@ class Replay:
         self.invalidated_on.append(day)
         self.add(day, "invalidation", 0, capital, event.id, RULE_INVALIDATION, explain.invalidation(day))
 
-    def annul(self, day: dt.date, event) -> None:
+    def annul(self, day: dt.date, event: Annulment) -> None:
         capital = self.capital
         # An annulment after an invalidation still applies: the court's prohibition replaces the
         # administrative wait (§10). A second annulment of the same licence changes nothing.

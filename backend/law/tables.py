@@ -6,11 +6,17 @@ force on `day` and refuses a day no version covers (`OutsideCoveredPeriod`) — 
 never guesses outside the period the project formalised (points-rules.md §11). The date
 that selects a version is named in `keyed_by` (e.g. a delay follows `established_on`).
 Delays are in months, amounts in points; `None` as a value means "no such rule then".
+
+The engine reads a table through the accessor of its kind of value, which gives the type the rule
+computes with: `number_on` (every version a number), `optional_number_on` (a number, or None in
+a period without the rule) and `text_on`. Which tables each serves is decided once, at import,
+from the values themselves; asking one for a table of another kind is a KeyError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Union
 
 import msgspec
 
@@ -52,6 +58,10 @@ class Parameter(msgspec.Struct, frozen=True, kw_only=True):
         for version in self.versions:
             if version.covers(day):
                 return version
+        raise self.outside(day, ref, field)
+
+    def outside(self, day: dt.date, ref: str = "", field: str = "") -> OutsideCoveredPeriod:
+        """The refusal of a `day` that no version covers, naming the event `ref` and its `field`."""
         first = self.versions[0].effective_from
         span = f"à partir du {fr(first)}" if first else "sur cette période"
         where = ref or "the record"
@@ -59,14 +69,19 @@ class Parameter(msgspec.Struct, frozen=True, kw_only=True):
         message = (f"{what} {day.isoformat()} is outside the period covered by the law table "
                    f"{self.name!r} — date hors de la période couverte par la loi modélisée "
                    f"({self.label} : {span})")
-        raise OutsideCoveredPeriod([EventError(where, field or None, message)])
+        return OutsideCoveredPeriod([EventError(where, field or None, message)])
 
     def value_on(self, day: dt.date, ref: str = "", field: str = "") -> int | str | None:
         """The value in force on `day`; OutsideCoveredPeriod when no version covers it."""
         return self.version_on(day, ref, field).value
 
 
-def _p(name: str, label: str, unit: str, keyed_by: str, *versions: tuple) -> Parameter:
+# (value, effective_from, effective_until, article[, note]) as the tables below write a version.
+_VersionRow = Union[tuple[int | str | None, dt.date | None, dt.date | None, str],
+                    tuple[int | str | None, dt.date | None, dt.date | None, str, str]]
+
+
+def _p(name: str, label: str, unit: str, keyed_by: str, *versions: _VersionRow) -> Parameter:
     built = tuple(Version(value=v[0], effective_from=v[1], effective_until=v[2], article=v[3],
                           note=v[4] if len(v) > 4 else "") for v in versions)
     return Parameter(name=name, label=label, unit=unit, keyed_by=keyed_by, versions=built)
@@ -168,11 +183,30 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
-# name -> ((first day, last day, value), ...) for the engine's hot path.
+
+# The engine's hot path: name -> ((first day, last day, value), ...), an open end read as date.min / date.max.
 _RANGES: dict[str, tuple[tuple[dt.date, dt.date, int | str | None], ...]] = {
     p.name: tuple((v.effective_from or dt.date.min, v.effective_until or dt.date.max, v.value) for v in p.versions)
     for p in PARAMETERS
 }
+# The same ranges by kind of value (module docstring); a table is in the first of these its values allow.
+_NUMBERS: dict[str, tuple[tuple[dt.date, dt.date, int], ...]] = {}
+_OPTIONAL_NUMBERS: dict[str, tuple[tuple[dt.date, dt.date, int | None], ...]] = {}
+_TEXTS: dict[str, tuple[tuple[dt.date, dt.date, str], ...]] = {}
+for _name, _ranges in _RANGES.items():
+    _numbers = tuple((first, last, value) for first, last, value in _ranges if isinstance(value, int))
+    _optional = tuple((first, last, value) for first, last, value in _ranges
+                      if value is None or isinstance(value, int))
+    _texts = tuple((first, last, value) for first, last, value in _ranges if isinstance(value, str))
+    if len(_numbers) == len(_ranges):
+        _NUMBERS[_name] = _numbers
+    elif len(_optional) == len(_ranges):
+        _OPTIONAL_NUMBERS[_name] = _optional
+    elif len(_texts) == len(_ranges):
+        _TEXTS[_name] = _texts
+    else:  # numbers and texts in one table: no rule could compute with it
+        raise TypeError(f"law table {_name!r} mixes kinds of values")
+del _name, _ranges, _numbers, _optional, _texts
 
 
 def parameter(name: str) -> Parameter:
@@ -180,8 +214,43 @@ def parameter(name: str) -> Parameter:
 
 
 def value_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int | str | None:
-    """Shortcut: `value_on("single_point_delay", established_on, 'event "o-1"', "established_on")`."""
+    """The value of any table: `value_on("single_point_delay", established_on, 'event "o-1"', "established_on")`."""
     for first, last, value in _RANGES[name]:
         if first <= day <= last:
             return value
-    return BY_NAME[name].value_on(day, ref, field)  # raises OutsideCoveredPeriod
+    raise BY_NAME[name].outside(day, ref, field)
+
+
+def number_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int:
+    """The number (points, months) in force on `day` in a table whose every version has one."""
+    for first, last, value in _NUMBERS[name]:
+        if first <= day <= last:
+            return value
+    raise BY_NAME[name].outside(day, ref, field)
+
+
+def optional_number_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int | None:
+    """The number in force on `day`, or None when the rule did not exist then (e.g. no probation before 2004)."""
+    for first, last, value in _OPTIONAL_NUMBERS[name]:
+        if first <= day <= last:
+            return value
+    raise BY_NAME[name].outside(day, ref, field)
+
+
+def text_on(name: str, day: dt.date, ref: str = "", field: str = "") -> str:
+    """The text in force on `day` in a table of texts (e.g. the classes of `serious_classes`)."""
+    for first, last, value in _TEXTS[name]:
+        if first <= day <= last:
+            return value
+    raise BY_NAME[name].outside(day, ref, field)
+
+
+def number_ranges(name: str) -> tuple[tuple[dt.date, dt.date, int], ...]:
+    """Every version of a table of numbers as (first day, last day, value), an open end as date.min / date.max."""
+    return _NUMBERS[name]
+
+
+def covered_from(name: str) -> dt.date:
+    """The first day the table `name` covers (date.min for a table open towards the past): a date before
+    it is refused by every accessor, so a check can compare with it before looking anything up."""
+    return _RANGES[name][0][0]

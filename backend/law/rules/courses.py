@@ -20,11 +20,11 @@ def next_credit_from(last_credit_day: dt.date | None) -> dt.date | None:
     if last_credit_day is None:
         return None
     candidates = []
-    for version in tables.parameter("course_interval").versions:
-        day = add_months(last_credit_day, version.value)
-        if version.effective_from is not None and day < version.effective_from:
-            day = version.effective_from
-        if version.covers(day):
+    for first, last, months in tables.number_ranges("course_interval"):
+        day = add_months(last_credit_day, months)
+        if day < first:
+            day = first
+        if day <= last:
             candidates.append(day)
     return min(candidates) if candidates else None
 
@@ -44,12 +44,12 @@ def mandatory_course(plan: ProbationPlan | None, offences: list[Offence], course
     for offence in offences:
         if not (plan.started_on <= offence.committed_on < plan.ends_on):
             continue
-        if offence.points < tables.value_on("mandatory_course_threshold", offence.committed_on):
+        if offence.points < tables.number_on("mandatory_course_threshold", offence.committed_on):
             continue
         if any(c.kind != "judicial" and c.first_day > offence.established_on for c in courses):
             continue
         known_on = offence.recorded_on or offence.established_on
-        due_by = add_months(known_on, tables.value_on("mandatory_course_delay", known_on))
+        due_by = add_months(known_on, tables.number_on("mandatory_course_delay", known_on))
         if pending is None or due_by < pending.due_by:
             pending = MandatoryCourse(offence.id, due_by)
     return pending

@@ -28,8 +28,8 @@ def new_licence_not_before(invalidated_on: list[dt.date], surrenders: list[Licen
     if not handed_in:
         return None, early
     surrendered_on = min(handed_in)
-    window = tables.value_on("repeat_invalidation_window", current)
+    window = tables.number_on("repeat_invalidation_window", current)
     earliest_previous = add_months(current, -window)
     repeat = any(earliest_previous <= day < current for day in invalidated_on[:-1])
-    months = tables.value_on("new_licence_wait_repeat" if repeat else "new_licence_wait", surrendered_on)
+    months = tables.number_on("new_licence_wait_repeat" if repeat else "new_licence_wait", surrendered_on)
     return add_months(surrendered_on, months), early

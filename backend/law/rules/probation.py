@@ -15,7 +15,7 @@ from bisect import bisect_left
 
 from .. import tables
 from ..dates import add_months, add_years
-from ..events import ComplementaryTraining, LicenceIssued, Offence
+from ..events import ComplementaryTraining, LicenceIssued, Offence, Training
 
 RULE = "Code de la route, art. L223-1 et R223-1"
 
@@ -26,7 +26,7 @@ class ProbationPlan:
     __slots__ = ("started_on", "ends_on", "months", "training", "reduced", "increments",
                  "first_offence", "maximum_after", "trained_on")
 
-    def __init__(self, started_on: dt.date, ends_on: dt.date, months: int, training: str, reduced: bool,
+    def __init__(self, started_on: dt.date, ends_on: dt.date, months: int, training: Training, reduced: bool,
                  increments: list[tuple[dt.date, int, int]], first_offence: Offence | None,
                  maximum_after: int) -> None:
         self.started_on, self.ends_on, self.months = started_on, ends_on, months
@@ -53,25 +53,25 @@ def plan(licence: LicenceIssued, trainings: list[ComplementaryTraining], offence
     issued = licence.issued_on
     ref = f'event "{licence.id}"'
     aac = licence.training == "aac"
-    months = tables.value_on("probation_length_aac" if aac else "probation_length_traditional", issued,
-                             ref, "issued_on")
+    months = tables.optional_number_on("probation_length_aac" if aac else "probation_length_traditional", issued,
+                                      ref, "issued_on")
     if months is None:
         return None
     first = first_offence_from(offences_by_committed, committed_keys, issued)
     reduced = False
-    reduced_months = tables.value_on("probation_length_aac_training" if aac else
-                                     "probation_length_traditional_training", issued, ref, "issued_on")
+    reduced_months = tables.optional_number_on("probation_length_aac_training" if aac else
+                                              "probation_length_traditional_training", issued, ref, "issued_on")
     if reduced_months is not None and licence.kind == "first":
-        window_start = add_months(issued, tables.value_on("training_window_start", issued))
-        window_end = add_months(issued, tables.value_on("training_window_end", issued))
+        window_start = add_months(issued, tables.number_on("training_window_start", issued))
+        window_end = add_months(issued, tables.number_on("training_window_end", issued))
         trained = [t.completed_on for t in trainings if window_start <= t.completed_on <= window_end]
         reduced_end = add_months(issued, reduced_months)
         # The reduction is lost by an offence committed before the reduced end (L223-1).
         if trained and (first is None or first.committed_on >= reduced_end):
             reduced, months = True, reduced_months
     ends_on = add_months(issued, months)
-    amount = tables.value_on("probation_increment_aac" if aac else "probation_increment_traditional", issued,
-                             ref, "issued_on")
+    amount = tables.number_on("probation_increment_aac" if aac else "probation_increment_traditional", issued,
+                              ref, "issued_on")
     increments: list[tuple[dt.date, int, int]] = []
     if amount:
         year = 1
@@ -83,7 +83,7 @@ def plan(licence: LicenceIssued, trainings: list[ComplementaryTraining], offence
             if reduced:  # with the training: the first anniversary only (R223-1 II)
                 break
             year += 1
-    maximum_after = tables.value_on("maximum", ends_on)
+    maximum_after = tables.number_on("maximum", ends_on)
     result = ProbationPlan(issued, ends_on, months, licence.training, reduced, increments, first, maximum_after)
     if reduced:
         result.trained_on = min(trained)

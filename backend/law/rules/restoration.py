@@ -40,7 +40,7 @@ def single_point(offence: Offence, committed_keys: list[dt.date]) -> tuple[dt.da
     if offence.points != 1:
         return None
     day = offence.established_on
-    months = tables.value_on("single_point_delay", day, f'event "{offence.id}"', "established_on")
+    months = tables.optional_number_on("single_point_delay", day, f'event "{offence.id}"', "established_on")
     if months is None:
         return None
     restored_on = add_months(day, months)
@@ -54,11 +54,11 @@ def full_delay(offence: Offence, since: dt.date, serious_keys: list[dt.date], se
     """(months, established before 2011, the C4/C5/délit offence found since `since` or None)."""
     day = offence.established_on
     if day < tables.LOPPSI_DELAYS:
-        return tables.value_on("full_restoration_delay", day), True, None
+        return tables.number_on("full_restoration_delay", day), True, None
     index = bisect_left(serious_keys, since)
     found = serious[index] if index < len(serious_keys) and serious_keys[index] <= day else None
     name = "full_restoration_delay_serious" if found is not None else "full_restoration_delay"
-    return tables.value_on(name, day), False, found
+    return tables.number_on(name, day), False, found
 
 
 def full_blocked(day: dt.date, restored_on: dt.date, established_keys: list[dt.date],
@@ -71,4 +71,4 @@ def ten_year(offence: Offence) -> dt.date | None:
     if not offence.is_fixed_fine_eligible:
         return None
     day = offence.established_on
-    return add_months(day, tables.value_on("ten_year_delay", day))
+    return add_months(day, tables.number_on("ten_year_delay", day))
