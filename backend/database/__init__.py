@@ -9,12 +9,39 @@ anything else is a SQLite file path. Both handles offer the same methods and run
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
 
 from backend.database.db import Database, DatabaseError
+from backend.database.postgres import Connection as PostgresConnection
 from backend.database.postgres import PostgresDatabase, is_postgres_url
 
 Store = Database | PostgresDatabase
+StoreConnection = aiosqlite.Connection | PostgresConnection
+"""What `Store.read()` and `Store.write()` yield: the same methods (`execute`, `execute_fetchall`,
+`executemany`) and the same SQL on both stores."""
+
+
+class SyncStoreCursor(Protocol):
+    """What `SyncStoreConnection.execute` returns: rows to iterate over, or the first one (None when
+    there is none). apsw's, sqlite3's and psycopg's cursors all are."""
+
+    def __iter__(self) -> Iterator[Sequence[Any]]: ...
+
+    def fetchone(self) -> Sequence[Any] | None: ...
+
+
+class SyncStoreConnection(Protocol):
+    """A synchronous connection that runs the SQL written for both stores (SQLite's `?` placeholders):
+    apsw's (the import's writer) or sqlite3's `Connection` on SQLite, `postgres.SyncConnection` on
+    PostgreSQL. Parameters are the values bound to the statement's placeholders."""
+
+    def execute(self, statement: str, params: Sequence[Any] = ..., /) -> SyncStoreCursor: ...
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 
 
 async def open_database(target: str | Path, readers: int = 4) -> Store:
@@ -24,4 +51,5 @@ async def open_database(target: str | Path, readers: int = 4) -> Store:
     return await Database.open(target, readers=readers)
 
 
-__all__ = ["Database", "DatabaseError", "PostgresDatabase", "Store", "is_postgres_url", "open_database"]
+__all__ = ["Database", "DatabaseError", "PostgresDatabase", "Store", "StoreConnection", "SyncStoreConnection",
+           "SyncStoreCursor", "is_postgres_url", "open_database"]

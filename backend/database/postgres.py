@@ -25,10 +25,12 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 import psycopg
+from psycopg.cursor import BaseCursor
 from psycopg.pq import ExecStatus
+from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
 from backend.caching import memoised
@@ -73,7 +75,11 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-def adapt(params: Sequence[Any] | dict | None) -> Sequence[Any] | dict:
+@overload
+def adapt(params: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def adapt(params: Sequence[Any] | None) -> list[Any]: ...
+def adapt(params: Sequence[Any] | dict[str, Any] | None) -> list[Any] | dict[str, Any]:
     """The parameters as sqlite3 would store them; never None, so that psycopg always reads the
     placeholders (and `%%`) of a translated statement."""
     if not params:
@@ -84,7 +90,7 @@ def adapt(params: Sequence[Any] | dict | None) -> Sequence[Any] | dict:
 
 
 @memoised(maxsize=512)
-def _row_class(names: tuple[str, ...]) -> type:
+def _row_class(names: tuple[str, ...]) -> type[tuple[Any, ...]]:
     index = {name: i for i, name in enumerate(names)}
 
     class Row(tuple):
@@ -92,7 +98,7 @@ def _row_class(names: tuple[str, ...]) -> type:
 
         __slots__ = ()
 
-        def __getitem__(self, key: Any) -> Any:
+        def __getitem__(self, key: SupportsIndex | slice | str) -> Any:
             if isinstance(key, str):
                 return tuple.__getitem__(self, index[key])
             return tuple.__getitem__(self, key)
@@ -103,7 +109,7 @@ def _row_class(names: tuple[str, ...]) -> type:
     return Row
 
 
-def sqlite_like_rows(cursor: Any) -> Any:
+def sqlite_like_rows(cursor: BaseCursor[Any, Any]) -> RowMaker[tuple[Any, ...]]:
     """psycopg row factory: rows like sqlite3.Row (the reference path: names from `cursor.description`)."""
     description = cursor.description
     if description is None:
@@ -116,13 +122,13 @@ _TUPLES = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUN
 
 
 @memoised(maxsize=512)
-def _row_class_of_fields(fields: tuple[bytes, ...]) -> type:
+def _row_class_of_fields(fields: tuple[bytes | None, ...]) -> type[tuple[Any, ...]]:
     # Connections are opened with client_encoding UTF8 (CONNECTION_OPTIONS): names arrive in UTF-8.
     # COPY results have columns without names: named as psycopg's Column names them.
     return _row_class(tuple(field.decode("utf-8") if field else f"column_{i + 1}" for i, field in enumerate(fields)))
 
 
-def fast_sqlite_like_rows(cursor: Any) -> Any:
+def fast_sqlite_like_rows(cursor: BaseCursor[Any, Any]) -> RowMaker[tuple[Any, ...]]:
     """The rows of `sqlite_like_rows`, the row class found from the result's raw field names.
 
     `cursor.description` builds a `Column` object per column on every statement: for a 7-column
@@ -258,11 +264,15 @@ def connect(url: str) -> psycopg.Connection:
 def schema_version(conn: psycopg.Connection) -> int:
     if not _has_table(conn, "schema_migrations"):
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    assert row is not None  # an aggregate answers one row
+    return row[0]
 
 
 def _has_table(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    assert row is not None  # a SELECT without FROM answers one row
+    return row[0]
 
 
 def migrate(conn: psycopg.Connection, directory: Path = POSTGRES_MIGRATIONS_DIR) -> list[int]:
@@ -272,8 +282,9 @@ def migrate(conn: psycopg.Connection, directory: Path = POSTGRES_MIGRATIONS_DIR)
     conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
     try:
         if not _has_table(conn, "schema_migrations"):
-            tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
-            if tables:
+            counted = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()
+            assert counted is not None  # count(*) answers one row
+            if counted[0]:
                 raise DatabaseError("this PostgreSQL database has tables but was not created by pointspermis; "
                                     "check POINTSPERMIS_DB or --db")
             conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "

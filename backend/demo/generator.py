@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from backend.law.events import decode_event
 from backend.demo import catalogue as cat
@@ -184,7 +184,7 @@ def validate(events: list[Line]) -> None:
         decode_event(event)
 
 
-def write_feed(out: Any, holders: int = 200, seed: int = 1) -> int:
+def write_feed(out: BinaryIO, holders: int = 200, seed: int = 1) -> int:
     """Write the feed as JSON Lines to a binary file; return the number of lines."""
     import msgspec
 

@@ -240,9 +240,11 @@ def _episode(life: _Life, day: dt.date, capital: _Capital, issued_on: dt.date) -
         if capital.balance > 0:
             return None
     # The 48SI letter follows the recording of the offence that emptied the licence.
-    notified = dt.date.fromisoformat(event.get("recorded_on", event["established_on"])) + _days(rng, 15, 60)
+    established_on: str = event["established_on"]  # (typed: the default of `get` below, never None)
+    notified = dt.date.fromisoformat(event.get("recorded_on", established_on)) + _days(rng, 15, 60)
     notice = life.add("invalidation_notified", effective=notified, notified_on=notified.isoformat())
-    if not _engine_says_invalidated(life.events, dt.date.fromisoformat(notice.get("recorded_on", notice["notified_on"]))):
+    notified_on: str = notice["notified_on"]
+    if not _engine_says_invalidated(life.events, dt.date.fromisoformat(notice.get("recorded_on", notified_on))):
         life.events.remove(notice)
         capital.balance = 1
         return None

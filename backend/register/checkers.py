@@ -72,7 +72,7 @@ class Checkers:
         """Chunk number `index` (0, 1, 2… in file order) goes to checker `index % n`."""
         os.write(self.tasks[index % len(self.tasks)], _TASK.pack(first, offset, length))
 
-    def receive(self, index: int) -> bytes:
+    def receive(self, index: int) -> bytes | bytearray:
         """The pickled outcome of chunk `index` (chunks must be received in the order sent)."""
         fd = self.results[index % len(self.results)]
         try:
@@ -124,7 +124,7 @@ def _serve(fd: int, tasks: int, results: int, check: Callable[[int, bytes], byte
         _write_all(results, outcome)
 
 
-def _read_exactly(fd: int, size: int) -> bytes:
+def _read_exactly(fd: int, size: int) -> bytes | bytearray:
     buffer = bytearray(size)
     view = memoryview(buffer)
     done = 0

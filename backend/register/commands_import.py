@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from backend.database import postgres
+from backend.database import SyncStoreConnection, postgres
 from backend.database.commands_migrate import add_db_argument, db_path, open_for_command
 from backend.database.db import DatabaseError
 from backend.register import lag
@@ -73,7 +73,7 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
         conn.close()
 
 
-def import_all(loader: BulkLoader, conn: object, args: argparse.Namespace) -> int:
+def import_all(loader: BulkLoader, conn: SyncStoreConnection, args: argparse.Namespace) -> int:
     """Each file in order, then the data lag (on `conn`, the import's connection)."""
     status = 0
     for file in args.files:

@@ -28,12 +28,14 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, cast
 
 import apsw
 import msgspec
+import psycopg
 
 from backend.process import collector_paused
+from backend.database import SyncStoreConnection
 from backend.database.db import BUSY_TIMEOUT_MS
 from backend.register import lag
 from backend.register.feed import ExtractHeader
@@ -116,12 +118,13 @@ def write_in_place(conn: apsw.Connection) -> bool:
     Returns whether the journal was switched (then `back_to_wal` after the transaction)."""
     conn.set_busy_timeout(0)  # ask, do not wait: busy means someone is reading
     try:
-        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        row = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
     except apsw.BusyError:
         return False
     finally:
         conn.set_busy_timeout(BUSY_TIMEOUT_MS)
-    if mode != "delete":
+    assert row is not None  # PRAGMA journal_mode answers the mode it leaves
+    if row[0] != "delete":
         return False
     # In rollback mode NORMAL may skip the journal's sync that a power loss needs; FULL costs one
     # fsync of a journal that holds only the pages that existed before.
@@ -195,19 +198,21 @@ class SqliteBulkLoader:
                             progress=progress or (lambda n: None), workers=workers).run()
 
 
-class FeedImporter:
+class BaseFeedImporter:
     """One file, one transaction. `report(problem)` is called as each bad line is found.
 
     The pipeline (header, chunks checked by the checkers, batches, the checks per batch, problems, the
     rejected-lines file) is the same for every store; what asks or writes the store is in the methods
-    under "the store" below, which pg_importer.PostgresFeedImporter overrides."""
+    under "the store" below, which each store's importer has: `FeedImporter` (SQLite, here) and
+    pg_importer.PostgresFeedImporter, each over its own connection (`self.conn`)."""
 
-    def __init__(self, conn: apsw.Connection, path: Path, skip_invalid: bool = False,
+    def __init__(self, sql: SyncStoreConnection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
-        """`workers` > 0: check lines in that many worker processes while this one writes."""
-        self.conn, self.path, self.skip_invalid, self.workers = conn, Path(path), skip_invalid, workers
-        self.sql = conn  # runs the statements written for both stores (`?` placeholders)
+        """`sql` runs the statements written for both stores (`?` placeholders) on the import's
+        connection. `workers` > 0: check lines in that many worker processes while this one writes."""
+        self.path, self.skip_invalid, self.workers = Path(path), skip_invalid, workers
+        self.sql = sql
         self.report, self.progress = report, progress
         self.result = ImportResult(self.path)
         self.extract_id = ""
@@ -250,29 +255,10 @@ class FeedImporter:
         return row is not None and row[0] == file_sha256(self.path)
 
     def _import(self, handle: BinaryIO, header: ExtractHeader) -> None:
-        conn = self.conn
-        self.extract_id = header.extract_id
-        self.insert_event = insert_event_sql(header.extract_id)
-        self.delays = lag.DelayCounts.for_extract(header.extracted_at)
-        # Every event's holder is checked by one query per batch; SQLite checking it again on each
-        # row would double the cost of an insert. The constraint is verified for each batch's holders.
-        conn.execute("PRAGMA foreign_keys = OFF")
-        in_place = write_in_place(conn)
-        try:  # from here on, whatever happens, the journal goes back to WAL (finally)
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(UPSERT_EXTRACT, self._extract_row(header))
-            self._lines(handle)
-            self._finish(conn, conn)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            if in_place:
-                back_to_wal(conn)
-        self._publish_rejected()
+        """The file's lines after its header, in one transaction (the store's)."""
+        raise NotImplementedError
 
-    def _finish(self, conn: Any, statements: Any) -> None:
+    def _finish(self, conn: apsw.Connection | psycopg.Connection, statements: SyncStoreConnection) -> None:
         """After the last line, inside the file's transaction: refuse the file (roll back) or complete
         its extract row and the delay counts through `statements` and commit on `conn` (the same
         connection on SQLite; PostgreSQL's loader runs statements through its own cursor)."""
@@ -428,52 +414,36 @@ class FeedImporter:
                 self.result.events_new -= 1
             # A cancellation of a cancellation just removed is now dangling too: check again.
 
-    # --- the store (SQLite here; pg_importer.PostgresFeedImporter has PostgreSQL's) ------------------
+    # --- the store (each store's importer has its own) ----------------------------------------------
 
     def _known_holders(self, nephs: list[str]) -> set[str]:
         """Which of `nephs` have a holder stored."""
-        return {row[0] for row in self.conn.execute(
-            "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))", (_encode_json(nephs).decode(),))}
+        raise NotImplementedError
 
     def _write_holders(self, holders: list[tuple]) -> None:
         """Insert or update the holders (repository.UPSERT_HOLDER columns) in order: a later line wins."""
-        # New holders (all of them, in a first load) are inserted by the short statement; only if
-        # some were there already (or twice in the batch) does the upsert run, over the batch.
-        # The upsert costs ~3,200 more instructions a row (callgrind): its longer text, that apsw
-        # hashes for each row, and its conflict clause. A row refused for another reason (a CHECK:
-        # OR IGNORE skips those too) fails in the upsert as it did before.
-        conn = self.conn
-        changes = conn.total_changes()
-        conn.executemany(INSERT_NEW_HOLDER, holders)
-        if conn.total_changes() - changes < len(holders):
-            conn.executemany(UPSERT_HOLDER, holders)
+        raise NotImplementedError
 
     def _last_seq(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        """The greatest seq stored (0: none)."""
+        raise NotImplementedError
 
     def _insert(self, rows: list[tuple]) -> int:
         """Insert the rows (linecheck's) in order, skipping any whose id is stored already (in the
         register, or earlier in this file or batch); returns how many were inserted."""
-        changes = self.conn.total_changes()
-        self.conn.executemany(self.insert_event, rows)
-        return self.conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
+        raise NotImplementedError
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
         """id -> (neph, body, seq) of the events stored with these ids."""
-        return {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
-            "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
-            (_encode_json(ids).decode(),))}
+        raise NotImplementedError
 
     def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
         """(id, cancels, neph of the cancelled event or None, neph) of the stored cancellations among
         `ids` whose event is missing or another holder's."""
-        return self.conn.execute(
-            "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
-            "WHERE c.id IN (SELECT value FROM json_each(?)) AND (t.id IS NULL OR t.neph != c.neph)",
-            (_encode_json(ids).decode(),)).fetchall()
+        raise NotImplementedError
 
     def _delete_event(self, event_id: str) -> None:
-        self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        raise NotImplementedError
 
     # --- problems and the rejected-lines file ----------------------------------------------------
 
@@ -502,6 +472,83 @@ class FeedImporter:
             os.replace(target.with_name(target.name + ".partial"), target)
         elif target.exists():
             target.unlink()
+
+
+class FeedImporter(BaseFeedImporter):
+    """SQLite's: one file, one transaction, on the import's apsw connection (`open_writer`)."""
+
+    def __init__(self, conn: apsw.Connection, path: Path, skip_invalid: bool = False,
+                 report: Callable[[Problem], None] = lambda p: None,
+                 progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> None:
+        """`workers` > 0: check lines in that many worker processes while this one writes."""
+        super().__init__(conn, path, skip_invalid, report=report, progress=progress, workers=workers)
+        self.conn = conn
+
+    def _import(self, handle: BinaryIO, header: ExtractHeader) -> None:
+        conn = self.conn
+        self.extract_id = header.extract_id
+        self.insert_event = insert_event_sql(header.extract_id)
+        self.delays = lag.DelayCounts.for_extract(header.extracted_at)
+        # Every event's holder is checked by one query per batch; SQLite checking it again on each
+        # row would double the cost of an insert. The constraint is verified for each batch's holders.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        in_place = write_in_place(conn)
+        try:  # from here on, whatever happens, the journal goes back to WAL (finally)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(UPSERT_EXTRACT, self._extract_row(header))
+            self._lines(handle)
+            self._finish(conn, conn)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            if in_place:
+                back_to_wal(conn)
+        self._publish_rejected()
+
+    # --- the store -------------------------------------------------------------------------
+
+    def _known_holders(self, nephs: list[str]) -> set[str]:
+        return {row[0] for row in self.conn.execute(
+            "SELECT neph FROM holders WHERE neph IN (SELECT value FROM json_each(?))", (_encode_json(nephs).decode(),))}
+
+    def _write_holders(self, holders: list[tuple]) -> None:
+        # New holders (all of them, in a first load) are inserted by the short statement; only if
+        # some were there already (or twice in the batch) does the upsert run, over the batch.
+        # The upsert costs ~3,200 more instructions a row (callgrind): its longer text, that apsw
+        # hashes for each row, and its conflict clause. A row refused for another reason (a CHECK:
+        # OR IGNORE skips those too) fails in the upsert as it did before.
+        conn = self.conn
+        changes = conn.total_changes()
+        conn.executemany(INSERT_NEW_HOLDER, holders)
+        if conn.total_changes() - changes < len(holders):
+            conn.executemany(UPSERT_HOLDER, holders)
+
+    def _last_seq(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+        assert row is not None  # an aggregate answers one row
+        return row[0]
+
+    def _insert(self, rows: list[tuple]) -> int:
+        changes = self.conn.total_changes()
+        self.conn.executemany(self.insert_event, rows)
+        return self.conn.total_changes() - changes  # the rows not skipped by ON CONFLICT DO NOTHING
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
+        return {event_id: (neph, body, seq) for event_id, neph, body, seq in self.conn.execute(
+            "SELECT id, neph, body, seq FROM events WHERE id IN (SELECT value FROM json_each(?))",
+            (_encode_json(ids).decode(),))}
+
+    def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:
+        # apsw types a row's values as any SQLite value: these are TEXT, only t.neph may be NULL (LEFT JOIN).
+        return cast(list[tuple[str, str, str | None, str]], self.conn.execute(
+            "SELECT c.id, c.cancels, t.neph, c.neph FROM events c LEFT JOIN events t ON t.id = c.cancels "
+            "WHERE c.id IN (SELECT value FROM json_each(?)) AND (t.id IS NULL OR t.neph != c.neph)",
+            (_encode_json(ids).decode(),)).fetchall())
+
+    def _delete_event(self, event_id: str) -> None:
+        self.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
 
 
 def _plain(exc: Exception) -> str:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 import msgspec
+
+from backend.database import Store, SyncStoreConnection
+from backend.law.events import Event
 
 WINDOW_MONTHS = 12
 MIN_SAMPLES = 20
@@ -52,13 +54,15 @@ class _Withdrawal(msgspec.Struct):
 _decode_withdrawal = msgspec.json.Decoder(_Withdrawal).decode
 
 
-def delay_key(event: Any) -> tuple[str, int] | None:
+def delay_key(event: Event | _Withdrawal) -> tuple[str, int] | None:
     """(recorded_on, delay in days) of a withdrawal that says when it was recorded, else None.
     `event` is an engine event or the few fields of a stored body (`_Withdrawal`)."""
     recorded_on = getattr(event, "recorded_on", None)
     if recorded_on is None or getattr(event, "points", 0) <= 0 or getattr(event, "type", "offence") != "offence":
         return None
-    return recorded_on.isoformat(), max(0, (recorded_on - event.established_on).days)
+    # Only an Offence or a _Withdrawal gets here (points > 0), which mypy cannot tell from the getattr
+    # tests above; narrowing it by isinstance would cost every withdrawal of the checker's per-row path.
+    return recorded_on.isoformat(), max(0, (recorded_on - event.established_on).days)  # type: ignore[union-attr]
 
 
 def withdrawal_delay_key(body: bytes | str) -> tuple[str, int] | None:
@@ -104,8 +108,9 @@ class DelayCounts:
         self.counts.clear()
         return rows
 
-    def store(self, conn: Any) -> None:
-        """Add the counts to the register's (sqlite3, apsw; inside the writer's transaction)."""
+    def store(self, conn: SyncStoreConnection) -> None:
+        """Add the counts to the register's (sqlite3, apsw, postgres.SyncConnection; inside the writer's
+        transaction)."""
         if self.since:
             conn.execute(FORGET_DELAYS, (self.since,))
         rows = self.rows()
@@ -127,8 +132,9 @@ GROUP BY delay_days ORDER BY delay_days
 """
 
 
-def measure(conn: Any, now: dt.datetime | None = None) -> DataLag | None:
-    """The figures for the register behind `conn` (sqlite3 or apsw), None before any extract."""
+def measure(conn: SyncStoreConnection, now: dt.datetime | None = None) -> DataLag | None:
+    """The figures for the register behind `conn` (sqlite3, apsw or postgres.SyncConnection), None
+    before any extract."""
     row = list(conn.execute("SELECT max(extracted_at) FROM extracts"))
     latest = row[0][0] if row else None
     if latest is None:
@@ -154,7 +160,7 @@ def rank_of_counts(counts: list[tuple[int, int]], total: int, fraction: float) -
     return counts[-1][0]
 
 
-def refresh(conn: Any) -> DataLag | None:
+def refresh(conn: SyncStoreConnection) -> DataLag | None:
     """Measure and store (one statement: atomic without a transaction of its own). Unchanged figures
     are not rewritten, so re-importing the same file leaves the database exactly as it was."""
     lag = measure(conn)
@@ -174,8 +180,8 @@ def refresh(conn: Any) -> DataLag | None:
     return lag
 
 
-async def read(db: Any) -> DataLag | None:
-    """The stored figures (`backend.database.db.Database`), None if never computed."""
+async def read(db: Store) -> DataLag | None:
+    """The stored figures, None if never computed."""
     rows = await db.fetch_small("SELECT * FROM data_lag WHERE id = 1")
     if not rows:
         return None

@@ -1,5 +1,5 @@
 """PostgreSQL's bulk loader (`store.BulkLoader`): a feed file imported with PostgreSQL's own fast path,
-`COPY … FROM STDIN`, with the contract and the pipeline of SQLite's (importer.FeedImporter: lines checked
+`COPY … FROM STDIN`, with the contract and the pipeline of SQLite's (importer.BaseFeedImporter: lines checked
 in a forked checker process while this one writes, the store's checks per batch, the same problems and
 rejected-lines file). Only the store's questions and writes differ; tests/register/test_reference.py
 holds both stores to the reference import. Measured means (docs/performance.md, "Import on PostgreSQL"):
@@ -16,7 +16,7 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   same result, slower (`references_checked_here`).
 - COPY has no ON CONFLICT and fails whole on one duplicate id. Into a register that has holders or events,
   each batch first asks for the stored events among its ids (one indexed query) and copies only the others;
-  the same-id rules then judge the rest with that answer, as on SQLite (`FeedImporter._not_inserted`). Into
+  the same-id rules then judge the rest with that answer, as on SQLite (`BaseFeedImporter._not_inserted`). Into
   an empty register (a first load) nothing can be stored already, so nothing is asked: a duplicate id or
   holder within the file then fails a COPY (or the unique index built at the end, below), and the file is
   started over, asking (rolled back first; no problem reported twice).
@@ -51,7 +51,7 @@ from psycopg.rows import tuple_row
 from backend.database.postgres import SyncConnection
 from backend.register import lag
 from backend.register.feed import ExtractHeader
-from backend.register.importer import UPSERT_EXTRACT, FeedImporter, default_workers
+from backend.register.importer import UPSERT_EXTRACT, BaseFeedImporter, default_workers
 from backend.register.store import ImportResult, Problem
 
 # Binary COPY of linecheck's rows (id, neph, effective_on, cancels, body) and the file's extract id: each
@@ -95,14 +95,18 @@ BUILD_MEMORY = "512MB"
 
 def references_checked_here(conn: psycopg.Connection) -> bool:
     """Whether this connection may turn the foreign-key triggers off for its transaction."""
-    return conn.execute("SELECT current_setting('is_superuser') = 'on' "
-                        "OR has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
+    row = conn.execute("SELECT current_setting('is_superuser') = 'on' "
+                       "OR has_parameter_privilege('session_replication_role', 'SET')").fetchone()
+    assert row is not None  # a SELECT without FROM answers one row
+    return row[0]
 
 
 def owns_events(conn: psycopg.Connection) -> bool:
     """Whether this connection's role may drop and build the indexes of events (its owner's rights)."""
-    return conn.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'events'::regclass"
-                        ).fetchone()[0]
+    row = conn.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'events'::regclass"
+                       ).fetchone()
+    assert row is not None  # the table events exists (migrated): its row in pg_class
+    return row[0]
 
 
 class PostgresBulkLoader:
@@ -129,16 +133,16 @@ class _StartOver(Exception):
     """A COPY met an id already stored by this file (a first load, not asking): start again, asking."""
 
 
-class PostgresFeedImporter(FeedImporter):
+class PostgresFeedImporter(BaseFeedImporter):
     """One file, one transaction, on PostgreSQL (see the module's docstring)."""
 
     def __init__(self, conn: psycopg.Connection, path: Path, skip_invalid: bool = False,
                  report: Callable[[Problem], None] = lambda p: None,
                  progress: Callable[[int], None] = lambda n: None, workers: int = 0,
                  triggers_off: bool = False, build_indexes: bool = False) -> None:
-        super().__init__(conn, path, skip_invalid, report=self._report_once, progress=self._count_progress,
-                         workers=workers)
-        self.sql = SyncConnection(conn)
+        super().__init__(SyncConnection(conn), path, skip_invalid, report=self._report_once,
+                         progress=self._count_progress, workers=workers)
+        self.conn = conn
         self.triggers_off, self.build_indexes = triggers_off, build_indexes
         self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
         self.stored_before: dict[str, tuple[str, str, int]] = {}  # the answer of the batch's question
@@ -175,8 +179,10 @@ class PostgresFeedImporter(FeedImporter):
             # The only writer of events until the commit; readers are not held (see the module's docstring).
             conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
             # A first load (nothing stored: no holder can clash either) asks nothing.
-            self.ask = self.ask or conn.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM holders)"
-                                                ).fetchone()[0]
+            if not self.ask:
+                stored = conn.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM holders)").fetchone()
+                assert stored is not None  # a SELECT without FROM answers one row
+                self.ask = stored[0]
             rebuild = self._drop_secondary_indexes() if self.build_indexes and not self.ask else []
             self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
             if self.triggers_off:
@@ -195,9 +201,9 @@ class PostgresFeedImporter(FeedImporter):
             raise
         self._publish_rejected()
 
-    def _drop_secondary_indexes(self) -> list[sql.Composable]:
+    def _drop_secondary_indexes(self) -> list[sql.SQL | sql.Composed]:
         """A first load: drop the secondary indexes of events; returns the statements that build them again."""
-        rebuild: list[sql.Composable] = []
+        rebuild: list[sql.SQL | sql.Composed] = []
         for name, constraint, index, definition in self.conn.execute(_SECONDARY_INDEXES).fetchall():
             if constraint is not None:
                 self.conn.execute(sql.SQL("ALTER TABLE events DROP CONSTRAINT {}").format(sql.Identifier(constraint)))
@@ -208,7 +214,7 @@ class PostgresFeedImporter(FeedImporter):
                 rebuild.append(sql.SQL(index))
         return rebuild
 
-    def _build(self, rebuild: list[sql.Composable]) -> None:
+    def _build(self, rebuild: list[sql.SQL | sql.Composed]) -> None:
         """The indexes dropped by a first load, built now; a duplicate id starts the file over, asking."""
         if rebuild:
             self.conn.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
@@ -291,7 +297,8 @@ class PostgresFeedImporter(FeedImporter):
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
         """Called by _not_inserted right after _insert, for the same batch: the answer _insert got, and for
         the ids that were not stored then, the rows this batch inserted (after last_seq)."""
-        inserted = (None, None, self.last_seq + 1)
+        # Their neph and body are not read: _not_inserted reads them only for rows stored before (seq <= last_seq).
+        inserted = ("", "", self.last_seq + 1)
         return {event_id: self.stored_before.get(event_id, inserted) for event_id in ids}
 
     def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:

@@ -45,8 +45,9 @@ def event_row(event: Event, neph: str, extract_id: str) -> tuple:
             extract_id, msgspec.json.encode(event).decode())
 
 
-def same_event(body: str, other_body: str) -> bool:
-    """Two stored or fed bodies of one event id say the same thing (layout and spelled-out defaults aside)."""
+def same_event(body: str | bytes, other_body: str | bytes) -> bool:
+    """Two stored or fed bodies of one event id (stored text, or a fed line's UTF-8 bytes) say the same
+    thing (layout and spelled-out defaults aside)."""
     return body == other_body or _EVENT_DECODER.decode(body) == _EVENT_DECODER.decode(other_body)
 
 
