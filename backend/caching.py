@@ -37,6 +37,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+from markupsafe import Markup
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,15 +89,15 @@ class PerOwner(Generic[V]):
 
     def __init__(self, make: Callable[[], V] | None = None) -> None:
         self._make = make
-        self._values: weakref.WeakKeyDictionary[Any, V] = weakref.WeakKeyDictionary()
+        self._values: weakref.WeakKeyDictionary[object, V] = weakref.WeakKeyDictionary()
 
-    def get(self, owner: Any) -> V | None:
+    def get(self, owner: object) -> V | None:
         return self._values.get(owner)
 
-    def put(self, owner: Any, value: V) -> None:
+    def put(self, owner: object, value: V) -> None:
         self._values[owner] = value
 
-    def of(self, owner: Any) -> V:
+    def of(self, owner: object) -> V:
         """The owner's value, made the first time (needs `make`)."""
         value = self._values.get(owner)
         if value is None:
@@ -132,7 +134,8 @@ def memoised(maxsize: int | None) -> Callable[[F], F]:
     return decorate
 
 
-# The caches themselves.
+# The caches themselves. A value's type belongs to the area that fills the cache, which this module (below
+# every area) cannot name: those values are `Any` here and typed where they are read.
 licence_files: PerOwner[LastUsed[tuple, Any]] = PerOwner(lambda: LastUsed(FILE_CACHE_SIZE))
 """register -> (neph, as_of, extract version) -> `backend.records.service.LicenceFile`."""
 latest_extracts: PerOwner[tuple[float, Any, Any]] = PerOwner()
@@ -143,7 +146,7 @@ REGIONS_PER_FILE = 3
 """Cached regions per computed file: /solde has two (« Que faire maintenant ? », the card), /historique one
 per filter. With one per file, a driver's /historique pushed out another driver's /solde regions while both
 files were still cached: every page-to-page /solde then rendered its card again."""
-rendered_blocks: LastUsed[tuple, tuple[object, str]] = LastUsed(REGIONS_PER_FILE * FILE_CACHE_SIZE)
+rendered_blocks: LastUsed[tuple, tuple[object, Markup]] = LastUsed(REGIONS_PER_FILE * FILE_CACHE_SIZE)
 """(id of the file, template, block, variant) -> (the file, its HTML)."""
 file_derived: LastUsed[tuple, tuple[object, Any]] = LastUsed(3 * FILE_CACHE_SIZE)
 """(id of the file, what) -> (the file, a value derived from that computed file alone: its

@@ -18,16 +18,18 @@ Pure functions over the computed file: no web, no database (records layer).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Literal, NamedTuple
 
 import msgspec
 
 from backend import caching
-from backend.law import compute, known_file
+from backend.law import Result, compute, known_file
+from backend.law.result import MandatoryCourse, Probation
 from backend.law.articles import article_url
-from backend.law.events import (Annulment, Course, InvalidationNotified, InvalidRecord, LicenceSurrendered,
+from backend.law.events import (Annulment, Course, Event, InvalidationNotified, InvalidRecord, LicenceSurrendered,
                                  Suspension)
 from backend.records.labels import date_fr
+from backend.records.service import LicenceFile
 
 _S = dict(frozen=True, kw_only=True)
 
@@ -130,7 +132,7 @@ def _points(n: int) -> str:
 HYPOTHETICAL_ID = "stage-hypothetique"
 
 
-def course_advice(file: Any, kind: str = "voluntary") -> CourseAdvice:
+def course_advice(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "voluntary") -> CourseAdvice:
     """What a two-day course starting as early as the law lets it credit would give, by the engine."""
     result = file.result
     if result is None:
@@ -184,7 +186,7 @@ def _one_more_offence(balance: int) -> str:
             f"{consequence}")
 
 
-def actions(file: Any) -> Actions:
+def actions(file: LicenceFile) -> Actions:
     """The main instruction for this file on its `as_of`, and the notes consistent with it."""
     result = file.result
     if result is None:
@@ -192,14 +194,14 @@ def actions(file: Any) -> Actions:
     return caching.derived_from(file, "actions", lambda: _decide(file, result))
 
 
-def advice(file: Any) -> CourseAdvice:
+def advice(file: LicenceFile) -> CourseAdvice:
     """`course_advice` for the file, remembered with it (the hypothetical run is a second compute)."""
     mandatory = file.result is not None and file.result.mandatory_course is not None
     return caching.derived_from(file, "advice",
                                 lambda: course_advice(file, "mandatory" if mandatory else "voluntary"))
 
 
-def _decide(file: Any, result: Any) -> Actions:
+def _decide(file: LicenceFile, result: Result) -> Actions:
     as_of = file.as_of
     record = _KnownEvents(known_file(file.events, as_of).in_force)
     status = result.status
@@ -215,17 +217,17 @@ def _decide(file: Any, result: Any) -> Actions:
     if status == "suspended" and suspension is not None:
         main = _suspended(suspension, as_of)
     if result.mandatory_course is not None:
-        course = _mandatory_course(file, result)
+        course, deadline = _mandatory_course(file, result, result.mandatory_course)
         if main is None:
             main = course
         else:  # the suspension is the main instruction; the course keeps its own deadline in words
             notes.append(Note(title="Vous devez aussi suivre un stage obligatoire (lettre 48N)",
                               text=f"{course.instruction} Date limite estimée : "
-                                   f"{date_fr(course.deadline.date)}. Vous pouvez suivre ce stage pendant la "
+                                   f"{date_fr(deadline.date)}. Vous pouvez suivre ce stage pendant la "
                                    "suspension.", legal=course.legal))
     low = result.balance <= result.maximum // 2 and result.balance > 0
     if result.probation is not None:
-        probation = _probation(file, result)
+        probation = _probation(file, result, result.probation)
         if main is None:
             main = probation
         else:
@@ -248,20 +250,20 @@ def _as_note(action: Action) -> Note:
 class _KnownEvents:
     """The events in force on `as_of` (the law's one definition), by the kinds the actions read."""
 
-    def __init__(self, in_force: list[Any]) -> None:
+    def __init__(self, in_force: list[Event]) -> None:
         self.suspensions = [e for e in in_force if isinstance(e, Suspension)]
         self.notifications = [e for e in in_force if isinstance(e, InvalidationNotified)]
         self.surrenders = [e for e in in_force if isinstance(e, LicenceSurrendered)]
         self.annulments = [e for e in in_force if isinstance(e, Annulment)]
 
 
-def _current_suspension(record: Any, as_of: dt.date) -> Any:
+def _current_suspension(record: _KnownEvents, as_of: dt.date) -> Suspension | None:
     current = [s for s in record.suspensions if s.starts_on <= as_of and (s.ends_on is None or as_of <= s.ends_on)]
     # The one that lasts longest decides until when the driver may not drive.
     return max(current, key=lambda s: s.ends_on or dt.date.max) if current else None
 
 
-def _invalidation_pending(file: Any, result: Any) -> Action:
+def _invalidation_pending(file: LicenceFile, result: Result) -> Action:
     course = advice(file)
     if course.possible and course.first_day is not None and course.first_day <= file.as_of + dt.timedelta(days=2):
         instruction = ("Inscrivez-vous dès maintenant à un stage de sensibilisation à la sécurité routière : "
@@ -295,9 +297,10 @@ def _invalidation_pending(file: Any, result: Any) -> Action:
                   official=_links(SP_COURSE, SP_INVALIDATION))
 
 
-def _mandatory_course(file: Any, result: Any) -> Action:
-    due = result.mandatory_course.due_by
-    offence = file.events_by_id.get(result.mandatory_course.offence_id)
+def _mandatory_course(file: LicenceFile, result: Result, mandatory: MandatoryCourse) -> tuple[Action, Deadline]:
+    """The 48N course to follow, and its deadline (also the action's)."""
+    due = mandatory.due_by
+    offence = file.events_by_id.get(mandatory.offence_id)
     recorded = getattr(offence, "recorded_on", None) or getattr(offence, "established_on", None)
     course = advice(file)
     days = (due - file.as_of).days
@@ -309,6 +312,8 @@ def _mandatory_course(file: Any, result: Any) -> Action:
              + (f", le {date_fr(recorded)}" if recorded else "")
              + ". Si vous avez reçu la lettre plus tard, votre date limite est plus tardive ; fiez-vous à la lettre.")
     overdue = due < file.as_of
+    deadline = Deadline(date=due, relation="before", estimated=True, basis=basis, label="À faire au plus tard le",
+                        title="Date limite du stage obligatoire (lettre 48N)")
     return Action(
         situation="mandatory_course", urgency="urgent" if overdue else urgency,
         title="Suivez le stage obligatoire du permis probatoire (lettre 48N)",
@@ -317,9 +322,7 @@ def _mandatory_course(file: Any, result: Any) -> Action:
                      "sera remboursée sur demande."
                      + (" Cette date estimée est passée : suivez le stage sans attendre (si la lettre 48N vous est "
                         "parvenue plus tard, votre délai court encore)." if overdue else "")),
-        deadline=Deadline(date=due, relation="before", estimated=True, basis=basis,
-                          label="À faire au plus tard le",
-                          title="Date limite du stage obligatoire (lettre 48N)"),
+        deadline=deadline,
         steps=(
             "Inscrivez-vous à un stage agréé par la préfecture (2 jours consécutifs).",
             "Après le stage, demandez le remboursement de l'amende au Trésor public du lieu de l'infraction, avec "
@@ -329,10 +332,10 @@ def _mandatory_course(file: Any, result: Any) -> Action:
         ),
         legal=_law("L223-6", "R223-4", "R223-8"),
         official=_links(SP_COURSE, SP_PROBATION),
-    )
+    ), deadline
 
 
-def _invalidated(file: Any, result: Any, record: Any) -> Action:
+def _invalidated(file: LicenceFile, result: Result, record: _KnownEvents) -> Action:
     as_of = file.as_of
     notified = max((n.notified_on for n in record.notifications), default=None)
     surrendered = max((s.surrendered_on for s in record.surrenders), default=None)
@@ -382,7 +385,7 @@ def _invalidated(file: Any, result: Any, record: Any) -> Action:
         legal=legal, official=_links(SP_INVALIDATION, ANTS))
 
 
-def _annulled(file: Any, result: Any, record: Any) -> Action:
+def _annulled(file: LicenceFile, result: Result, record: _KnownEvents) -> Action:
     as_of = file.as_of
     decision = max(record.annulments, key=lambda a: a.decided_on) if record.annulments else None
     not_before = result.new_licence_not_before
@@ -415,7 +418,7 @@ def _annulled(file: Any, result: Any, record: Any) -> Action:
         official=_links(SP_SEARCH_ANNULMENT, ANTS))
 
 
-def _suspended(suspension: Any, as_of: dt.date) -> Action:
+def _suspended(suspension: Suspension, as_of: dt.date) -> Action:
     kind = "judiciaire" if suspension.suspension_kind == "judicial" else "administrative (décidée par le préfet)"
     ends = suspension.ends_on
     return Action(
@@ -437,8 +440,7 @@ def _suspended(suspension: Any, as_of: dt.date) -> Action:
         official=_links(SP_SEARCH_SUSPENSION))
 
 
-def _probation(file: Any, result: Any) -> Action:
-    probation = result.probation
+def _probation(file: LicenceFile, result: Result, probation: Probation) -> Action:
     course = advice(file)
     steps = [_one_more_offence(result.balance)]
     steps.append("Une infraction retirant 3 points ou plus pendant la période probatoire vous obligerait en plus à "
@@ -458,7 +460,7 @@ def _probation(file: Any, result: Any) -> Action:
         official=_links(SP_PROBATION, SP_COURSE))
 
 
-def _low_balance(file: Any, result: Any) -> Action:
+def _low_balance(file: LicenceFile, result: Result) -> Action:
     course = advice(file)
     steps = [_one_more_offence(result.balance)]
     if course.text:

@@ -9,13 +9,15 @@ see. Cancelled events are listed too, marked as annulled, so the driver sees the
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+import functools
+from typing import NamedTuple
 
 import msgspec
 
 from backend.law import explain, known_file
-from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, InvalidationNotified,
-                                LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension)
+from backend.law.events import (Annulment, CategoryObtained, ComplementaryTraining, Course, Event, InvalidationNotified,
+                                LicenceIssued, LicenceSurrendered, MedicalVisit, Offence, Suspension, event_type)
+from backend.law.result import Entry
 from backend.records import labels
 from backend.records.service import LicenceFile
 from backend.records.views import Identity, Link, articles, identity
@@ -106,7 +108,7 @@ class HistoryView(msgspec.Struct, frozen=True, kw_only=True):
         return title + (" (tout)" if self.show_all else "")
 
 
-def _fr(day: Any) -> str:
+def _fr(day: dt.date) -> str:
     return labels.date_fr(day)
 
 
@@ -131,7 +133,7 @@ def _course_details(c: Course) -> list[Detail]:
     return details
 
 
-def _entry_line(entry: Any, events: dict[str, Any]) -> HistoryLine:
+def _entry_line(entry: Entry, events: dict[str, Event]) -> HistoryLine:
     event = events.get(entry.event_id) if entry.event_id else None
     kind_label = labels.ENTRY_KIND.get(entry.kind, entry.kind)
     details: list[Detail] = []
@@ -155,71 +157,72 @@ def _entry_line(entry: Any, events: dict[str, Any]) -> HistoryLine:
                        rule_links=articles(entry.rule))
 
 
-def _event_line(event: Any, annulled_reason: str) -> HistoryLine | None:
+def _event_line(event: Event, annulled_reason: str) -> HistoryLine | None:
     """A line for an event that changed no points (or was cancelled)."""
-    tag = event.__struct_config__.tag
-    base = dict(date=event.effective_on, kind=tag, annulled=bool(annulled_reason), annulled_reason=annulled_reason)
+    tag = event_type(event)
+    line = functools.partial(HistoryLine, date=event.effective_on, kind=tag, annulled=bool(annulled_reason),
+                             annulled_reason=annulled_reason)
     if isinstance(event, Offence):
         kind_label = "Infraction" if annulled_reason else "Infraction sans retrait de points"
         body = ("Cette infraction a été annulée : elle ne retire aucun point." if annulled_reason else
                 "Cette infraction est inscrite au fichier national mais n'entraîne pas de retrait de points.")
-        return HistoryLine(**base, group="retraits", kind_label=kind_label, title=event.label,
-                           details=tuple(_offence_details(event)), body=body)
+        return line(group="retraits", kind_label=kind_label, title=event.label,
+                    details=tuple(_offence_details(event)), body=body)
     if isinstance(event, Course):
         body = "" if annulled_reason else ("Ce stage n'a rendu aucun point" + (
             " : un stage ordonné par la justice ne donne pas de points." if event.kind == "judicial" else "."))
-        return HistoryLine(**base, group="stages", kind_label="Stage", title=labels.COURSE_KIND[event.kind],
-                           details=tuple(_course_details(event)), body=body)
+        return line(group="stages", kind_label="Stage", title=labels.COURSE_KIND[event.kind],
+                    details=tuple(_course_details(event)), body=body)
     if isinstance(event, LicenceIssued):
         title = (labels.LICENCE_KIND[event.kind] + ", " + labels.TRAINING[event.training]).capitalize()
-        return HistoryLine(**base, group="permis", kind_label="Obtention du permis de conduire", title=title,
-                           body=f"Permis de conduire délivré le {_fr(event.issued_on)}.")
+        return line(group="permis", kind_label="Obtention du permis de conduire", title=title,
+                    body=f"Permis de conduire délivré le {_fr(event.issued_on)}.")
     if isinstance(event, ComplementaryTraining):
-        return HistoryLine(**base, group="permis", kind_label="Permis probatoire",
-                           title="Formation complémentaire suivie",
-                           body="" if annulled_reason else explain.complementary_training(event.completed_on),
-                           rule_links=articles("R223-1"))
+        return line(group="permis", kind_label="Permis probatoire",
+                    title="Formation complémentaire suivie",
+                    body="" if annulled_reason else explain.complementary_training(event.completed_on),
+                    rule_links=articles("R223-1"))
     if isinstance(event, InvalidationNotified):
         # Listed as an event only when the engine made no invalidation entry from it: it had no effect.
         body = "" if annulled_reason else ("Cette lettre est restée sans effet sur les points : le solde n'était pas nul "
                                            "à cette date, ou le permis était déjà invalidé ou annulé.")
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Lettre 48SI remise", body=body,
-                           rule_links=articles("L223-5 R223-3"))
+        return line(group="permis", kind_label="Invalidation", title="Lettre 48SI remise", body=body,
+                    rule_links=articles("L223-5 R223-3"))
     if isinstance(event, LicenceSurrendered):
         body = "" if annulled_reason else (f"Permis restitué le {_fr(event.surrendered_on)}. Le délai avant de pouvoir "
                                            "obtenir un nouveau permis court à partir de la première remise faite après "
                                            "la lettre 48SI.")
-        return HistoryLine(**base, group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
-                           body=body, rule_links=articles("L223-5"))
+        return line(group="permis", kind_label="Invalidation", title="Permis remis à la préfecture",
+                    body=body, rule_links=articles("L223-5"))
     if isinstance(event, Annulment):
         details = ((Detail("Nouveau permis possible à partir du", _fr(event.new_licence_not_before)),)
                    if event.new_licence_not_before else ())
         body = "" if annulled_reason else (f"Un tribunal a annulé le permis le {_fr(event.decided_on)} : il n'a plus "
                                            "de capital de points, aucun point n'y est plus retiré ni restitué. Un "
                                            "nouveau permis devra être passé.")
-        return HistoryLine(**base, group="permis", kind_label="Décision de justice",
-                           title="Annulation du permis de conduire", details=details, body=body)
+        return line(group="permis", kind_label="Décision de justice",
+                    title="Annulation du permis de conduire", details=details, body=body)
     if isinstance(event, Suspension):
         until = f" jusqu'au {_fr(event.ends_on)}" if event.ends_on else ""
-        return HistoryLine(**base, group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
-                           title=event.label or "Suspension du droit de conduire",
-                           details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),),
-                           body=("Pendant une suspension, il est interdit de conduire. Une suspension ne retire pas "
-                                 "de points."))
+        return line(group="permis", kind_label=labels.SUSPENSION_KIND[event.suspension_kind].capitalize(),
+                    title=event.label or "Suspension du droit de conduire",
+                    details=(Detail("Période", f"à partir du {_fr(event.starts_on)}{until}"),),
+                    body=("Pendant une suspension, il est interdit de conduire. Une suspension ne retire pas "
+                          "de points."))
     if isinstance(event, MedicalVisit):
-        details = [Detail("Résultat", labels.MEDICAL_OUTCOME[event.outcome])]
+        visit = [Detail("Résultat", labels.MEDICAL_OUTCOME[event.outcome])]
         if event.valid_until:
-            details.append(Detail("Valable jusqu'au", _fr(event.valid_until)))
+            visit.append(Detail("Valable jusqu'au", _fr(event.valid_until)))
         if event.categories:
-            details.append(Detail("Catégories", ", ".join(event.categories)))
-        return HistoryLine(**base, group="permis", kind_label="Contrôle médical", title="Visite médicale",
-                           details=tuple(details),
-                           body=f"Visite médicale du {_fr(event.visited_on)} : {labels.MEDICAL_OUTCOME[event.outcome]}.")
+            visit.append(Detail("Catégories", ", ".join(event.categories)))
+        return line(group="permis", kind_label="Contrôle médical", title="Visite médicale",
+                    details=tuple(visit),
+                    body=f"Visite médicale du {_fr(event.visited_on)} : {labels.MEDICAL_OUTCOME[event.outcome]}.")
     if isinstance(event, CategoryObtained):
         details = (Detail("Valable jusqu'au", _fr(event.valid_until)),) if event.valid_until else ()
-        return HistoryLine(**base, group="permis", kind_label="Catégorie", title=f"Catégorie {event.category} obtenue",
-                           details=details, body=f"Catégorie {event.category} ajoutée au permis le "
-                                                 f"{_fr(event.obtained_on)}.")
+        return line(group="permis", kind_label="Catégorie", title=f"Catégorie {event.category} obtenue",
+                    details=details, body=f"Catégorie {event.category} ajoutée au permis le "
+                                          f"{_fr(event.obtained_on)}.")
     return None  # cancellations themselves are shown on the line of what they cancel
 
 
@@ -239,7 +242,7 @@ def _all_lines(file: LicenceFile) -> list[HistoryLine]:
         reason = f", motif : {c.reason}" if c.reason else ""
         cancelled[c.event_id] = f"le {_fr(c.cancelled_on)}{reason}"
     for event in known.events:
-        tag = event.__struct_config__.tag
+        tag = event_type(event)
         if result is not None and event.id not in cancelled and (event.id, _PRIMARY_KIND.get(tag)) in primary:
             continue
         line = _event_line(event, cancelled.get(event.id, ""))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Hashable, Protocol
+from typing import Hashable, Protocol
 
 import msgspec
 
@@ -21,6 +21,7 @@ from backend.law import Result, compute
 from backend.law.dates import PARIS
 from backend.law.events import Event, EventError, InvalidRecord
 from backend.register.feed import Extract, Holder
+from backend.register.lag import DataLag
 
 
 class RegisterReader(Protocol):
@@ -28,7 +29,7 @@ class RegisterReader(Protocol):
 
     async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
     async def latest_extract(self) -> Extract | None: ...
-    async def data_lag(self) -> Any: ...
+    async def data_lag(self) -> DataLag | None: ...
 
 
 class LicenceFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -123,8 +124,8 @@ async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None,
     return value, version
 
 
-async def data_lag(register: RegisterReader) -> Any:
-    """The register's data lag (`backend.register.lag.DataLag`: median and 90th percentile of the days a
+async def data_lag(register: RegisterReader) -> DataLag | None:
+    """The register's data lag (median and 90th percentile of the days a
     withdrawal takes to reach the file), as measured by the last import; None if never measured.
     Read again only when the latest extract changes, like the files (backend/caching.py)."""
     _, version = await _latest_extract(register)

@@ -17,16 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Any, Mapping
+from typing import Mapping, Sequence
 
 import msgspec
 
-from backend.law import compute
+from backend.law import Result, compute
 from backend.law.dates import add_months
-from backend.law.events import Course, InvalidRecord, LicenceIssued
+from backend.law.events import Course, Event, InvalidRecord, LicenceIssued, Offence
+from backend.law.result import Entry
 from backend.law.offences import BY_KEY, CATALOGUE, GROUPS, offence_event
 from backend.records import labels
+from backend.records.service import LicenceFile
 from backend.records.views import Projection, projection
+from backend.register.lag import DataLag
 
 MAX_EVENTS = 10
 LATEST_YEARS_AHEAD = 3  # a fine paid or a course followed more than 3 years from now is not a "what if"
@@ -138,24 +141,25 @@ def apply_action(rows: list[Row], action: str) -> list[Row]:
     return rows
 
 
-def parse_date(text: str, today: dt.date) -> tuple[dt.date | None, str | None]:
-    """ISO (what a date input sends) or jj/mm/aaaa (typed where the browser has no date picker)."""
+def parse_date(text: str, today: dt.date) -> dt.date | str:
+    """ISO (what a date input sends) or jj/mm/aaaa (typed where the browser has no date picker): the date,
+    or why there is none (a key of `_date_error`)."""
     if not text:
-        return None, "empty"
+        return "empty"
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or None
     if match:
         year, month, day = (int(g) for g in match.groups())
     else:
         match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
         if not match:
-            return None, "format"
+            return "format"
         day, month, year = (int(g) for g in match.groups())
     if not EARLIEST_YEAR <= year <= today.year + LATEST_YEARS_AHEAD:
-        return None, "year"
+        return "year"
     try:
-        return dt.date(year, month, day), None
+        return dt.date(year, month, day)
     except ValueError:
-        return None, "impossible"
+        return "impossible"
 
 
 def _date_error(reason: str, what: str, today: dt.date) -> str:
@@ -168,16 +172,17 @@ def _date_error(reason: str, what: str, today: dt.date) -> str:
     }[reason]
 
 
-def licence_start(events: list[Any]) -> dt.date | None:
+def licence_start(events: Sequence[Event]) -> dt.date | None:
     """The first licence the file knows of: no hypothetical event may come before it."""
     issued = [e.issued_on for e in events if isinstance(e, LicenceIssued)]
     return min(issued) if issued else None
 
 
-def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None) -> tuple[list, list[tuple[str, str]]]:
+def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None,
+               ) -> tuple[list[Offence | Course], list[tuple[str, str]]]:
     """The events the rows describe (ids "simulation-N"), and the errors (each row's own too)."""
     errors: list[tuple[str, str]] = []
-    events: list[Any] = []
+    events: list[Offence | Course] = []
     if len(rows) > MAX_EVENTS:
         errors.append(("", f"Vous pouvez simuler au plus {MAX_EVENTS} événements à la fois : retirez-en "
                            f"{len(rows) - MAX_EVENTS}."))
@@ -190,9 +195,9 @@ def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None) ->
         what = ({"commise": "la date de l'infraction", "etablie": "la date du paiement ou de la décision"}
                 if row.kind == "amende" else {"debut": "le premier jour du stage", "fin": "le dernier jour du stage"})
         for field, label in what.items():
-            day, reason = parse_date(v.get(field, ""), today)
-            if reason:
-                e[field] = _date_error(reason, label, today)
+            day = parse_date(v.get(field, ""), today)
+            if isinstance(day, str):
+                e[field] = _date_error(day, label, today)
             else:
                 dates[field] = day
         if row.kind == "amende":
@@ -209,7 +214,7 @@ def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None) ->
                                 f"{labels.date_fr(licence_from)}")
             if committed and committed > today:
                 e["commise"] = "L'infraction ne peut pas être dans le futur : indiquez une infraction déjà commise"
-            if not e and entry is not None:
+            if not e and entry is not None and committed and established:  # no error: both dates read
                 try:
                     events.append(offence_event(entry.key, event_id=f"simulation-{number}", committed_on=committed,
                                                 established_on=established, established_by=v["mode"]))
@@ -223,7 +228,7 @@ def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None) ->
                 e["fin"] = "Un stage de sensibilisation dure deux jours : vérifiez les dates"
             if first and licence_from and first < licence_from:
                 e["debut"] = f"Le stage ne peut pas précéder l'obtention de votre permis, le {labels.date_fr(licence_from)}"
-            if not e:
+            if not e and first and last:  # no error: both dates read
                 events.append(Course(id=f"simulation-{number}", first_day=first, last_day=last, kind="voluntary"))
         for field in _FIELDS[row.kind]:
             if field in e:
@@ -231,7 +236,7 @@ def check_rows(rows: list[Row], today: dt.date, licence_from: dt.date | None) ->
     return events, errors
 
 
-def _figures(result: Any, as_of: dt.date) -> Figures:
+def _figures(result: Result, as_of: dt.date) -> Figures:
     upcoming = next((x for x in result.calendar if x.change > 0), None)
     return Figures(balance=result.balance, maximum=result.maximum, status=result.status,
                    status_label=STATUS_SENTENCE.get(result.status, result.status),
@@ -240,11 +245,12 @@ def _figures(result: Any, as_of: dt.date) -> Figures:
                    mandatory_due_by=result.mandatory_course.due_by if result.mandatory_course else None)
 
 
-def _after(result: Any, today: dt.date) -> list[Any]:
+def _after(result: Result, today: dt.date) -> list[Entry]:
     return [x for x in result.history if x.date > today] + list(result.calendar)
 
 
-def simulate(file: Any, form: Mapping[str, str], action: str, today: dt.date, lag: Any = None) -> Simulation:
+def simulate(file: LicenceFile, form: Mapping[str, str], action: str, today: dt.date,
+             lag: DataLag | None = None) -> Simulation:
     """Read the form, apply its button (`action`), check it, and compute when there is something to compute."""
     rows = apply_action(read_rows(form), action)
     simulation = Simulation(rows=rows, errors=[])
@@ -258,7 +264,7 @@ def simulate(file: Any, form: Mapping[str, str], action: str, today: dt.date, la
     typical = lag.median_days if lag is not None and lag.usable else None
     if typical is not None:
         hypothetical = [msgspec.structs.replace(e, recorded_on=e.established_on + dt.timedelta(days=typical))
-                        if e.__struct_config__.tag == "offence" else e for e in hypothetical]
+                        if isinstance(e, Offence) else e for e in hypothetical]
     as_of = max([today] + [e.known_on for e in hypothetical])
     try:
         without = file.result if as_of == file.as_of else compute(file.events, as_of)
@@ -275,10 +281,10 @@ def simulate(file: Any, form: Mapping[str, str], action: str, today: dt.date, la
     return simulation
 
 
-def describe(event: Any, lag: Any) -> Line:
+def describe(event: Offence | Course, lag: DataLag | None) -> Line:
     """What the simulation added, and when the register would show it."""
     fr = labels.date_fr
-    if event.__struct_config__.tag == "course":
+    if isinstance(event, Course):
         return Line(title=f"Stage du {fr(event.first_day)} au {fr(event.last_day)}",
                     body=f"Un stage volontaire rend jusqu'à 4 points le lendemain de son dernier jour, le "
                          f"{fr(event.effective_on)}, dans la limite du plafond (art. L223-6 et R223-8).")
@@ -289,7 +295,7 @@ def describe(event: Any, lag: Any) -> Line:
             f"({labels.ESTABLISHED_BY[event.established_by]}).")
     if event.points == 0:
         body += " Cette infraction ne retire aucun point."
-    elif lag is not None and lag.usable:
+    elif lag is not None and lag.usable and lag.median_days is not None and lag.p90_days is not None:
         body += (f" D'après les délais constatés dans le fichier national ces 12 derniers mois, votre retrait devrait "
                  f"apparaître vers le {fr(event.established_on + dt.timedelta(days=lag.median_days))}, et dans 9 cas "
                  f"sur 10 avant le {fr(event.established_on + dt.timedelta(days=lag.p90_days))}.")
@@ -300,7 +306,7 @@ def describe(event: Any, lag: Any) -> Line:
     return Line(title=f"{event.label} : {points}", body=body)
 
 
-def consequences(without: Any, with_events: Any, today: dt.date) -> list[Line]:
+def consequences(without: Result, with_events: Result, today: dt.date) -> list[Line]:
     """What changes, each line explained; lines that change nothing are left out."""
     fr = labels.date_fr
     lines = [Line(title=f"Solde au {fr(with_events.as_of)} : {with_events.balance} sur {with_events.maximum}",

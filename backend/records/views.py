@@ -7,7 +7,8 @@ already in French; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+import functools
+from typing import NamedTuple
 
 import msgspec
 
@@ -19,7 +20,9 @@ from backend.law.dates import add_months
 from backend.law.events import CategoryObtained, LicenceIssued, MedicalVisit, Suspension
 from backend.records import labels
 from backend.records.actions import Actions, CourseAdvice, Deadline, actions, advice
+from backend.law.result import Entry
 from backend.records.service import LicenceFile
+from backend.register.lag import DataLag
 
 _S = dict(frozen=True, kw_only=True)
 
@@ -42,7 +45,7 @@ class Notice(msgspec.Struct, **_S):
 class Identity(msgspec.Struct, **_S):
     neph: str
     full_name: str
-    birth_date: Any
+    birth_date: dt.date
 
 
 class Projection(msgspec.Struct, **_S):
@@ -148,13 +151,13 @@ def identity(file: LicenceFile) -> Identity:
                     birth_date=holder.birth_date)
 
 
-def projection(entry: Any) -> Projection:
+def projection(entry: Entry) -> Projection:
     return Projection(date=entry.date, kind=entry.kind, title=labels.ENTRY_KIND.get(entry.kind, entry.kind),
                       change=entry.change, balance=entry.balance, maximum=entry.maximum, body=entry.explanation,
                       rule_links=articles(entry.rule))
 
 
-def _fr(day: Any) -> str:
+def _fr(day: dt.date) -> str:
     return labels.date_fr(day)
 
 
@@ -164,13 +167,12 @@ def balance_view(file: LicenceFile) -> BalanceView:
 
 
 def _balance_view(file: LicenceFile) -> BalanceView:
-    base = dict(identity=identity(file), as_of=file.as_of, extracted_at=file.extracted_at)
+    view = functools.partial(BalanceView, identity=identity(file), as_of=file.as_of, extracted_at=file.extracted_at)
     result = file.result
     if result is None:
-        return BalanceView(**base, computed=False, problem=file.problem)
+        return view(computed=False, problem=file.problem)
     upcoming = next((entry for entry in result.calendar if entry.change > 0), None)
-    return BalanceView(
-        **base,
+    return view(
         computed=True,
         problem=None,
         balance=result.balance,
@@ -187,10 +189,10 @@ def _balance_view(file: LicenceFile) -> BalanceView:
 
 
 def calendar_view(file: LicenceFile) -> CalendarView:
-    base = dict(identity=identity(file), as_of=file.as_of, extracted_at=file.extracted_at)
+    view = functools.partial(CalendarView, identity=identity(file), as_of=file.as_of, extracted_at=file.extracted_at)
     result = file.result
     if result is None:
-        return CalendarView(**base, computed=False, problem=file.problem)
+        return view(computed=False, problem=file.problem)
     entries = tuple(projection(entry) for entry in result.calendar if entry.change != 0 or
                     entry.kind == "probation_end")
     empty_reason = ""
@@ -203,10 +205,9 @@ def calendar_view(file: LicenceFile) -> CalendarView:
             "annulled": "Votre permis est annulé : aucun point ne sera plus restitué sur ce permis.",
         }.get(result.status, "Aucune récupération de points n'est prévue : votre solde est à son maximum "
                              "ou aucun point n'est à récupérer automatiquement.")
-    return CalendarView(**base, computed=True, problem=None, balance=result.balance, maximum=result.maximum,
-                        status=result.status, entries=entries,
-                        restorations=sum(1 for entry in entries if entry.change > 0),
-                        deadlines=actions(file).deadlines, course=advice(file), empty_reason=empty_reason)
+    return view(computed=True, problem=None, balance=result.balance, maximum=result.maximum, status=result.status,
+                entries=entries, restorations=sum(1 for entry in entries if entry.change > 0),
+                deadlines=actions(file).deadlines, course=advice(file), empty_reason=empty_reason)
 
 
 def licence_view(file: LicenceFile) -> LicenceView:
@@ -258,7 +259,7 @@ def licence_view(file: LicenceFile) -> LicenceView:
     )
 
 
-def lag_text(lag: Any) -> str:
+def lag_text(lag: DataLag | None) -> str:
     """The register's data lag in one French sentence (/solde, /aide, /simulation): measured figures when
     the last import had enough withdrawals to measure (`backend.register.lag`), else the general rule."""
     if lag is None or not lag.usable:

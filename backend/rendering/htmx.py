@@ -10,13 +10,17 @@ fragment to a full navigation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Mapping
 
 import jinja2
 from jinja2_fragments import render_block
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
+from litestar.background_tasks import BackgroundTask, BackgroundTasks
+from litestar.datastructures import Cookie
 from litestar.enums import MediaType
-from litestar.types import Receive, Scope, Send
+from litestar.response.base import ASGIResponse
+from litestar.types import Receive, Scope, Send, TypeEncodersMap
 
 from backend.rendering.context import request_context
 
@@ -46,17 +50,20 @@ def wants_navigation(request: Request) -> bool:
     )
 
 
-class SentPage:
-    """The ASGI app of a rendered page: its status, raw headers and body, sent as they are."""
+class SentPage(ASGIResponse):
+    """The ASGI app of a rendered page: its status, raw headers and body, sent as they are.
 
-    __slots__ = ("body", "headers", "status")
+    An `ASGIResponse` by type (what Litestar awaits) without its machinery: Litestar only calls it, so
+    `ASGIResponse.__init__` (headers, cookies, encoders: what this class exists to skip) is not called."""
+
+    __slots__ = ("status", "raw_headers", "content")
 
     def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
+        self.status, self.raw_headers, self.content = status, headers, body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-        await send({"type": "http.response.body", "body": self.body, "more_body": False})
+        await send({"type": "http.response.start", "status": self.status, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.content, "more_body": False})
 
 
 class PageResponse(Response[str]):
@@ -67,10 +74,13 @@ class PageResponse(Response[str]):
     An HTML page that sets no cookie, has no background task and gets no header from a layer (none is
     configured) is sent as its status, its headers and its bytes; anything else takes Litestar's path."""
 
-    def to_asgi_response(self, app: Any, request: Request, *, background: Any = None, cookies: Any = None,
-                         encoded_headers: Any = None, headers: dict[str, str] | None = None,
-                         is_head_response: bool = False, media_type: Any = None, status_code: int | None = None,
-                         type_encoders: Any = None) -> Any:
+    def to_asgi_response(self, app: Litestar | None, request: Request, *,
+                         background: BackgroundTask | BackgroundTasks | None = None,
+                         cookies: Iterable[Cookie] | None = None,
+                         encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,
+                         headers: dict[str, str] | None = None, is_head_response: bool = False,
+                         media_type: MediaType | str | None = None, status_code: int | None = None,
+                         type_encoders: TypeEncodersMap | None = None) -> ASGIResponse:
         status = self.status_code or status_code or 200
         if (self.cookies or cookies or encoded_headers or headers or background or self.background
                 or is_head_response or status < 200 or status in (204, 304) or not isinstance(self.content, str)

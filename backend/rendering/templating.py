@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -117,7 +119,7 @@ class Environment(jinja2.Environment):
     misses nothing.
     """
 
-    def make_globals(self, d):  # type: ignore[override]
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **d} if d else dict(self.globals)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import gzip
 
 import brotli
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 QUALITY = 1
 """Brotli quality of a page."""
@@ -75,7 +75,7 @@ class CompressionMiddleware:
         if encoding is None:
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
+        start: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
 
         async def send_compressed(message: Message) -> None:
@@ -101,7 +101,8 @@ class CompressionMiddleware:
             headers = list(start.get("headers", []))
             if len(body) >= MINIMUM_BYTES and not any(name.lower() == b"content-encoding" for name, _ in headers):
                 body = compress(body, encoding)
-                start = {**start, "headers": compressed_headers(headers, encoding, len(body))}
+                start = start.copy()
+                start["headers"] = compressed_headers(headers, encoding, len(body))
             sent, start = start, None
             await send(sent)
             await send({"type": "http.response.body", "body": body, "more_body": False})

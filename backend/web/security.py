@@ -73,7 +73,7 @@ class HeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "HEAD":
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
 
@@ -82,7 +82,9 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        as_get = scope.copy()
+        as_get["method"] = "GET"
+        await self.app(as_get, receive, send_without_body)
 
 
 class PathCheckMiddleware(ASGIMiddleware):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 
 from backend.records.service import data_lag
 from backend.records.views import balance_view, lag_text
+from backend.rendering.context import ProvidedRegister, ProvidedViewer
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
@@ -18,7 +16,7 @@ TEMPLATE = "pages/balance.html"
 
 
 @get("/solde", include_in_schema=False)
-async def balance(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def balance(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     file = await driver_file(request, register, viewer)
     context = page_context(balance_view(file), viewer, "solde", lag_sentence=lag_text(await data_lag(register)))
     # The card and the actions show only the file: rendered once per computed file (backend/rendering/fragments.py).

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from backend.records.views import CALENDAR_PERIODS, calendar_for_period, calendar_view
+from backend.rendering.context import ProvidedRegister, ProvidedViewer
 from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
 from backend.web.pages._common import PRIVATE, driver_file, page_context
@@ -19,7 +18,7 @@ TITLE = "Calendrier prévisionnel de récupération"  # also the template's page
 
 
 @get("/calendrier", include_in_schema=False)
-async def calendar(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any],
+async def calendar(request: Request, register: ProvidedRegister, viewer: ProvidedViewer,
                    periode: FromQuery[str] = "tout") -> Response:
     period = periode if periode in dict(CALENDAR_PERIODS) else "tout"
     view = calendar_for_period(calendar_view(await driver_file(request, register, viewer)), period)
@@ -30,7 +29,7 @@ async def calendar(request: Request, register: NamedDependency[Any], viewer: Nam
 
 
 @get("/calendrier.ics", include_in_schema=False)
-async def calendar_ics(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response[bytes]:
+async def calendar_ics(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response[bytes]:
     view = calendar_view(await driver_file(request, register, viewer))
     return Response(
         build_ics(view, dt.datetime.now(dt.timezone.utc)),

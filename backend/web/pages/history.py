@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from backend.records.history import history_view
+from backend.rendering.context import ProvidedRegister, ProvidedViewer
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
@@ -18,7 +16,8 @@ TEMPLATE = "pages/history.html"
 
 
 @get("/historique", include_in_schema=False)
-async def history(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any], type: FromQuery[str] = "tout", tout: FromQuery[str] = "") -> Response:
+async def history(request: Request, register: ProvidedRegister, viewer: ProvidedViewer,
+                  type: FromQuery[str] = "tout", tout: FromQuery[str] = "") -> Response:
     file = await driver_file(request, register, viewer)
     view = history_view(file, kind=type, show_all=tout == "1")
     context = page_context(view, viewer, "historique", page_title=view.title)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from typing import Any
-
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 
 from backend.records.service import data_lag
 from backend.records.views import lag_text
 
+from backend.rendering.context import ProvidedRegister
 from backend.rendering.htmx import render
 
 # The accessibility statement's date: change it with the statement (RGAA: on each substantial change).
@@ -31,7 +29,7 @@ def contact_email(request: Request) -> str:
 
 
 @get("/aide", include_in_schema=False)
-async def help_page(request: Request, register: NamedDependency[Any]) -> Response:
+async def help_page(request: Request, register: ProvidedRegister) -> Response:
     return render(request, "pages/help.html", {"page_title": "Aide : comprendre votre solde et vos courriers",
                                                "lag_sentence": lag_text(await data_lag(register))})
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 
 from backend.records.views import licence_view
+from backend.rendering.context import ProvidedRegister, ProvidedViewer
 from backend.rendering.htmx import render
 from backend.web.pages._common import PRIVATE, driver_file, page_context
 
 
 @get("/permis", include_in_schema=False)
-async def licence(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def licence(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     view = licence_view(await driver_file(request, register, viewer))
     return render(request, "pages/licence.html", page_context(view, viewer, "permis"), headers=PRIVATE)

@@ -9,14 +9,12 @@ stored: the hypothetical events live only in the form.
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 
 from backend.records import simulation as sim
-from backend.records.service import LicenceFile, data_lag
+from backend.records.service import LicenceFile, RegisterReader, data_lag
 from backend.records.views import balance_view, lag_text
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render, wants_fragment
 from backend.web.pages._common import PRIVATE, driver_file, page_context
@@ -25,7 +23,8 @@ TEMPLATE = "pages/simulation.html"
 BLOCKS = {"simulation": "simulation", "simulation-result": "simulation_result"}
 
 
-async def _respond(request: Request, register: Any, viewer: Any, form: dict[str, str], action: str) -> Response:
+async def _respond(request: Request, register: RegisterReader, viewer: Viewer, form: dict[str, str],
+                   action: str) -> Response:
     file: LicenceFile = await driver_file(request, register, viewer)
     lag = await data_lag(register)
     today = request.app.state.today()
@@ -49,12 +48,12 @@ async def _respond(request: Request, register: Any, viewer: Any, form: dict[str,
 
 
 @get("/simulation", include_in_schema=False)
-async def simulation_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def simulation_page(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     return await _respond(request, register, viewer, {}, "ajouter-amende")
 
 
 @post("/simulation", include_in_schema=False, status_code=200)
-async def simulation_post(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def simulation_post(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     data = await request.form()
     form = {key: str(data.get(key, "")) for key in data.keys() if key != "_csrf_token"}
     return await _respond(request, register, viewer, form, form.get("action", "calculer") or "calculer")
