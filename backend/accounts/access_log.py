@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 from backend.accounts.clock import Clock
+from backend.database import Store, StoreConnection
 
 log = logging.getLogger(__name__)
 DAY = 86_400
@@ -32,8 +34,26 @@ FLUSH_ROWS = 100
 COLUMNS = ("viewed_at", "account_id", "neph", "page", "channel", "who", "place")
 
 
+class AccessRow(TypedDict):
+    """One row of the log, by column name (COLUMNS)."""
+
+    viewed_at: int
+    account_id: int | None
+    neph: str
+    page: str
+    channel: str
+    who: str | None
+    place: str | None
+
+
+def _access_row(row: Sequence[Any]) -> AccessRow:
+    viewed_at, account_id, neph, page, channel, who, place = tuple(row)
+    return AccessRow(viewed_at=viewed_at, account_id=account_id, neph=neph, page=page, channel=channel, who=who,
+                     place=place)
+
+
 class AccessLog:
-    def __init__(self, db: Any, clock: Clock, retention_days: int) -> None:
+    def __init__(self, db: Store, clock: Clock, retention_days: int) -> None:
         self.db = db
         self.clock = clock
         self.retention_days = retention_days
@@ -108,15 +128,15 @@ class AccessLog:
         async with self.db.write() as conn:
             await self._purge(conn, self.clock())
 
-    async def _purge(self, conn: Any, now: int) -> None:
+    async def _purge(self, conn: StoreConnection, now: int) -> None:
         await conn.execute("DELETE FROM access_log WHERE viewed_at < ?", (now - self.retention_days * DAY,))
         self._last_purge = now
 
-    async def entries(self, *, neph: str | None = None, account_id: int | None = None) -> list[dict[str, Any]]:
+    async def entries(self, *, neph: str | None = None, account_id: int | None = None) -> list[AccessRow]:
         """Log rows, oldest first (for audits and tests)."""
         await self.flush()
         sql = f"SELECT {', '.join(COLUMNS)} FROM access_log WHERE 1 = 1"
-        params: list[Any] = []
+        params: list[str | int] = []
         if neph is not None:
             sql += " AND neph = ?"
             params.append(neph)
@@ -126,9 +146,9 @@ class AccessLog:
         async with self.db.read() as conn:
             cursor = await conn.execute(sql + " ORDER BY id", params)
             rows = await cursor.fetchall()
-        return [dict(zip(COLUMNS, tuple(row))) for row in rows]
+        return [_access_row(row) for row in rows]
 
-    async def latest(self, neph: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+    async def latest(self, neph: str, limit: int) -> tuple[list[AccessRow], int]:
         """The file's `limit` latest rows, newest first, and how many rows it has in all (the
         retention period's)."""
         await self.flush()
@@ -138,5 +158,7 @@ class AccessLog:
                 (neph, limit))
             rows = await cursor.fetchall()
             cursor = await conn.execute("SELECT count(*) FROM access_log WHERE neph = ?", (neph,))
-            (total,) = tuple(await cursor.fetchone())
-        return [dict(zip(COLUMNS, tuple(row))) for row in rows], total
+            counted = await cursor.fetchone()
+            assert counted is not None  # count(*) answers one row
+            (total,) = tuple(counted)
+        return [_access_row(row) for row in rows], total

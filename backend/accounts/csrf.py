@@ -13,8 +13,8 @@ once. Safe requests without a guard decision (static files) neither check nor se
 from __future__ import annotations
 
 from secrets import compare_digest
-from typing import Any
 
+from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import PermissionDeniedException
@@ -60,14 +60,14 @@ class SessionCSRFMiddleware(CSRFMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         binding = session_binding(scope)
-        request: Any = scope["litestar_app"].request_class(scope=scope, receive=receive)
+        request: Request = scope["litestar_app"].request_class(scope=scope, receive=receive)
         state = ScopeState.from_scope(scope)
         cookie = request.cookies.get(self.config.cookie_name)
         if request.method in self.config.safe_methods:
             if binding is None:
                 await self.app(scope, receive, send)
                 return
-            if self._valid(cookie, binding):
+            if cookie is not None and self._valid(cookie, binding):
                 state.csrf_token = cookie
                 await self.app(scope, receive, send)
                 return

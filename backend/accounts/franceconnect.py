@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import httpx2
@@ -29,7 +29,13 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from backend.accounts.clock import Clock
+from backend.accounts.linking import AccountsRegister, Linker
+from backend.accounts.service import Mail
+from backend.accounts.session import Sessions
 from backend.accounts.tokens import digest, random_token
+from backend.database import Store
+from backend.register.feed import Holder
+from backend.settings import Settings
 
 ACR = "eidas1"
 ACCEPTED_ACR = ("eidas1", "eidas2", "eidas3")  # a higher level also proves eidas1
@@ -72,8 +78,18 @@ EXPIRED = ("La connexion avec FranceConnect a pris trop de temps ou a été inte
            "Recommencez depuis la page de connexion.")
 
 
+class Identity(TypedDict):
+    """A verified FranceConnect sign-in (`FranceConnect.callback`)."""
+
+    sub: str
+    id_token: str  # the raw ID token, kept for FranceConnect's logout
+    claims: dict[str, Any]  # the signed userinfo's claims (the identity pivot)
+    return_to: str
+
+
 class FranceConnect:
-    def __init__(self, db: Any, register: Any, settings: Any, clock: Clock, sessions: Any, linker: Any) -> None:
+    def __init__(self, db: Store, register: AccountsRegister, settings: Settings, clock: Clock, sessions: Sessions,
+                 linker: Linker) -> None:
         self.db = db
         self.register = register
         self.clock = clock
@@ -116,7 +132,7 @@ class FranceConnect:
             self._keys, self._keys_at = keys, self.clock()
         return self._keys
 
-    async def _decode(self, token: str) -> Any:
+    async def _decode(self, token: str) -> jwt.Token:
         """Verify a JWS with the provider's keys; refetch the JWKS once if the key is unknown (rotation)."""
         registry = JWSRegistry(algorithms=ALGORITHMS)
         try:
@@ -177,7 +193,7 @@ class FranceConnect:
             raise FranceConnectError(EXPIRED, "state:unknown")
         return row[0], row[1], row[2]
 
-    async def callback(self, params: dict[str, str], cookie_state: str | None) -> dict[str, Any]:
+    async def callback(self, params: dict[str, str], cookie_state: str | None) -> Identity:
         """The verified identity: {sub, id_token, claims (userinfo), return_to}."""
         if params.get("error"):
             # The user cancelled, or FranceConnect refused (codes like Y04EA6EF): nothing to verify.
@@ -226,11 +242,11 @@ class FranceConnect:
             raise FranceConnectError(GENERIC, "userinfo:unsigned")  # v2 signs userinfo; plain JSON is refused
         userinfo = await self._decode(response.text.strip())
         self._check_claims(userinfo.claims, issuer, sub={"essential": True, "value": id_token.claims["sub"]})
-        return {"sub": id_token.claims["sub"], "id_token": token["id_token"], "claims": userinfo.claims,
-                "return_to": return_to}
+        return Identity(sub=id_token.claims["sub"], id_token=token["id_token"], claims=userinfo.claims,
+                        return_to=return_to)
 
     # --- matching and signing in ---------------------------------------------------------------
-    async def match(self, claims: dict[str, Any]) -> list[Any]:
+    async def match(self, claims: dict[str, Any]) -> list[Holder]:
         """Register holders with this identity pivot (family name, given names, birth date,
         birth place, birth country, gender)."""
         try:
@@ -245,12 +261,12 @@ class FranceConnect:
             claims["birthcountry"], claims["gender"],
         )
 
-    async def sign_in(self, identity: dict[str, Any], old_session: str | None) -> tuple[str, str | None, list[Any]]:
+    async def sign_in(self, identity: Identity, old_session: str | None) -> tuple[str, str | None, list[Mail]]:
         """(new session id, linking problem or None, notices to send). The account is found or
         created by `sub`; a single pivot match links it (and tells the file's other accounts)."""
         holders = await self.match(identity["claims"])
         problem = None if len(holders) == 1 else ("franceconnect-aucun" if not holders else "franceconnect-plusieurs")
-        mails: list[Any] = []
+        mails: list[Mail] = []
         async with self.db.write() as conn:
             now = self.clock()
             cursor = await conn.execute(
@@ -258,7 +274,9 @@ class FranceConnect:
                 " SET fc_sub = excluded.fc_sub RETURNING id, neph",
                 (identity["sub"], now),
             )
-            account_id, neph = tuple(await cursor.fetchone())
+            account = await cursor.fetchone()
+            assert account is not None  # INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way
+            account_id, neph = tuple(account)
             matched = holders[0].neph if len(holders) == 1 else None
             if matched is not None:
                 mails = await self.linker.set_link(conn, account_id, matched, "franceconnect")

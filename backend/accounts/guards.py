@@ -17,12 +17,14 @@ the public list. For each request it:
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types.asgi_types import RawHeadersList
+
+from backend.accounts.runtime import Accounts
 
 PUBLIC_ROUTES: frozenset[str] = frozenset({
     # information pages (web, design)
@@ -75,7 +77,7 @@ def sign_in_url(return_to: str | None) -> str:
 
 
 async def _redirect(scope: Scope, send: Send, location: str) -> None:
-    headers = [(b"cache-control", b"no-store")]
+    headers: RawHeadersList = [(b"cache-control", b"no-store")]
     status = 303
     if any(name == b"hx-request" for name, _ in scope.get("headers", ())):
         # htmx follows a 303 inside the XHR and would swap the sign-in page into a fragment;
@@ -86,7 +88,7 @@ async def _redirect(scope: Scope, send: Send, location: str) -> None:
         headers.append((b"location", location.encode()))
     headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})  # (False: the ASGI default)
 
 
 class GuardMiddleware(ASGIMiddleware):
@@ -106,11 +108,11 @@ class GuardMiddleware(ASGIMiddleware):
             if later:
                 await accounts.sessions.write_now(later)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Any,
-                       session_id: str | None, path_template: str, later: list) -> None:
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Accounts,
+                       session_id: str | None, path_template: str, later: list[tuple[str, tuple]]) -> None:
         loaded = await accounts.sessions.load(session_id, later)
         viewer = loaded[0] if loaded else None
-        state = scope.setdefault("state", {})  # type: ignore[typeddict-unknown-key]
+        state = scope.setdefault("state", {})
         state["viewer"] = viewer
         state["session_id"] = session_id if loaded else None
         state["fc_id_token"] = loaded[1] if loaded else None

@@ -26,18 +26,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Protocol
 
 from backend.accounts import mail, ratelimit as rl
 from backend.accounts.clock import Clock
 from backend.accounts.service import AccountError, Mail, too_many
+from backend.database import Store, StoreConnection
 from backend.law import InvalidRecord, known_file
-from backend.law.events import CategoryObtained, LicenceIssued
+from backend.law.events import CategoryObtained, Event, LicenceIssued
+from backend.register.feed import Holder
 
 NO_MATCH = ("Ces informations ne correspondent à aucun dossier. Vérifiez le numéro de dossier (NEPH), "
             "la date de naissance, le nom de naissance et la date d'obtention tels qu'ils figurent sur votre permis.")
 NEPH_RE = re.compile(r"^[0-9A-Z]{12}$")
 EARLIEST_YEAR = 1900
+
+
+class AccountsRegister(Protocol):
+    """What accounts read from the register to link an account to a file: the form's facts
+    (`Linker`) and FranceConnect's identity pivot (`FranceConnect.match`). The app's register
+    (`backend.register.store.RegisterStore`) has them."""
+
+    async def get_events(self, neph: str) -> list[Event]: ...
+
+    async def find_holder_for_link(self, neph: str, birth_date: dt.date, family_name: str) -> Holder | None: ...
+
+    async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
+                                    birth_place: str, birth_country: str, gender: str) -> list[Holder]: ...
 
 
 def parse_date(day: str, month: str, year: str) -> dt.date | None:
@@ -91,7 +106,7 @@ class LinkForm:
             self.problems[field] = f"{what} doit être comprise entre {EARLIEST_YEAR} et aujourd'hui."
 
 
-def licence_dates(events: list[Any], as_of: dt.date) -> set[dt.date]:
+def licence_dates(events: list[Event], as_of: dt.date) -> set[dt.date]:
     """Dates printed in column 10 of the card: when the licence and each later category were obtained."""
     try:
         kept = known_file(events, as_of).in_force
@@ -103,7 +118,8 @@ def licence_dates(events: list[Any], as_of: dt.date) -> set[dt.date]:
 
 
 class Linker:
-    def __init__(self, db: Any, register: Any, limiter: rl.RateLimiter, clock: Clock, *, base_url: str = "") -> None:
+    def __init__(self, db: Store, register: AccountsRegister, limiter: rl.RateLimiter, clock: Clock, *,
+                 base_url: str = "") -> None:
         self.db = db
         self.register = register
         self.limiter = limiter
@@ -121,8 +137,9 @@ class Linker:
             raise too_many(limit)
         if form.problems:
             raise AccountError(next(iter(form.problems.values())), next(iter(form.problems)))
-        neph = form.neph
-        holder = await self.register.find_holder_for_link(neph, form.birth_date, form.family_name)
+        neph, birth_date = form.neph, form.birth_date
+        assert birth_date is not None  # a date that does not exist is one of `form.problems`
+        holder = await self.register.find_holder_for_link(neph, birth_date, form.family_name)
         # The file's events are read and its dates compared even when the identity did not match:
         # the time taken then depends on whether the NEPH exists, never on which fact was wrong.
         events = await self.register.get_events(neph)
@@ -142,7 +159,7 @@ class Linker:
                                         (account_id, neph))
             return await cursor.fetchone() is not None
 
-    async def set_link(self, conn: Any, account_id: int, neph: str, by: str) -> list[Mail]:
+    async def set_link(self, conn: StoreConnection, account_id: int, neph: str, by: str) -> list[Mail]:
         """Link `account_id` to `neph` (`by` 'form' or 'franceconnect') inside the caller's write
         transaction; a new link tells every other account linked to the file (verified address)."""
         cursor = await conn.execute("SELECT neph FROM accounts WHERE id = ?", (account_id,))

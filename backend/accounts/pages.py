@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 
+from backend.accounts.runtime import Accounts
 from backend.accounts.service import Mail
 from backend.accounts.session import template_context
 from backend.rendering.htmx import render
@@ -15,7 +16,7 @@ from backend.rendering.htmx import render
 HOME_AFTER_SIGN_IN = "/solde"
 
 
-def accounts(request: Request) -> Any:
+def accounts(request: Request) -> Accounts:
     return request.app.state.accounts
 
 

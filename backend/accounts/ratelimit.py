@@ -11,12 +11,11 @@ peer is the visitor, not the proxy — otherwise every visitor shares one client
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from backend.accounts.clock import Clock
 from backend.accounts.tokens import digest
+from backend.database import Store
 
 
 class Limit(msgspec.Struct, frozen=True):
@@ -61,7 +60,7 @@ def account_key(kind: str, account_id: int) -> str:
 
 
 class RateLimiter:
-    def __init__(self, db: Any, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self.db = db
         self.clock = clock
 
@@ -73,7 +72,9 @@ class RateLimiter:
                 cursor = await conn.execute(
                     "SELECT count(*) FROM attempts WHERE key = ? AND at > ?", (key, now - limit.window)
                 )
-                (count,) = tuple(await cursor.fetchone())
+                counted = await cursor.fetchone()
+                assert counted is not None  # count(*) answers one row
+                (count,) = tuple(counted)
                 if count >= limit.attempts:
                     return limit
         return None

@@ -18,7 +18,8 @@ from backend.accounts.linking import LinkForm
 from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, client_address, mail_task, page
 from backend.accounts.service import AccountError, Mail
 from backend.accounts.routes_franceconnect import logout_response
-from backend.accounts.session import current_viewer
+from backend.accounts.session import current_viewer, signed_in_viewer
+from backend.accounts.transparency import AccessEntry, LinkedAccount
 
 
 def error_page(request: Request, template: str, error: AccountError, **context: Any) -> Response:
@@ -197,10 +198,12 @@ INFO = {
 
 @get("/compte", include_in_schema=False)
 async def account_page(request: Request, info: FromQuery[str | None] = None) -> Response:
-    viewer = current_viewer(request)
+    viewer = signed_in_viewer(request)
     state = accounts(request)
     account = await state.service.account(viewer.account_id)
-    linked, access, access_total = [], [], 0
+    linked: list[LinkedAccount] = []
+    access: list[AccessEntry] = []
+    access_total = 0
     if viewer.neph is not None:
         linked = await state.transparency.linked_accounts(viewer.neph, viewer)
         access, access_total = await state.transparency.access(viewer.neph, viewer)
@@ -215,7 +218,7 @@ REMOVE_PATH = "/compte/liens/{account_id:int}/retirer"
 @get(REMOVE_PATH, include_in_schema=False)
 async def remove_link_page(request: Request, account_id: FromPath[int]) -> Response:
     try:
-        target = await accounts(request).transparency.removable(current_viewer(request), account_id)
+        target = await accounts(request).transparency.removable(signed_in_viewer(request), account_id)
     except AccountError as error:
         return page(request, "message.html", error.status, heading="Retrait impossible", paragraphs=[error.message],
                     link=("/compte", "Retour à mon compte"))
@@ -228,7 +231,7 @@ async def remove_link(request: Request, account_id: FromPath[int]) -> Response:
     if form.get("confirmation") != "oui":
         return Redirect("/compte", status_code=303)
     try:
-        mails = await accounts(request).transparency.remove(current_viewer(request), account_id)
+        mails = await accounts(request).transparency.remove(signed_in_viewer(request), account_id)
     except AccountError as error:
         return page(request, "message.html", error.status, heading="Retrait impossible", paragraphs=[error.message],
                     link=("/compte", "Retour à mon compte"))
@@ -250,7 +253,7 @@ async def link_page(request: Request, raison: FromQuery[str | None] = None) -> R
 async def link(request: Request) -> Response:
     submitted = await request.form()
     form = {name: str(submitted.get(name) or "") for name in LINK_FIELDS}
-    viewer = current_viewer(request)
+    viewer = signed_in_viewer(request)
     linker = accounts(request).linker
     checked = LinkForm(form, linker.today())
     linker_fc = accounts(request).fc is not None
@@ -276,7 +279,7 @@ async def change_password_page(request: Request) -> Response:
 @post("/compte/mot-de-passe", include_in_schema=False)
 async def change_password(request: Request) -> Response:
     form = await request.form()
-    viewer, state = current_viewer(request), request.scope["state"]
+    viewer, state = signed_in_viewer(request), request.scope["state"]
     try:
         mails = await accounts(request).service.change_password(
             viewer.account_id, form.get("current_password", ""), form.get("password", ""), state.get("session_id"))
@@ -295,7 +298,7 @@ async def change_email_page(request: Request) -> Response:
 @post("/compte/email", include_in_schema=False)
 async def change_email(request: Request) -> Response:
     form = await request.form()
-    viewer = current_viewer(request)
+    viewer = signed_in_viewer(request)
     try:
         mails = await accounts(request).service.change_email(viewer.account_id, form.get("current_password", ""),
                                                              form.get("email", ""))
@@ -308,14 +311,14 @@ async def change_email(request: Request) -> Response:
 
 @get("/compte/supprimer", include_in_schema=False)
 async def delete_account_page(request: Request) -> Response:
-    account = await accounts(request).service.account(current_viewer(request).account_id)
+    account = await accounts(request).service.account(signed_in_viewer(request).account_id)
     return page(request, "delete_account.html", has_password=bool(account and account["has_password"]))
 
 
 @post("/compte/supprimer", include_in_schema=False)
 async def delete_account(request: Request) -> Response:
     form = await request.form()
-    viewer = current_viewer(request)
+    viewer = signed_in_viewer(request)
     try:
         await accounts(request).service.delete_account(viewer.account_id, form.get("current_password"))
     except AccountError as error:

@@ -15,7 +15,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from backend.accounts.csrf import cleared_cookie
-from backend.accounts.franceconnect import FranceConnectError, REQUEST_SECONDS
+from backend.accounts.franceconnect import FranceConnect, FranceConnectError, REQUEST_SECONDS
 from backend.accounts.guards import LINK_PATH, safe_return_path
 from backend.accounts.pages import HOME_AFTER_SIGN_IN, accounts, mail_task, page
 from backend.accounts.tokens import random_token
@@ -32,7 +32,7 @@ def _cookie(request: Request, name: str, value: str, *, clear: bool = False) -> 
                   samesite="lax", max_age=0 if clear else REQUEST_SECONDS)
 
 
-def _fc(request: Request):
+def _fc(request: Request) -> FranceConnect:
     fc = accounts(request).fc
     if fc is None:
         raise NotFoundException()
@@ -88,7 +88,7 @@ async def franceconnect_callback(request: Request) -> Response:
 async def logout_response(request: Request, id_token: str) -> Response:
     """Send the browser to FranceConnect's end-session endpoint (required by FranceConnect)."""
     state = random_token()
-    response = Redirect(await accounts(request).fc.logout_url(id_token, state), status_code=303)
+    response = Redirect(await _fc(request).logout_url(id_token, state), status_code=303)
     response.set_cookie(_cookie(request, LOGOUT_COOKIE, state))
     return response
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import TypedDict
 from urllib.parse import quote
 
 import msgspec
@@ -21,6 +21,7 @@ from backend.accounts.clock import Clock
 from backend.accounts.passwords import hash_password, password_problem, verify_password
 from backend.accounts.session import Sessions
 from backend.accounts.tokens import digest, random_token, sign_link_token, unsign_link_token
+from backend.database import Store, StoreConnection
 
 VERIFY_SECONDS = 12 * 60 * 60
 RESET_SECONDS = 60 * 60
@@ -64,8 +65,19 @@ def email_problem(value: str) -> str | None:
     return None
 
 
+class AccountInfo(TypedDict):
+    """The signed-in account, as its pages show it (`AccountService.account`)."""
+
+    id: int
+    email: str | None
+    has_password: int  # a truth value: 0/1 from SQLite, a bool from PostgreSQL
+    has_franceconnect: int  # likewise
+    neph: str | None
+    created_at: int
+
+
 class AccountService:
-    def __init__(self, db: Any, clock: Clock, sessions: Sessions, limiter: rl.RateLimiter,
+    def __init__(self, db: Store, clock: Clock, sessions: Sessions, limiter: rl.RateLimiter,
                  *, secret: str, base_url: str) -> None:
         self.db = db
         self.clock = clock
@@ -75,7 +87,7 @@ class AccountService:
         self.base_url = base_url.rstrip("/")
 
     # --- links -------------------------------------------------------------------------
-    async def _new_link(self, conn: Any, account_id: int, purpose: str, email: str, seconds: int) -> str:
+    async def _new_link(self, conn: StoreConnection, account_id: int, purpose: str, email: str, seconds: int) -> str:
         raw = random_token()
         await conn.execute("DELETE FROM mail_tokens WHERE expires_at <= ?", (self.clock() - 86_400,))
         await conn.execute(
@@ -100,7 +112,7 @@ class AccountService:
             raise AccountError(BAD_LINK)
         return row[0], row[1]
 
-    async def _use_link(self, conn: Any, purpose: str, token: str) -> tuple[int, str]:
+    async def _use_link(self, conn: StoreConnection, purpose: str, token: str) -> tuple[int, str]:
         raw = unsign_link_token(self.secret, purpose, token or "")
         if raw is None:
             raise AccountError(BAD_LINK)
@@ -133,7 +145,9 @@ class AccountService:
             if row is None:
                 cursor = await conn.execute(
                     "INSERT INTO accounts (email, created_at) VALUES (?, ?) RETURNING id", (email, self.clock()))
-                (account_id,) = tuple(await cursor.fetchone())
+                inserted = await cursor.fetchone()
+                assert inserted is not None  # INSERT … RETURNING answers the row it wrote
+                (account_id,) = tuple(inserted)
                 return [Mail(email, *mail.verify_mail(await self._new_link(conn, account_id, "verify", email, VERIFY_SECONDS)))]
             if row[1] is None:  # typed before (by anyone) but never confirmed: a fresh link, same answer
                 return [Mail(email, *mail.verify_mail(await self._new_link(conn, row[0], "verify", email, VERIFY_SECONDS)))]
@@ -195,6 +209,7 @@ class AccountService:
         if not await asyncio.to_thread(verify_password, stored, password):
             await self.limiter.hit(keys)
             raise AccountError(BAD_CREDENTIALS)
+        assert row is not None  # without an account there is no hash: verify_password said no
         if row[2] is None:
             raise AccountError("Votre adresse n'est pas encore confirmée : ouvrez le lien reçu par courriel. "
                                "Pour recevoir un nouveau lien, recommencez l'inscription avec la même adresse.")
@@ -241,7 +256,7 @@ class AccountService:
         await self.limiter.clear([rl.address_key("signin", email)])
 
     # --- the signed-in account ------------------------------------------------------------
-    async def account(self, account_id: int) -> dict[str, Any] | None:
+    async def account(self, account_id: int) -> AccountInfo | None:
         async with self.db.read() as conn:
             cursor = await conn.execute(
                 "SELECT id, email, password_hash IS NOT NULL, fc_sub IS NOT NULL, neph, created_at FROM accounts WHERE id = ?",
@@ -250,7 +265,9 @@ class AccountService:
             row = await cursor.fetchone()
         if row is None:
             return None
-        return dict(zip(("id", "email", "has_password", "has_franceconnect", "neph", "created_at"), tuple(row)))
+        account_id, email, has_password, has_franceconnect, neph, created_at = tuple(row)
+        return AccountInfo(id=account_id, email=email, has_password=has_password, has_franceconnect=has_franceconnect,
+                           neph=neph, created_at=created_at)
 
     async def _check_current_password(self, account_id: int, password: str) -> None:
         async with self.db.read() as conn:

@@ -14,11 +14,12 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
 from backend.accounts.clock import Clock
 from backend.accounts.tokens import digest, random_token
+from backend.database import Store, StoreConnection
+from backend.rendering.context import ProvidedRegister
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
@@ -49,7 +50,7 @@ def cookie_name(secure: bool) -> str:
 class Sessions:
     """Create, read, refresh and end sessions in the `sessions` table."""
 
-    def __init__(self, db: Any, clock: Clock, *, secure: bool) -> None:
+    def __init__(self, db: Store, clock: Clock, *, secure: bool) -> None:
         self.db = db
         self.clock = clock
         self.secure = secure
@@ -76,7 +77,7 @@ class Sessions:
             max_age=0 if clear else ABSOLUTE_SECONDS,
         )
 
-    async def create(self, conn: Any, account_id: int, *, fc_id_token: str | None = None,
+    async def create(self, conn: StoreConnection, account_id: int, *, fc_id_token: str | None = None,
                      fc_match_neph: str | None = None) -> str:
         """A new session for `account_id` inside the caller's write transaction; returns the cookie value."""
         session_id = random_token()
@@ -165,18 +166,18 @@ class Sessions:
         finally:
             self._writing = False
 
-    async def end(self, conn: Any, session_id: str | None) -> None:
+    async def end(self, conn: StoreConnection, session_id: str | None) -> None:
         if session_id:
             await conn.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
 
-    async def end_all(self, conn: Any, account_id: int, *, keep: str | None = None) -> None:
+    async def end_all(self, conn: StoreConnection, account_id: int, *, keep: str | None = None) -> None:
         """End every session of an account (password change/reset, deletion), except `keep`."""
         await conn.execute(
             "DELETE FROM sessions WHERE account_id = ? AND id_hash != ?",
             (account_id, digest(keep) if keep else ""),
         )
 
-    async def purge_expired(self, conn: Any) -> None:
+    async def purge_expired(self, conn: StoreConnection) -> None:
         now = self.clock()
         await conn.execute(
             "DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?",
@@ -189,8 +190,8 @@ def current_viewer(request: Request) -> Viewer | None:
     return request.scope.get("state", {}).get("viewer")
 
 
-async def provide_viewer(request: Request) -> Viewer:
-    """Litestar dependency `viewer`: the signed-in person, whose `.neph` is their linked file.
+def signed_in_viewer(request: Request) -> Viewer:
+    """The signed-in person on a page that requires a session.
 
     The guard middleware has already redirected requests without a session (or, for file
     pages, without a linked file); this refusal is a second line of defence.
@@ -201,9 +202,15 @@ async def provide_viewer(request: Request) -> Viewer:
     return viewer
 
 
-async def provide_viewer_after_register(request: Request, register: NamedDependency[Any]) -> Viewer:
+async def provide_viewer(request: Request) -> Viewer:
+    """Litestar dependency `viewer`: the signed-in person, whose `.neph` is their linked file
+    (`signed_in_viewer`)."""
+    return signed_in_viewer(request)
+
+
+async def provide_viewer_after_register(request: Request, register: ProvidedRegister) -> Viewer:
     """`provide_viewer`, declared as depending on `register` only so that Litestar resolves the two
-    one after the other instead of in a task group (see AccountsPlugin)."""
+    one after the other instead of in a task group (see AccountsPlugin); `register` is not used."""
     return await provide_viewer(request)
 
 

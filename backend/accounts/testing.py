@@ -7,19 +7,21 @@ licence file, so a test or a person can sign in through the real `/connexion` fo
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from backend.accounts.clock import Clock, system_clock
 from backend.accounts.passwords import hash_password
 from backend.accounts.session import Sessions
+from backend.database import Store
 
 _hashes: dict[str, str] = {}
 
 
-async def create_linked_account(db: Any, email: str, password: str, neph: str | None,
+async def create_linked_account(db: Store, email: str, password: str, neph: str | None,
                                 clock: Clock = system_clock) -> int:
     """A verified account (`email`, `password`) linked to `neph`; an existing one is updated."""
-    password_hash = _hashes.get(password) or await asyncio.to_thread(hash_password, password)
+    password_hash = _hashes.get(password)
+    if password_hash is None:
+        password_hash = await asyncio.to_thread(hash_password, password)
     # Tests make hundreds of accounts with the same password: hash it once per process (a real
     # argon2id hash, same salt for these accounts — fine for test and demo accounts only).
     _hashes[password] = password_hash
@@ -32,11 +34,13 @@ async def create_linked_account(db: Any, email: str, password: str, neph: str | 
             " linked_by = excluded.linked_by RETURNING id",
             (email, password_hash, now, neph, now if neph else None, "form" if neph else None, now),
         )
-        (account_id,) = tuple(await cursor.fetchone())
+        row = await cursor.fetchone()
+        assert row is not None  # INSERT … RETURNING answers the row it wrote
+        (account_id,) = tuple(row)
     return account_id
 
 
-async def create_session(db: Any, account_id: int, *, clock: Clock = system_clock, secure: bool = False) -> str:
+async def create_session(db: Store, account_id: int, *, clock: Clock = system_clock, secure: bool = False) -> str:
     """A live session for `account_id`; returns the cookie value."""
     sessions = Sessions(db, clock, secure=secure)
     async with db.write() as conn:

@@ -10,14 +10,15 @@ account is told by mail and may not link the file again through the form (`link_
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 
 from backend.accounts import mail
+from backend.accounts.access_log import AccessLog
 from backend.accounts.clock import Clock
 from backend.accounts.service import AccountError, Mail
 from backend.accounts.session import Viewer
+from backend.database import Store
 
 ACCESS_SHOWN = 50
 UTC = dt.timezone.utc
@@ -70,12 +71,16 @@ def masked(email: str) -> str:
     return f"{local[:2]}…@{domain}" if local else "…"
 
 
-def _moment(epoch: int | None) -> dt.datetime | None:
-    return dt.datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+def _moment(epoch: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, UTC)
+
+
+def _moment_if_any(epoch: int | None) -> dt.datetime | None:
+    return _moment(epoch) if epoch is not None else None
 
 
 class Transparency:
-    def __init__(self, db: Any, access_log: Any, clock: Clock) -> None:
+    def __init__(self, db: Store, access_log: AccessLog, clock: Clock) -> None:
         self.db = db
         self.access_log = access_log
         self.clock = clock
@@ -97,12 +102,12 @@ class Transparency:
             how = {"franceconnect": "Par FranceConnect (identité vérifiée)",
                    "form": "Avec le numéro de dossier et les dates du permis"}.get(linked_by or "", "Non enregistré (lien ancien)")
             linked.append(LinkedAccount(account_id, label, channels or ["Aucun moyen de connexion actif"],
-                                        _moment(linked_at), how, account_id == viewer.account_id))
+                                        _moment_if_any(linked_at), how, account_id == viewer.account_id))
         return linked
 
     async def access(self, neph: str, viewer: Viewer) -> tuple[list[AccessEntry], int]:
         rows, total = await self.access_log.latest(neph, ACCESS_SHOWN)
-        labels = {a.account_id: a.label for a in await self.linked_accounts(neph, viewer)}
+        labels: dict[int | None, str] = {a.account_id: a.label for a in await self.linked_accounts(neph, viewer)}
         entries = []
         for row in rows:
             if row["channel"] == "share_code":

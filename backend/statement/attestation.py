@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from backend.statement.documents import IssuedDocument
 from backend.law.dates import PARIS
+from backend.records.service import LicenceFile
 from backend.statement.facts import ATTESTATION_MONTHS, months_later, rights_facts
 from backend.statement.model import Facts
 from backend.statement.pdf import document_html
@@ -28,7 +29,7 @@ TEMPLATE = "pages/proof/attestation.html"
 TITLE = "Attestation de droits à conduire"
 
 
-def attestation_facts(file: Any) -> Facts:
+def attestation_facts(file: LicenceFile) -> Facts:
     """The facts to seal (issue and validity dates are set when the document is issued)."""
     return rights_facts(file, kind="attestation", with_balance=False, issued_at=None, valid_until=None)
 

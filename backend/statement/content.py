@@ -9,14 +9,15 @@ PDF render exactly this tree, and the seal signs a digest of its canonical seria
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 
 from backend.law import events as ev
-from backend.law import known_file
+from backend.law import Result, known_file
 from backend.records import labels, places
+from backend.records.service import LicenceFile
 from backend.records.views import licence_view
+from backend.register.feed import Holder
 from backend.statement.model import (
     Cancellation, Category, Course, Decision, Identity, Licence, MedicalVisit, Offence, Probation, Restoration,
     StatementContent, Suspension,
@@ -37,7 +38,7 @@ def _d(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _identity(holder: Any) -> Identity:
+def _identity(holder: Holder) -> Identity:
     # Names from the Code officiel géographique, never the register's bare codes (records/places.py).
     place = places.birthplace_text(holder.birth_place, holder.birth_country)
     country = places.birth_country_text(holder.birth_country)
@@ -51,7 +52,7 @@ def _describe(event: ev.Event) -> str:
         return f"Infraction du {_d(event.committed_on)} : {event.label}"
     if isinstance(event, ev.Course):
         return f"{labels.COURSE_KIND[event.kind]} du {_d(event.first_day)} au {_d(event.last_day)}"
-    tag = type(event).__struct_config__.tag
+    tag = ev.event_type(event)
     return f"{_EVENT_NAMES.get(tag, tag)} du {_d(event.effective_on)}"
 
 
@@ -64,7 +65,7 @@ _EVENT_NAMES = {
 }
 
 
-def _withdrawals(result: Any) -> dict[str, int]:
+def _withdrawals(result: Result | None) -> dict[str, int]:
     totals: dict[str, int] = {}
     for entry in result.history if result is not None else ():
         if entry.kind == "withdrawal" and entry.event_id:
@@ -72,7 +73,7 @@ def _withdrawals(result: Any) -> dict[str, int]:
     return totals
 
 
-def _credits(result: Any) -> dict[str, int]:
+def _credits(result: Result | None) -> dict[str, int]:
     totals: dict[str, int] = {}
     for entry in result.history if result is not None else ():
         if entry.kind == "course_credit" and entry.event_id:
@@ -90,7 +91,7 @@ def _cap(offence: ev.Offence, withdrawn: int, computed: bool, cancelled: bool) -
             "devenir négatif ou le permis n'avait plus de points (Code de la route, art. L223-1).")
 
 
-def _licences(file: Any, events: list[ev.Event]) -> tuple[list[Licence], list[str]]:
+def _licences(file: LicenceFile, events: list[ev.Event]) -> tuple[list[Licence], list[str]]:
     """Every licence of the file with its categories; the current one's validity and restrictions
     are the licence page's (records.views.licence_view), so both pages say the same thing."""
     view = licence_view(file)
@@ -114,7 +115,7 @@ def _licences(file: Any, events: list[ev.Event]) -> tuple[list[Licence], list[st
     return licences, list(view.restrictions)
 
 
-def _probation(result: Any) -> Probation | None:
+def _probation(result: Result | None) -> Probation | None:
     probation = getattr(result, "probation", None)
     if probation is None:
         return None
@@ -128,7 +129,7 @@ def _probation(result: Any) -> Probation | None:
                      note="; ".join(notes).capitalize() or None)
 
 
-def build_content(file: Any) -> StatementContent:
+def build_content(file: LicenceFile) -> StatementContent:
     """The statement of a `backend.records.service.LicenceFile`."""
     # What the register knew on `as_of`, cancellations resolved: the engine's own definition (law.known_file),
     # so that each event is in the one state the balance counts it in.
@@ -157,7 +158,7 @@ def build_content(file: Any) -> StatementContent:
     restorations = [
         Restoration(date=entry.date, kind=labels.ENTRY_KIND[entry.kind], change=entry.change, balance=entry.balance,
                     maximum=entry.maximum, rule=entry.rule, explanation=entry.explanation)
-        for entry in (result.history if computed else ()) if entry.kind in RESTORATION_KINDS and entry.change
+        for entry in (result.history if result is not None else ()) if entry.kind in RESTORATION_KINDS and entry.change
     ]
     courses = [
         Course(event_id=c.id, first_day=c.first_day, last_day=c.last_day, kind=labels.COURSE_KIND[c.kind],
@@ -182,23 +183,23 @@ def build_content(file: Any) -> StatementContent:
                                       detail="; ".join(filter(None, (until, note))) or None))
         elif isinstance(e, ev.ComplementaryTraining):
             decisions.append(Decision(date=e.completed_on, label="Formation complémentaire suivie", detail=note))
-    status = labels.STATUS[result.status] if computed else "Non calculé"
+    status = labels.STATUS[result.status] if result is not None else "Non calculé"
     return StatementContent(
         neph=file.neph,
         as_of=file.as_of,
         extracted_at=file.extracted_at,
         identity=_identity(file.holder),
         status=status,
-        balance=result.balance if computed else None,
-        maximum=result.maximum if computed else None,
+        balance=result.balance if result is not None else None,
+        maximum=result.maximum if result is not None else None,
         problem=file.problem,
         probation=_probation(result),
         # While the invalidation is pending, the course to follow is one finished before the 48SI letter, not
         # by the later 48N date (records/actions.py): the statement does not print a date that contradicts it.
-        mandatory_course_due_by=(result.mandatory_course.due_by if computed and result.mandatory_course
+        mandatory_course_due_by=(result.mandatory_course.due_by if result is not None and result.mandatory_course
                                  and result.status != "invalidation_pending" else None),
-        new_licence_not_before=result.new_licence_not_before if computed else None,
-        warnings=list(result.warnings) if computed else [],
+        new_licence_not_before=result.new_licence_not_before if result is not None else None,
+        warnings=list(result.warnings) if result is not None else [],
         licences=licences,
         restrictions=restrictions,
         offences=offences,

@@ -21,10 +21,12 @@ attestation: 4 months; facts.py); its code then reads as unknown.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import msgspec
 
+from backend.database import Store
 from backend.law.dates import PARIS
 from backend.statement.codes import CodeError, grouped, looks_like_short_code, new_code, normalise
 from backend.statement.model import Facts
@@ -41,8 +43,12 @@ def _ts(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
 def _dt(seconds: int | None) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return None if seconds is None else _moment(seconds)
 
 
 def canonical_facts(facts: Facts) -> bytes:
@@ -85,17 +91,17 @@ class IssuedDocument(msgspec.Struct, frozen=True, kw_only=True):
 _COLUMNS = "short_code, kind, neph, issued_at, valid_until, facts, seal, revoked_at"
 
 
-def _row(row: Any) -> IssuedDocument:
+def _row(row: Sequence[Any]) -> IssuedDocument:
     short_code, kind, neph, issued_at, valid_until, facts, seal, revoked_at = tuple(row)
-    return IssuedDocument(short_code=short_code, kind=kind, neph=neph, issued_at=_dt(issued_at),
-                          valid_until=_dt(valid_until), facts=_FACTS.decode(facts), seal_code=seal,
+    return IssuedDocument(short_code=short_code, kind=kind, neph=neph, issued_at=_moment(issued_at),
+                          valid_until=_moment(valid_until), facts=_FACTS.decode(facts), seal_code=seal,
                           revoked_at=_dt(revoked_at))
 
 
 class Documents:
     """The `issued_documents` table (migration 0006)."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
 
     async def issue(self, keyring: Keyring, facts: Facts, now: dt.datetime, valid_until: dt.datetime) -> IssuedDocument:

@@ -17,9 +17,9 @@ ornikar.com, says "no fixed validity"; we follow the service's own four months).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from backend.law.dates import PARIS, add_months
+from backend.records.service import LicenceFile
 from backend.records.views import licence_view
 from backend.statement.model import Facts, RightsCategory
 
@@ -40,7 +40,7 @@ def months_later(moment: dt.datetime, months: int) -> dt.datetime:
     return dt.datetime.combine(day, local.time(), tzinfo=PARIS).astimezone(dt.UTC)
 
 
-def rights_facts(file: Any, *, kind: str, with_balance: bool, issued_at: dt.datetime | None,
+def rights_facts(file: LicenceFile, *, kind: str, with_balance: bool, issued_at: dt.datetime | None,
                  valid_until: dt.datetime | None, content_digest: str | None = None) -> Facts:
     view = licence_view(file)
     result = file.result

@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from backend.statement.codes import grouped
 from backend.law.dates import PARIS
+from backend.records.service import LicenceFile
 from backend.statement.content import StatementContent, build_content, canonical
 from backend.statement.pdf import document_html
 from backend.statement.seal import Keyring, Seal, content_digest, sign
@@ -43,7 +44,7 @@ def paris_today(now: dt.datetime) -> dt.date:
     return now.astimezone(PARIS).date()
 
 
-def issue(file: Any, now: dt.datetime, keyring: Keyring, base_url: str) -> Statement:
+def issue(file: LicenceFile, now: dt.datetime, keyring: Keyring, base_url: str) -> Statement:
     """Seal the statement of a `LicenceFile` issued at `now` (timezone-aware) with a version 1
     seal and no record kept (benchmarks and content tests; the routes keep a record, `present`)."""
     content = build_content(file)

@@ -7,27 +7,27 @@ the event loop keeps serving other requests meanwhile.
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.exceptions import ServiceUnavailableException
 
-from backend.records.service import licence_file
+from backend.records.service import RegisterReader, licence_file
 from backend.statement import render as statement_render
 from backend.statement.content import build_content, canonical
 from backend.statement import routes_proof
 from backend.statement.documents import check_code
 from backend.statement.facts import STATEMENT_CODE_MONTHS, months_later, rights_facts
 from backend.statement.seal import SealError, content_digest
-from backend.statement.state import PRIVATE, pdf_attachment, client_address, documents, keyring, now, throttle
+from backend.statement.state import (
+    PRIVATE, client_address, documents, keyring, now, pdf_attachment, throttle,
+)
 from backend.statement.throttle import VERIFY_FAILURES, too_many
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, own_neph
 from backend.rendering.htmx import render
 
-async def _statement(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> statement_render.Statement:
+async def _statement(request: Request, register: RegisterReader, viewer: Viewer) -> statement_render.Statement:
     """The sealed statement of the viewer's own file — never any other NEPH — kept under its short code."""
-    file = await licence_file(register, viewer.neph, request.app.state.today())
+    file = await licence_file(register, own_neph(viewer), request.app.state.today())
     moment = now(request)
     content = build_content(file)
     facts = rights_facts(file, kind="statement", with_balance=True, issued_at=None, valid_until=None,
@@ -42,14 +42,14 @@ async def _statement(request: Request, register: NamedDependency[Any], viewer: N
 
 
 @get("/releve", include_in_schema=False)
-async def statement_page(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def statement_page(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     statement = await _statement(request, register, viewer)
     return render(request, statement_render.TEMPLATE, {**statement_render.context(statement), "on_page": True},
                   headers=PRIVATE)
 
 
 @get("/releve.pdf", include_in_schema=False)
-async def statement_pdf(request: Request, register: NamedDependency[Any], viewer: NamedDependency[Any]) -> Response:
+async def statement_pdf(request: Request, register: ProvidedRegister, viewer: ProvidedViewer) -> Response:
     statement = await _statement(request, register, viewer)
     html = statement_render.pdf_document(request.app.state.templates, statement, {"request": request})
     return await pdf_attachment(html, statement_render.pdf_filename(statement))

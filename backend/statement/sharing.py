@@ -24,10 +24,12 @@ import datetime as dt
 import hashlib
 import ipaddress
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import msgspec
 
+from backend.database import Store
 from backend.statement.codes import SHARE_DIGITS, CodeError, grouped, new_share_code, normalise
 
 MAX_DAYS = 21
@@ -94,6 +96,9 @@ class Use(msgspec.Struct, frozen=True, kw_only=True):
     origin: str
 
 
+ShareState = Literal["active", "revoked", "expired", "used"]
+
+
 class Share(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     hint: str  # the code's last four characters
@@ -114,7 +119,7 @@ class Share(msgspec.Struct, frozen=True, kw_only=True):
     def with_balance(self) -> bool:
         return self.shows == "rights_balance"
 
-    def state(self, now: dt.datetime) -> str:
+    def state(self, now: dt.datetime) -> ShareState:
         if self.revoked_at is not None:
             return "revoked"
         if now >= self.expires_at:
@@ -133,8 +138,12 @@ def _ts(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
 def _dt(seconds: int | None) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return None if seconds is None else _moment(seconds)
 
 
 def code_hash(code: str) -> str:
@@ -144,16 +153,16 @@ def code_hash(code: str) -> str:
 _COLUMNS = "id, hint, neph, purpose, shows, single_use, created_at, expires_at, revoked_at"
 
 
-def _share(row: Any, uses: list[Use]) -> Share:
+def _share(row: Sequence[Any], uses: list[Use]) -> Share:
     id_, hint, neph, purpose, shows, single_use, created_at, expires_at, revoked_at = tuple(row)
     return Share(id=id_, hint=hint, neph=neph, purpose=purpose, shows=shows, single_use=bool(single_use),
-                 created_at=_dt(created_at), expires_at=_dt(expires_at), revoked_at=_dt(revoked_at), uses=uses)
+                 created_at=_moment(created_at), expires_at=_moment(expires_at), revoked_at=_dt(revoked_at), uses=uses)
 
 
 class Shares:
     """The `share_codes` and `share_code_uses` tables (migration 0006)."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
 
     async def create(self, neph: str, request: ShareRequest, now: dt.datetime) -> tuple[str, Share]:
@@ -167,7 +176,9 @@ class Shares:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (code_hash(code), code[-4:], neph, request.purpose, request.shows, int(request.single_use),
                  _ts(created), _ts(expires)))
-            share_id = (await cursor.fetchone())[0]
+            inserted = await cursor.fetchone()
+            assert inserted is not None  # INSERT … RETURNING answers the row it wrote
+            share_id = inserted[0]
             await conn.execute("DELETE FROM share_codes WHERE expires_at < ?", (_ts(created - PURGE_AFTER),))
         return code, Share(id=share_id, hint=code[-4:], neph=neph, purpose=request.purpose, shows=request.shows,
                            single_use=request.single_use, created_at=created, expires_at=expires, revoked_at=None)
@@ -183,7 +194,7 @@ class Shares:
                 " WHERE s.neph = ? ORDER BY u.used_at, u.id", (neph,))
             uses: dict[int, list[Use]] = {}
             for share_id, used_at, origin in await cursor.fetchall():
-                uses.setdefault(share_id, []).append(Use(used_at=_dt(used_at), origin=origin))
+                uses.setdefault(share_id, []).append(Use(used_at=_moment(used_at), origin=origin))
         return [_share(row, uses.get(row[0], [])) for row in rows]
 
     async def revoke(self, neph: str, share_id: int, now: dt.datetime) -> bool:
@@ -208,7 +219,9 @@ class Shares:
                 return "unknown", None, ("Aucun code de partage en cours ne correspond. Vérifiez chaque caractère, "
                                          "ou demandez un nouveau code au titulaire du permis.")
             cursor = await conn.execute("SELECT count(*) FROM share_code_uses WHERE share_id = ?", (row[0],))
-            (count,) = tuple(await cursor.fetchone())
+            counted = await cursor.fetchone()
+            assert counted is not None  # count(*) answers one row
+            (count,) = tuple(counted)
             share = _share(row, [Use(used_at=now, origin="")] * count)
             state = share.state(now)
             if state != "active":

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from typing import Any
 
 import msgspec
+
+from backend.database import Store
 
 
 class Limit(msgspec.Struct, frozen=True):
@@ -35,7 +36,7 @@ LONGEST = dt.timedelta(hours=1)
 
 
 class Throttle:
-    def __init__(self, db: Any, secret: str) -> None:
+    def __init__(self, db: Store, secret: str) -> None:
         self.db = db
         self._secret = secret.encode()
 
@@ -46,7 +47,9 @@ class Throttle:
         async with self.db.read() as conn:
             cursor = await conn.execute("SELECT count(*) FROM code_attempts WHERE key = ? AND at > ?",
                                         (self.key(kind, client), int((now - limit.window).timestamp())))
-            (count,) = tuple(await cursor.fetchone())
+            counted = await cursor.fetchone()
+            assert counted is not None  # count(*) answers one row
+            (count,) = tuple(counted)
         return count >= limit.attempts
 
     async def failed(self, kind: str, client: str, now: dt.datetime) -> None:
