@@ -8,7 +8,7 @@ is removed from every computation, as if it never existed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import tables
 from .events import (Annulment, Cancellation, ComplementaryTraining, Course, Event, EventError,
@@ -173,27 +173,18 @@ def prepare(events: Sequence[Event], as_of: dt.date) -> tuple[Record, KnownFile]
                                         f"{first_licence}")])
     known = known_file(events, as_of)
     record = Record()
+    # Each kind's list, by the event's exact type (medical visits and categories go to none).
+    buckets: dict[type, list[Any]] = {
+        Offence: record.offences, Course: record.courses, LicenceIssued: record.licences,
+        ComplementaryTraining: record.trainings, InvalidationNotified: record.notifications,
+        LicenceSurrendered: record.surrenders, Annulment: record.annulments, Suspension: record.suspensions}
     for index, event in enumerate(known.in_force):
-        # The most frequent types first; the others go to no bucket (medical visits, categories).
-        if type(event) is Offence:
-            if event.points == 0:
-                continue  # withdraws nothing, counts nowhere (points-rules.md §4)
-            record.offences.append(event)
-        elif type(event) is Course:
-            record.courses.append(event)
-        elif type(event) is LicenceIssued:
-            record.licences.append(event)
-        elif type(event) is ComplementaryTraining:
-            record.trainings.append(event)
-        elif type(event) is InvalidationNotified:
-            record.notifications.append(event)
-        elif type(event) is LicenceSurrendered:
-            record.surrenders.append(event)
-        elif type(event) is Annulment:
-            record.annulments.append(event)
-        elif type(event) is Suspension:
-            record.suspensions.append(event)
+        if type(event) is Offence and event.points == 0:
+            continue  # withdraws nothing, counts nowhere (points-rules.md §4)
         record.events.append((index, event))
+        bucket = buckets.get(type(event))
+        if bucket is not None:
+            bucket.append(event)
     record.cancelled = known.cancelled
     by_committed = sorted(record.offences, key=lambda o: o.committed_on)
     record.by_committed = by_committed

@@ -16,7 +16,7 @@ from the values themselves; asking one for a table of another kind is a KeyError
 from __future__ import annotations
 
 import datetime as dt
-from typing import Union
+from typing import Protocol, TypeVar, Union
 
 import msgspec
 
@@ -213,36 +213,34 @@ def parameter(name: str) -> Parameter:
     return BY_NAME[name]
 
 
-def value_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int | str | None:
-    """The value of any table: `value_on("single_point_delay", established_on, 'event "o-1"', "established_on")`."""
-    for first, last, value in _RANGES[name]:
-        if first <= day <= last:
-            return value
-    raise BY_NAME[name].outside(day, ref, field)
+_V = TypeVar("_V", covariant=True)
 
 
-def number_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int:
-    """The number (points, months) in force on `day` in a table whose every version has one."""
-    for first, last, value in _NUMBERS[name]:
-        if first <= day <= last:
-            return value
-    raise BY_NAME[name].outside(day, ref, field)
+class _Lookup(Protocol[_V]):
+    def __call__(self, name: str, day: dt.date, ref: str = "", field: str = "") -> _V: ...
 
 
-def optional_number_on(name: str, day: dt.date, ref: str = "", field: str = "") -> int | None:
-    """The number in force on `day`, or None when the rule did not exist then (e.g. no probation before 2004)."""
-    for first, last, value in _OPTIONAL_NUMBERS[name]:
-        if first <= day <= last:
-            return value
-    raise BY_NAME[name].outside(day, ref, field)
+def _lookup(tables: dict[str, tuple[tuple[dt.date, dt.date, _V], ...]]) -> _Lookup[_V]:
+    """The lookup of the version in force on `day` among `tables`, e.g. `number_on("single_point_delay",
+    established_on, 'event "o-1"', "established_on")`; OutsideCoveredPeriod names `ref` and `field`."""
+
+    def on(name: str, day: dt.date, ref: str = "", field: str = "") -> _V:
+        for first, last, value in tables[name]:
+            if first <= day <= last:
+                return value
+        raise BY_NAME[name].outside(day, ref, field)
+
+    return on
 
 
-def text_on(name: str, day: dt.date, ref: str = "", field: str = "") -> str:
-    """The text in force on `day` in a table of texts (e.g. the classes of `serious_classes`)."""
-    for first, last, value in _TEXTS[name]:
-        if first <= day <= last:
-            return value
-    raise BY_NAME[name].outside(day, ref, field)
+value_on = _lookup(_RANGES)
+"""The value of any table."""
+number_on = _lookup(_NUMBERS)
+"""The number (points, months) in force in a table whose every version has one."""
+optional_number_on = _lookup(_OPTIONAL_NUMBERS)
+"""The number in force, or None when the rule did not exist then (e.g. no probation before 2004)."""
+text_on = _lookup(_TEXTS)
+"""The text in force in a table of texts (e.g. the classes of `serious_classes`)."""
 
 
 def number_ranges(name: str) -> tuple[tuple[dt.date, dt.date, int], ...]:
