@@ -88,7 +88,7 @@ async def _redirect(scope: Scope, send: Send, location: str) -> None:
         headers.append((b"location", location.encode()))
     headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})  # (False: the ASGI default)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class GuardMiddleware(ASGIMiddleware):
