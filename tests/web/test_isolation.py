@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from litestar.exceptions import NotAuthorizedException
 
+from backend.accounts.session import Viewer
+from backend.rendering.context import own_neph
 from tests.fixtures.web import DURAND, DURAND_EVENTS, MARTIN, MARTIN_EVENTS
 
 PATHS = ["/solde", "/historique?tout=1", "/calendrier", "/calendrier.ics", "/permis"]
@@ -34,3 +37,11 @@ async def test_the_file_shown_is_the_signed_in_drivers_whatever_the_query(web_cl
     async with web_client(MARTIN.neph) as client:
         body = (await client.get(f"/solde?neph={DURAND.neph}&dossier={DURAND.neph}")).text
     assert MARTIN.neph in body and DURAND.neph not in body
+
+
+def test_no_file_is_read_for_an_account_without_a_linked_file():
+    """Second line of defence behind the guard (which sends such an account to the linking page): the
+    one place every driver page and the statement take the NEPH from refuses, it never reads a file."""
+    assert own_neph(Viewer(account_id=1, neph=MARTIN.neph)) == MARTIN.neph
+    with pytest.raises(NotAuthorizedException):
+        own_neph(Viewer(account_id=2, neph=None))
