@@ -20,11 +20,9 @@ from litestar.plugins import InitPlugin
 from backend.accounts import routes, routes_franceconnect
 from backend.accounts.csrf import SessionCSRFMiddleware
 from backend.accounts.guards import GuardMiddleware
-from backend.accounts.runtime import Accounts, csrf_config, secret_key, secure_cookies
+from backend.accounts.runtime import Accounts, csrf_config
 from backend.accounts.session import provide_viewer, provide_viewer_after_register
 from backend.settings import Settings, get_settings
-
-__all__ = ["Accounts", "AccountsPlugin", "accounts_lifespan", "csrf_config", "secret_key", "secure_cookies"]
 
 
 @contextlib.asynccontextmanager

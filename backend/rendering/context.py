@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import SkipValidation
 
-from backend.records.service import RegisterReader
+from backend.records.service import LicenceFile, RegisterReader, licence_file
 
 RequestContext = Callable[[Request], Mapping[str, Any]]
 """Given the request, the names every template of the page may use (e.g. `viewer`, `csrf_token`)."""
@@ -56,3 +56,9 @@ def own_neph(viewer: Viewer) -> str:
     if viewer.neph is None:
         raise NotAuthorizedException("Aucun dossier de permis n'est rattaché à ce compte")
     return viewer.neph
+
+
+async def driver_file(request: Request, register: RegisterReader, viewer: Viewer) -> LicenceFile:
+    """The signed-in driver's own file on today's date (`app.state.today`): what every driver page and the
+    statement show. A driver never chooses which file to see."""
+    return await licence_file(register, own_neph(viewer), request.app.state.today())

@@ -11,7 +11,7 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery
 from litestar.exceptions import ServiceUnavailableException
 
-from backend.records.service import RegisterReader, licence_file
+from backend.records.service import RegisterReader
 from backend.statement import render as statement_render
 from backend.statement.content import build_content, canonical
 from backend.statement import routes_proof
@@ -22,12 +22,12 @@ from backend.statement.state import (
     PRIVATE, client_address, documents, keyring, now, pdf_attachment, throttle,
 )
 from backend.statement.throttle import VERIFY_FAILURES, too_many
-from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, own_neph
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, driver_file
 from backend.rendering.htmx import render
 
 async def _statement(request: Request, register: RegisterReader, viewer: Viewer) -> statement_render.Statement:
     """The sealed statement of the viewer's own file — never any other NEPH — kept under its short code."""
-    file = await licence_file(register, own_neph(viewer), request.app.state.today())
+    file = await driver_file(request, register, viewer)
     moment = now(request)
     content = build_content(file)
     facts = rights_facts(file, kind="statement", with_balance=True, issued_at=None, valid_until=None,

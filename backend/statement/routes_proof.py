@@ -30,7 +30,7 @@ from backend.statement.sharing import (
     MAX_DAYS, PURPOSES, SHOWS, STATE_LABEL, Share, ShareFormError, coarse_origin, parse_form, printed,
 )
 from backend.statement.throttle import SHARE_FAILURES, too_many
-from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, own_neph
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, driver_file, own_neph
 from backend.rendering.htmx import render
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def _form(form: FormMultiDict) -> dict[str, str]:
 
 
 async def _attestation(request: Request, register: RegisterReader, viewer: Viewer) -> attestation_render.Attestation:
-    file = await licence_file(register, own_neph(viewer), request.app.state.today())
+    file = await driver_file(request, register, viewer)
     moment = now(request)
     try:
         document = await documents(request).issue(keyring(request), attestation_render.attestation_facts(file), moment,

@@ -17,7 +17,6 @@ from backend.statement.seal import Keyring
 from backend.statement.sharing import Shares
 from backend.statement.throttle import Throttle
 
-
 # Personal data: never kept by a browser cache or a proxy.
 PRIVATE = {"Cache-Control": "private, no-store"}  # what the guard sets on every signed-in response too
 # A PDF render holds a worker thread for tens to hundreds of milliseconds: cap them so that a

@@ -1,14 +1,12 @@
-"""What every driver page does first: load the signed-in driver's own file for today."""
+"""What every driver page shares: its headers and the layout's context (the file itself comes from
+`rendering.context.driver_file`, which the statement uses too)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Protocol
 
-from litestar import Request
-
-from backend.records.service import LicenceFile, RegisterReader, licence_file
-from backend.rendering.context import Viewer, own_neph
+from backend.rendering.context import Viewer
 
 # Personal data: never stored by a browser cache or a proxy (a shared computer, a back button).
 PRIVATE = {"Cache-Control": "private, no-store"}  # what the guard sets on every signed-in response too
@@ -19,11 +17,6 @@ class PageView(Protocol):
 
     @property
     def extracted_at(self) -> dt.datetime | None: ...
-
-
-async def driver_file(request: Request, register: RegisterReader, viewer: Viewer) -> LicenceFile:
-    """The file of `viewer.neph` only: a driver never chooses which file to see."""
-    return await licence_file(register, own_neph(viewer), request.app.state.today())
 
 
 def page_context(view: PageView, viewer: Viewer, nav_current: str, **extra: Any) -> dict[str, Any]:

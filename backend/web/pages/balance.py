@@ -6,10 +6,10 @@ from litestar import Request, Response, get
 
 from backend.records.service import data_lag
 from backend.records.views import balance_view, lag_text
-from backend.rendering.context import ProvidedRegister, ProvidedViewer
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, driver_file
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render
-from backend.web.pages._common import PRIVATE, driver_file, page_context
+from backend.web.pages._common import PRIVATE, page_context
 
 
 TEMPLATE = "pages/balance.html"

@@ -8,10 +8,10 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery
 
 from backend.records.views import CALENDAR_PERIODS, calendar_for_period, calendar_view
-from backend.rendering.context import ProvidedRegister, ProvidedViewer
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, driver_file
 from backend.rendering.htmx import render
 from backend.web.ics import calendar_ics as build_ics
-from backend.web.pages._common import PRIVATE, driver_file, page_context
+from backend.web.pages._common import PRIVATE, page_context
 
 
 TITLE = "Calendrier prévisionnel de récupération"  # also the template's page_title: fragments need it given

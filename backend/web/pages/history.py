@@ -6,10 +6,10 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery
 
 from backend.records.history import history_view
-from backend.rendering.context import ProvidedRegister, ProvidedViewer
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, driver_file
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render
-from backend.web.pages._common import PRIVATE, driver_file, page_context
+from backend.web.pages._common import PRIVATE, page_context
 
 
 TEMPLATE = "pages/history.html"

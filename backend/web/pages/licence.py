@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from backend.records.views import licence_view
-from backend.rendering.context import ProvidedRegister, ProvidedViewer
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, driver_file
 from backend.rendering.htmx import render
-from backend.web.pages._common import PRIVATE, driver_file, page_context
+from backend.web.pages._common import PRIVATE, page_context
 
 
 @get("/permis", include_in_schema=False)

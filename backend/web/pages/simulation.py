@@ -14,10 +14,10 @@ from litestar import Request, Response, get, post
 from backend.records import simulation as sim
 from backend.records.service import LicenceFile, RegisterReader, data_lag
 from backend.records.views import balance_view, lag_text
-from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer
+from backend.rendering.context import ProvidedRegister, ProvidedViewer, Viewer, driver_file
 from backend.rendering.fragments import rendered_block
 from backend.rendering.htmx import environment, render, wants_fragment
-from backend.web.pages._common import PRIVATE, driver_file, page_context
+from backend.web.pages._common import PRIVATE, page_context
 
 TEMPLATE = "pages/simulation.html"
 BLOCKS = {"simulation": "simulation", "simulation-result": "simulation_result"}
