@@ -50,7 +50,7 @@ async def main() -> None:
 
     with contextlib.ExitStack() as stack:
         if args.store == "sqlite":
-            work = Path(tempfile.mkdtemp(prefix="cpu-web-"))
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cpu-web-")))
             target = str(copy_db(Path(args.db), work / "db.sqlite3"))
         else:
             target = stack.enter_context(postgres_copy(Path(args.db)))
