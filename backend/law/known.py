@@ -57,13 +57,18 @@ class KnownFile:
         return self.cancellation(event_id) is None
 
 
+def known_on(event: Event) -> dt.date:
+    """The day the register knew `event`: its `recorded_on`, by default its effective date."""
+    return event.recorded_on or event.effective_on
+
+
 def known_file(events: Sequence[Event], as_of: dt.date) -> KnownFile:
     """The file `events` as the register knew it on `as_of` (points-rules.md §1)."""
     known: list[Event] = []
     ids: set[str] = set()
     cancellations: list[Cancellation] = []
     for event in events:
-        if (event.recorded_on or event.effective_on) > as_of or event.id in ids:
+        if known_on(event) > as_of or event.id in ids:
             continue
         ids.add(event.id)
         known.append(event)

@@ -10,7 +10,8 @@ letter comes before any 48N deadline).
 
 `course_advice(file)` asks the engine itself what a course would give: it computes the file
 again with a hypothetical course added in memory (never written to the register), on the day
-after the course, and reads the credit the engine gives it (ceiling, once-a-year rule).
+after the course, and reads the credit the engine gives it (ceiling, once-a-year rule) — except
+for a file at a ceiling nothing can move before then, where the answer is known (`ceiling_fixed`).
 
 Pure functions over the computed file: no web, no database (records layer).
 """
@@ -23,7 +24,7 @@ from typing import Literal, NamedTuple
 import msgspec
 
 from backend import caching
-from backend.law import Result, compute, known_file
+from backend.law import Result, compute, known_file, known_on, tables
 from backend.law.result import MandatoryCourse, Probation
 from backend.law.articles import article_url
 from backend.law.events import (Annulment, Course, Event, InvalidationNotified, InvalidRecord, LicenceSurrendered,
@@ -133,20 +134,44 @@ HYPOTHETICAL_ID = "stage-hypothetique"
 
 
 def course_advice(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "voluntary") -> CourseAdvice:
-    """What a two-day course starting as early as the law lets it credit would give, by the engine."""
+    """What a two-day course starting as early as the law lets it credit would give, by the engine.
+
+    Most drivers are at a ceiling of 12 that nothing can move before the course would be credited
+    (`ceiling_fixed`): for them the answer, no point, is known without the engine's second run
+    (`course_advice_by_engine`, the reference: tests/records/test_course_advice.py holds both to
+    the same answer on every scenario and every demo file)."""
+    result = file.result
+    if result is None or result.status in ("invalidated", "annulled"):
+        return course_advice_by_engine(file, kind)
+    first_day, last_day = _course_days(file.as_of, result)
+    if ceiling_fixed(file, result, last_day + dt.timedelta(days=1)):
+        return CourseAdvice(possible=False, first_day=first_day, last_day=last_day, points=0,
+                            text=_nothing_to_gain(last_day, result.maximum, result))
+    return course_advice_by_engine(file, kind)
+
+
+def ceiling_fixed(file: LicenceFile, result: Result, credited_on: dt.date) -> bool:
+    """Whether a course credited on `credited_on` can give no point, as the engine's run would find:
+    the balance is at the law's `maximum`, the same on both days (a probationary licence, whose ceiling
+    rises, is below it), and nothing the engine does not already know on `as_of` comes before that day
+    (every event was known by then; none has the hypothetical course's id). Between `as_of` and
+    `credited_on` only automatic restorations could then happen, and they stop at the ceiling."""
+    return (result.status in ("valid", "suspended")
+            and result.balance == result.maximum == tables.number_on("maximum", file.as_of)
+            == tables.number_on("maximum", credited_on)
+            and all(known_on(event) <= file.as_of and event.id != HYPOTHETICAL_ID for event in file.events))
+
+
+def course_advice_by_engine(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "voluntary") -> CourseAdvice:
+    """`course_advice` by the engine itself: the file computed again with the hypothetical course added in
+    memory, on the day after its last day, and the credit the engine gives it (ceiling, once-a-year rule)."""
     result = file.result
     if result is None:
         return CourseAdvice(possible=False, text="")
     if result.status in ("invalidated", "annulled"):
         return CourseAdvice(possible=False, text="Un stage ne peut plus rendre de points sur ce permis : il n'est "
                                                   "plus valide.")
-    as_of = file.as_of
-    # A course takes two consecutive days; the earliest one to book starts tomorrow, or later when the
-    # once-a-year rule wants its last day on or after `next_course_credit_from`.
-    first_day = as_of + dt.timedelta(days=1)
-    if result.next_course_credit_from is not None:
-        first_day = max(first_day, result.next_course_credit_from - dt.timedelta(days=1))
-    last_day = first_day + dt.timedelta(days=1)
+    first_day, last_day = _course_days(file.as_of, result)
     course = Course(id=HYPOTHETICAL_ID, first_day=first_day, last_day=last_day, kind=kind)
     try:
         later = compute([*file.events, course], last_day + dt.timedelta(days=1))
@@ -154,20 +179,36 @@ def course_advice(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "
         return CourseAdvice(possible=False, text="Nous ne pouvons pas calculer ce qu'un stage vous rendrait.")
     credit = next((e for e in later.history if e.kind == "course_credit" and e.event_id == HYPOTHETICAL_ID), None)
     points = credit.change if credit is not None else 0
-    wait = ""
-    if result.next_course_credit_from is not None:
-        wait = (f" Un seul stage par an peut rendre des points : votre dernier stage ne permet d'en récupérer à "
-                f"nouveau que pour un stage terminé le {date_fr(result.next_course_credit_from)} ou après.")
     if points > 0:
         text = (f"Un stage suivi à partir du {date_fr(first_day)} (deux jours consécutifs) vous rendrait "
                 f"{_points(points)}, ajouté{'s' if points > 1 else ''} à votre solde le lendemain de son dernier "
-                f"jour, dans la limite de votre plafond de {later.maximum} points.{wait}")
+                f"jour, dans la limite de votre plafond de {later.maximum} points.{_once_a_year(result)}")
     elif credit is not None or later.balance >= later.maximum:
-        text = (f"Un stage terminé le {date_fr(last_day)} ne vous rendrait aucun point : votre solde serait déjà "
-                f"à son plafond de {later.maximum} points.{wait}")
+        text = _nothing_to_gain(last_day, later.maximum, result)
     else:
-        text = f"Un stage terminé le {date_fr(last_day)} ne vous rendrait aucun point.{wait}"
+        text = f"Un stage terminé le {date_fr(last_day)} ne vous rendrait aucun point.{_once_a_year(result)}"
     return CourseAdvice(possible=points > 0, first_day=first_day, last_day=last_day, points=points, text=text)
+
+
+def _course_days(as_of: dt.date, result: Result) -> tuple[dt.date, dt.date]:
+    """The first and last days of the earliest course to book: two consecutive days from tomorrow, or
+    later when the once-a-year rule wants its last day on or after `next_course_credit_from`."""
+    first_day = as_of + dt.timedelta(days=1)
+    if result.next_course_credit_from is not None:
+        first_day = max(first_day, result.next_course_credit_from - dt.timedelta(days=1))
+    return first_day, first_day + dt.timedelta(days=1)
+
+
+def _nothing_to_gain(last_day: dt.date, maximum: int, result: Result) -> str:
+    return (f"Un stage terminé le {date_fr(last_day)} ne vous rendrait aucun point : votre solde serait déjà "
+            f"à son plafond de {maximum} points.{_once_a_year(result)}")
+
+
+def _once_a_year(result: Result) -> str:
+    if result.next_course_credit_from is None:
+        return ""
+    return (f" Un seul stage par an peut rendre des points : votre dernier stage ne permet d'en récupérer à "
+            f"nouveau que pour un stage terminé le {date_fr(result.next_course_credit_from)} ou après.")
 
 
 # --- the main action ---------------------------------------------------------------------------
