@@ -6,8 +6,8 @@ was rendered again for each request: a fifth of a page's render when the page's 
 `backend.rendering.fragments`. Here it is rendered once per key and kept in `caching.layout_fragments`.
 
 The rule that keeps this safe is checked when the template is compiled, not hoped for: the body of a
-`{% cache %}` tag may read only the names of its key, names it binds itself (a `for` target) and the
-environment's constant globals (`cache_safe_globals`, e.g. `static_url`). A body that reads anything
+`{% cache %}` tag may read only the names of its key, names it binds itself (a `for` target, a component
+it imports) and the environment's constant globals (`cache_safe_globals`, e.g. `static_url`). A body that reads anything
 else — the viewer, the CSRF token, the request, a variable set from them — is a TemplateSyntaxError
 that names it, so a fragment cannot come to depend on something its key does not say.
 """
@@ -35,6 +35,23 @@ _macro_numbers = itertools.count()
 def _names(node: nodes.Node, ctx: str) -> set[str]:
     found = [node, *node.find_all(nodes.Name)] if isinstance(node, nodes.Name) else node.find_all(nodes.Name)
     return {name.name for name in found if name.ctx == ctx}
+
+
+def _imported(node: nodes.Node) -> set[str]:
+    """The names a fragment binds by importing a component (`{% from … import x %}`, `{% import … as y %}`)
+    from a template named by a constant, without the render's context: the same macros on every render.
+    An import `with context` binds nothing here: its macros may read anything the key does not name."""
+    found: set[str] = set()
+    for statement in [node, *node.find_all((nodes.FromImport, nodes.Import))]:
+        if not isinstance(statement, (nodes.FromImport, nodes.Import)) or statement.with_context:
+            continue
+        if not isinstance(statement.template, nodes.Const):
+            continue
+        if isinstance(statement, nodes.FromImport):
+            found.update(name if isinstance(name, str) else name[1] for name in statement.names)
+        else:
+            found.add(statement.target)
+    return found
 
 
 class LayoutCache(Extension):
@@ -71,7 +88,7 @@ class LayoutCache(Extension):
         bound: set[str] = set()
         for node in body:
             read |= _names(node, "load")
-            bound |= _names(node, "store") | _names(node, "param")
+            bound |= _names(node, "store") | _names(node, "param") | _imported(node)
         allowed = keyed | bound | _BOUND_BY_JINJA | self.environment.cache_safe_globals  # type: ignore[attr-defined]
         outside = sorted((read - allowed) | ((read | keyed) & REQUEST_NAMES))
         if outside:

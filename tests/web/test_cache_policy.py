@@ -105,10 +105,23 @@ async def test_the_layout_cached_for_one_viewer_serves_another_and_the_signed_ou
     ('{% set who = viewer %}{% cache "f", section %}{{ section }} {{ who }}{% endcache %}', "who"),
     ('{% cache "f", csrf_token %}{{ csrf_token }}{% endcache %}', "csrf_token"),
     ('{% cache "f", request.scope["path"] %}x{% endcache %}', "request"),
+    # a component imported with the render's context may read anything: it binds nothing
+    ('{% cache "f", n %}{% from "components/notice.html" import notice with context %}{{ notice(text=n) }}'
+     '{% endcache %}', "notice"),
+    ('{% cache "f", n %}{% from name import notice %}{{ notice(text=n) }}{% endcache %}', "notice"),
 ])
 def test_a_layout_fragment_that_reads_beyond_its_key_does_not_compile(source, named):
     with pytest.raises(jinja2.TemplateSyntaxError, match=named):
         create_environment().from_string(source)
+
+
+def test_a_fragment_may_import_a_component_without_context():
+    caching.clear_all()
+    template = create_environment().from_string(
+        '{% cache "f", n %}{% from "components/notice.html" import notice %}{{ notice(text=n, id="x") }}'
+        '{% endcache %}')
+    assert "<p>" in template.render(n="un") and "un</p>" in template.render(n="un")
+    assert "deux</p>" in template.render(n="deux")
 
 
 def test_a_layout_fragment_is_rendered_once_per_key_and_environment():
