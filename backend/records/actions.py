@@ -136,10 +136,10 @@ HYPOTHETICAL_ID = "stage-hypothetique"
 def course_advice(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "voluntary") -> CourseAdvice:
     """What a two-day course starting as early as the law lets it credit would give, by the engine.
 
-    Most drivers are at a ceiling of 12 that nothing can move before the course would be credited
-    (`ceiling_fixed`): for them the answer, no point, is known without the engine's second run
-    (`course_advice_by_engine`, the reference: tests/records/test_course_advice.py holds both to
-    the same answer on every scenario and every demo file)."""
+    Most drivers are at the licence's ceiling, which nothing can move before the course would be
+    credited (`ceiling_fixed`): for them the answer, no point, is known without the engine's second
+    run (`course_advice_by_engine`, the reference: tests/records/test_course_advice.py holds both to
+    the same answer on every scenario, generated files and the edges of this short path)."""
     result = file.result
     if result is None or result.status in ("invalidated", "annulled"):
         return course_advice_by_engine(file, kind)

@@ -7,9 +7,10 @@ was rendered again for each request: a fifth of a page's render when the page's 
 
 The rule that keeps this safe is checked when the template is compiled, not hoped for: the body of a
 `{% cache %}` tag may read only the names of its key, names it binds itself (a `for` target, a component
-it imports) and the environment's constant globals (`cache_safe_globals`, e.g. `static_url`). A body that reads anything
-else — the viewer, the CSRF token, the request, a variable set from them — is a TemplateSyntaxError
-that names it, so a fragment cannot come to depend on something its key does not say.
+it imports without the render's context) and the environment's constant globals (`cache_safe_globals`,
+e.g. `static_url`). A body that reads anything else — the viewer, the CSRF token, the request, a
+variable set from them — is a TemplateSyntaxError that names it, so a fragment cannot come to depend on
+something its key does not say.
 """
 
 from __future__ import annotations
