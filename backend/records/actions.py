@@ -141,12 +141,11 @@ def course_advice(file: LicenceFile, kind: Literal["voluntary", "mandatory"] = "
     run (`course_advice_by_engine`, the reference: tests/records/test_course_advice.py holds both to
     the same answer on every scenario, generated files and the edges of this short path)."""
     result = file.result
-    if result is None or result.status in ("invalidated", "annulled"):
-        return course_advice_by_engine(file, kind)
-    first_day, last_day = _course_days(file.as_of, result)
-    if ceiling_fixed(file, result, last_day + dt.timedelta(days=1)):
-        return CourseAdvice(possible=False, first_day=first_day, last_day=last_day, points=0,
-                            text=_nothing_to_gain(last_day, result.maximum, result))
+    if result is not None:
+        first_day, last_day = _course_days(file.as_of, result)
+        if ceiling_fixed(file, result, last_day + dt.timedelta(days=1)):
+            return CourseAdvice(possible=False, first_day=first_day, last_day=last_day, points=0,
+                                text=_nothing_to_gain(last_day, result.maximum, result))
     return course_advice_by_engine(file, kind)
 
 
