@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,22 @@ def site_nav(signed_in: bool, section: str | None) -> list[tuple[str, str, bool]
     return [(href, text, key == section) for key, href, text in sections]
 
 
+# What components/timeline.html reads of an entry, in this order; absent fields read None (`annulled`: False).
+TIMELINE_FIELDS = ("date", "title", "kind", "kind_label", "date_label", "body", "change", "balance", "rule",
+                   "rule_links", "annulled", "annulled_reason", "id", "details")
+
+
+def timeline_fields(entry: Any) -> tuple[Any, ...]:
+    """An entry's TIMELINE_FIELDS, from a dict or an object alike, in one call. Jinja's `entry.x|default(none)`
+    costs an exception per probe on a dict (attribute first) or for an absent attribute (then an item), and
+    Undefined objects: a dozen per entry, dozens of entries per page (docs/performance.md, "Components")."""
+    if isinstance(entry, Mapping):
+        fields = tuple(entry.get(name) for name in TIMELINE_FIELDS)
+    else:
+        fields = tuple(getattr(entry, name, None) for name in TIMELINE_FIELDS)
+    return fields if fields[10] is not None else (*fields[:10], False, *fields[11:])
+
+
 # Links inside an element with these attributes navigate like an app (htmx): GET the page, take its
 # <main id="contenu"> (the server sends only that and the title: htmx.wants_navigation), push the URL.
 # Without JavaScript they are plain links. Put it on link containers only, never around a form.
@@ -137,7 +153,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR, static: StaticFiles 
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, points=points,
                        signed_points=signed_points, iso=iso)
     env.globals["static_url"] = (static or StaticFiles()).url
-    env.globals.update(site_nav=site_nav, nav_section=nav_section, BOOST=BOOST)
+    env.globals.update(site_nav=site_nav, nav_section=nav_section, BOOST=BOOST, timeline_fields=timeline_fields)
     # What a {% cache %} fragment of the layout may read besides its key: constants for a running server.
     env.cache_safe_globals = frozenset({"static_url", "site_nav", "BOOST"})  # type: ignore[attr-defined]
     return env
