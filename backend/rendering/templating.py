@@ -86,17 +86,20 @@ def site_nav(signed_in: bool, section: str | None) -> list[tuple[str, str, bool]
 # What components/timeline.html reads of an entry, in this order; absent fields read None (`annulled`: False).
 TIMELINE_FIELDS = ("date", "title", "kind", "kind_label", "date_label", "body", "change", "balance", "rule",
                    "rule_links", "annulled", "annulled_reason", "id", "details")
+_ANNULLED = TIMELINE_FIELDS.index("annulled")
 
 
-def timeline_fields(entry: Any) -> tuple[Any, ...]:
+def timeline_fields(entry: object) -> tuple[object, ...]:
     """An entry's TIMELINE_FIELDS, from a dict or an object alike, in one call. Jinja's `entry.x|default(none)`
     costs an exception per probe on a dict (attribute first) or for an absent attribute (then an item), and
     Undefined objects: a dozen per entry, dozens of entries per page (docs/performance.md, "Components")."""
     if isinstance(entry, Mapping):
-        fields = tuple(entry.get(name) for name in TIMELINE_FIELDS)
+        fields = [entry.get(name) for name in TIMELINE_FIELDS]
     else:
-        fields = tuple(getattr(entry, name, None) for name in TIMELINE_FIELDS)
-    return fields if fields[10] is not None else (*fields[:10], False, *fields[11:])
+        fields = [getattr(entry, name, None) for name in TIMELINE_FIELDS]
+    if fields[_ANNULLED] is None:
+        fields[_ANNULLED] = False
+    return tuple(fields)
 
 
 # Links inside an element with these attributes navigate like an app (htmx): GET the page, take its
