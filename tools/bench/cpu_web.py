@@ -1,11 +1,12 @@
 """CPU per request through the whole ASGI app, in one process (no server, no network).
 
-`.venv/bin/python tools/bench/cpu_web.py [DB] [--store sqlite|postgres] [--requests N] [--profile PATH]`
+`.venv/bin/python tools/bench/cpu_web.py [DB] [--store sqlite|postgres] [--requests N] [--profile PATH] [--phases]`
 copies DB (default var/bench/web-2000.sqlite3, made by bench_web.py; with `--store postgres`, a copy of
 the database bench_web.py made from it in var/bench/pg, dropped at the end), signs in drivers linked to random holders, and
 prints time.process_time per request for /sante, /solde (full and htmx fragment) and /historique,
 as a returning browser sends them (session + CSRF cookies, Accept-Encoding br). With --profile,
-it writes a cProfile of the /solde requests (or --profile-path). Figures for comparing changes, not a goal.
+it writes a cProfile of the /solde requests (or --profile-path); with --phases, it runs /solde again with
+its phases timed (`phase_timers`) and prints them. Figures for comparing changes, not a goal.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ async def main() -> None:
     parser.add_argument("--cycles", action="store_true",
                         help="count the objects each request leaves in reference cycles (garbage only the "
                              "cyclic collector frees), by type")
+    parser.add_argument("--phases", action="store_true",
+                        help="then run /solde again with its phases timed (the loop thread's CPU clock) and print "
+                             "each one's share: reads, engine, view, regions, page, brotli, access log")
     parser.add_argument("--cold", action="store_true",
                         help="empty the records service's file cache before each request (a driver not seen lately)")
     args = parser.parse_args()
@@ -155,11 +159,77 @@ async def measure(args, app) -> None:
             print(f"{name:20s} {us:8.0f} µs CPU/request" + (f"  ({us / floor:.2f}x /sante)" if floor else ""))
         if args.cycles:
             await cycles(routes, args.routes.split(","), one)
+        if args.phases:
+            with phase_timers() as spent:
+                await run("/solde", False, True, args.requests)
+            print_phases(spent)
         if args.profile:
             profile = cProfile.Profile()
             await run(args.profile_path, False, True, args.requests, profile)
             profile.dump_stats(args.profile)
             print("profile:", args.profile)
+
+
+@contextlib.contextmanager
+def phase_timers():
+    """The functions a /solde request calls, each wrapped to add its thread CPU time (nanoseconds) and its
+    calls to the dict yielded; put back as they were at the end. The module attributes are replaced, not the
+    functions' code: what a page calls by its imported name (web/pages/balance.py) is timed there."""
+    import functools
+    import inspect
+
+    from backend.accounts.access_log import AccessLog
+    from backend.accounts.session import Sessions
+    from backend.records import service, views
+    from backend.register.repository import SqlRegister
+    from backend.web import compression
+    from backend.web.pages import balance
+
+    targets = [(Sessions, "load", "session read"), (balance, "driver_file", "licence file (read + engine)"),
+               (SqlRegister, "get_file", "  read (get_file)"), (service, "compute", "  engine (compute)"),
+               (balance, "balance_view", "view (advice, actions, the rest)"), (views, "advice", "  course advice"),
+               (views, "actions", "  actions"), (balance, "rendered_block", "the two regions"),
+               (balance, "render", "the page around them"), (compression, "compress", "brotli"),
+               (AccessLog, "record", "access log (and its flushes)")]
+    spent = {label: [0, 0] for _, _, label in targets}  # in page order, for print_phases
+
+    def timed(function, label):
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def wrapper(*args, **kwargs):
+                start = time.thread_time_ns()
+                try:
+                    return await function(*args, **kwargs)
+                finally:
+                    spent[label][0] += time.thread_time_ns() - start
+                    spent[label][1] += 1
+        else:
+            @functools.wraps(function)
+            def wrapper(*args, **kwargs):
+                start = time.thread_time_ns()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    spent[label][0] += time.thread_time_ns() - start
+                    spent[label][1] += 1
+        return wrapper
+
+    saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in targets]
+    for owner, name, label in targets:
+        setattr(owner, name, timed(getattr(owner, name), label))
+    try:
+        yield spent
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def print_phases(spent: dict[str, list[int]]) -> None:
+    requests = spent["licence file (read + engine)"][1]
+    print(f"/solde by phase (µs of the loop thread's CPU per request, {requests} requests, warm-up included; an await "
+          "also counts what the loop ran meanwhile; indented: part of the line before them):")
+    for label, (nanoseconds, _) in spent.items():
+        print(f"  {label:36s} {nanoseconds / requests / 1000:8.1f}")
 
 
 async def cycles(routes: dict, names: list[str], one) -> None:
