@@ -25,11 +25,9 @@ KINDS = ("voluntary", "mandatory")
 
 def short_path_taken(file: LicenceFile) -> bool:
     """Whether `course_advice` answers `file` without the engine (for the course it advises)."""
-    result = file.result
-    if result is None or result.status in ("invalidated", "annulled"):
-        return False
-    last_day = course_advice(file).last_day
-    return last_day is not None and ceiling_fixed(file, result, last_day + dt.timedelta(days=1))
+    result, last_day = file.result, course_advice(file).last_day
+    # (ceiling_fixed itself refuses invalidated and annulled licences)
+    return result is not None and last_day is not None and ceiling_fixed(file, result, last_day + dt.timedelta(days=1))
 
 
 def same_advice(file: LicenceFile) -> bool:

@@ -120,8 +120,8 @@ def test_a_fragment_may_import_a_component_without_context():
     template = create_environment().from_string(
         '{% cache "f", n %}{% from "components/notice.html" import notice %}{{ notice(text=n, id="x") }}'
         '{% endcache %}')
-    assert "<p>" in template.render(n="un") and "un</p>" in template.render(n="un")
-    assert "deux</p>" in template.render(n="deux")
+    assert '<p><span class="notice__kind">Information :</span> un</p>' in template.render(n="un")
+    assert '<p><span class="notice__kind">Information :</span> deux</p>' in template.render(n="deux")
 
 
 def test_a_layout_fragment_is_rendered_once_per_key_and_environment():
