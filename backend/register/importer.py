@@ -425,7 +425,8 @@ class BaseFeedImporter:
         raise NotImplementedError
 
     def _last_seq(self) -> int:
-        """The greatest seq stored (0: none)."""
+        """Before `_insert`: a seq that no event stored yet exceeds and every event `_insert` stores will
+        (the greatest seq stored, 0: none; `_stored` may report seqs of its own on the same scale)."""
         raise NotImplementedError
 
     def _insert(self, rows: list[tuple]) -> int:

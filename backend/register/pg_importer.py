@@ -21,8 +21,8 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   holder within the file then fails a COPY (or the unique index built at the end, below), and the file is
   started over, asking (rolled back first; no problem reported twice).
 - On request only (`indexes_at_end`, `pointspermis import --indexes-at-end`), a first load into an empty
-  register builds the secondary indexes of events (the unique id, events_by_holder) once at its end instead
-  of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
+  register builds the indexes of events (its primary key, the id, and events_by_holder) once at its end
+  instead of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
   (docs/performance.md). Dropping an index locks events against every reader until the commit, which an
   import otherwise never does (issue #18: imports never block drivers): for the national register's
   initial load, before the service opens. The definitions are read from the catalogue, so they follow
@@ -80,13 +80,13 @@ UPSERT_STAGED_HOLDERS = (
 # and joining them costs far less than psycopg's dumping of a list as an array (~2 µs an item).
 _ANY_OF = "ANY(string_to_array(%s, ','))"
 
-# The secondary indexes of events, and the unique constraint an index may belong to (a first load drops
-# them and builds them again at its end).
-_SECONDARY_INDEXES = """
+# The indexes of events, and the constraint (primary key, unique) an index may belong to (a first load
+# drops them and builds them again at its end).
+_INDEXES = """
 SELECT ic.relname, c.conname, pg_get_indexdef(i.indexrelid), pg_get_constraintdef(c.oid)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-WHERE i.indrelid = 'events'::regclass AND NOT i.indisprimary
+WHERE i.indrelid = 'events'::regclass
 ORDER BY ic.relname
 """
 # For the builds at the end of a first load (per build; the default 64 MB sorts a million ids on disk).
@@ -146,7 +146,6 @@ class PostgresFeedImporter(BaseFeedImporter):
         self.triggers_off, self.build_indexes = triggers_off, build_indexes
         self.ask = False  # whether each batch asks which of its ids are stored (see the module's docstring)
         self.stored_before: dict[str, tuple[str, str, int]] = {}  # the answer of the batch's question
-        self.last_seq = 0
         self._report, self._progress = report, progress
         self._reported: set[tuple[int, str, str]] = set()
         self._bytes_read = 0
@@ -183,7 +182,7 @@ class PostgresFeedImporter(BaseFeedImporter):
                 stored = conn.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM holders)").fetchone()
                 assert stored is not None  # a SELECT without FROM answers one row
                 self.ask = stored[0]
-            rebuild = self._drop_secondary_indexes() if self.build_indexes and not self.ask else []
+            rebuild = self._drop_indexes() if self.build_indexes and not self.ask else []
             self.sql.execute(UPSERT_EXTRACT, self._extract_row(header))
             if self.triggers_off:
                 conn.execute("SET LOCAL session_replication_role = replica")
@@ -201,10 +200,10 @@ class PostgresFeedImporter(BaseFeedImporter):
             raise
         self._publish_rejected()
 
-    def _drop_secondary_indexes(self) -> list[sql.SQL | sql.Composed]:
-        """A first load: drop the secondary indexes of events; returns the statements that build them again."""
+    def _drop_indexes(self) -> list[sql.SQL | sql.Composed]:
+        """A first load: drop the indexes of events; returns the statements that build them again."""
         rebuild: list[sql.SQL | sql.Composed] = []
-        for name, constraint, index, definition in self.conn.execute(_SECONDARY_INDEXES).fetchall():
+        for name, constraint, index, definition in self.conn.execute(_INDEXES).fetchall():
             if constraint is not None:
                 self.conn.execute(sql.SQL("ALTER TABLE events DROP CONSTRAINT {}").format(sql.Identifier(constraint)))
                 rebuild.append(sql.SQL("ALTER TABLE events ADD CONSTRAINT {} {}").format(
@@ -275,16 +274,16 @@ class PostgresFeedImporter(BaseFeedImporter):
             raise _StartOver from exc
 
     def _last_seq(self) -> int:
-        if not self.ask:
-            return 0  # nothing is skipped (a duplicate starts the file over): _not_inserted never runs
-        self.last_seq = self._query("SELECT coalesce(max(seq), 0) FROM events", ())[0][0]
-        return self.last_seq
+        # _not_inserted tells the rows stored before this batch (seq <= last_seq) from those it inserted by
+        # their seq. Here _insert's own question says which were stored: _stored gives them seq 0 and the
+        # others 1, so no query is needed (max(seq) would read the whole table: seq has no index since 0008).
+        return 0
 
     def _insert(self, rows: list[tuple]) -> int:
         if self.ask:
             # One question per batch: the stored events among its ids, kept for _stored.
-            self.stored_before = {event_id: (neph, body, seq) for event_id, neph, body, seq in self._query(
-                f"SELECT id, neph, body, seq FROM events WHERE id = {_ANY_OF}", (",".join([row[0] for row in rows]),))}
+            self.stored_before = {event_id: (neph, body, 0) for event_id, neph, body in self._query(
+                f"SELECT id, neph, body FROM events WHERE id = {_ANY_OF}", (",".join([row[0] for row in rows]),))}
             fresh, seen = [], set()
             for row in rows:  # the first of each id not stored; _not_inserted judges the others
                 if row[0] not in self.stored_before and row[0] not in seen:
@@ -295,10 +294,11 @@ class PostgresFeedImporter(BaseFeedImporter):
         return len(rows)
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
-        """Called by _not_inserted right after _insert, for the same batch: the answer _insert got, and for
-        the ids that were not stored then, the rows this batch inserted (after last_seq)."""
+        """Called by _not_inserted right after _insert, for the same batch: the answer _insert got (seq 0:
+        stored before, see _last_seq), and for the ids that were not stored then, the rows this batch
+        inserted (seq 1)."""
         # Their neph and body are not read: _not_inserted reads them only for rows stored before (seq <= last_seq).
-        inserted = ("", "", self.last_seq + 1)
+        inserted = ("", "", 1)
         return {event_id: self.stored_before.get(event_id, inserted) for event_id in ids}
 
     def _dangling_cancellations(self, ids: list[str]) -> list[tuple[str, str, str | None, str]]:

@@ -31,7 +31,7 @@ def test_0007_keeps_the_access_log_and_drops_unconfirmed_passwords(tmp_path: Pat
             INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at) VALUES ('s1', 1, 100, 100);
             INSERT INTO access_log (viewed_at, account_id, neph, page) VALUES (200, 1, '190575100123', '/solde');
         """)
-        assert migrate(conn)[-1] == 7
+        assert 7 in migrate(conn)
         assert conn.execute("SELECT viewed_at, account_id, neph, page, channel, who, place FROM access_log").fetchall() == [
             (200, 1, "190575100123", "/solde", "password", None, None)]
         assert conn.execute("SELECT id, password_hash, linked_by FROM accounts ORDER BY id").fetchall() == [

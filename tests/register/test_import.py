@@ -503,7 +503,7 @@ def test_an_id_twice_in_a_first_load_with_indexes_at_end(postgres_url: str, tmp_
     assert status == 0, err
     assert "2 events new, 1 unchanged, 1 rejected" in out
     assert err.count("id already used with different content on line 4") == 1
-    assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
+    assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 2
 
 
 def test_a_postgresql_role_without_the_rights_imports_the_same_with_the_triggers_on(
@@ -526,7 +526,7 @@ def test_a_postgresql_role_without_the_rights_imports_the_same_with_the_triggers
         reference = tmp_path / "reference.sqlite3"
         assert run_import(capsys, reference, demo_feed)[0] == 0
         assert register_content(postgres_url) == register_content(reference)
-        assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 3
+        assert run_sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")[0][0] == 2
     finally:
         run_sql(postgres_url, f"DROP OWNED BY {role}")
         run_sql(postgres_url, f"DROP ROLE {role}")
