@@ -27,6 +27,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -151,7 +152,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _Batch:
+class Batch:
     """Lines checked but not yet written: valid event rows, holders, and what the checks that need
     the database look at (per holder, not per event)."""
 
@@ -164,6 +165,9 @@ class _Batch:
         self.holders: list[tuple] = []
         self.holder_lines: dict[str, int] = {}  # neph -> first holder line in this batch
         self.withdrawals: list[tuple[int, tuple[str, int]]] = []  # (line, delay key), see linecheck.Checked
+        # (line, ref, reason): the checks' problems and those found writing the batch, reported in line
+        # order once it is written (a store may write a batch while the next one is added: pg_importer).
+        self.problems: list[tuple[int, str, str]] = []
 
     def text(self, number: int) -> bytes:
         """The text of a line of this batch (rarely needed: only for lines found bad)."""
@@ -286,7 +290,7 @@ class BaseFeedImporter:
 
     def _lines(self, handle: BinaryIO) -> None:
         """Lines are checked in chunks (here or in worker processes), then written in file order."""
-        batch = _Batch()
+        batch = Batch()
         number = 1
         # The rows are tuples of strings and bytes: no reference cycles for the collector to find,
         # but allocating a million of them would start it thousands of times.
@@ -297,15 +301,14 @@ class BaseFeedImporter:
                 number = first + count - 1
                 if len(batch.rows) + len(batch.holders) >= BATCH_LINES:
                     self._flush(batch)
-                    batch = _Batch()
+                    batch = Batch()
                 self.progress(len(block))
             self._flush(batch)
         self.result.lines = number
 
-    def _add(self, batch: _Batch, first: int, block: bytes, checked: Checked) -> None:
+    def _add(self, batch: Batch, first: int, block: bytes, checked: Checked) -> None:
         batch.blocks.append((first, block))
-        for number, ref, reason in checked.problems:
-            self._problem(number, ref, reason, batch.text(number))
+        batch.problems += checked.problems
         for number, row in checked.holders:
             batch.holders.append(row)
             batch.holder_lines.setdefault(row[0], number)
@@ -320,7 +323,12 @@ class BaseFeedImporter:
 
     # --- writing a batch ---------------------------------------------------------------------
 
-    def _flush(self, batch: _Batch) -> None:
+    def _flush(self, batch: Batch) -> None:
+        self._write(batch)
+        for number, ref, reason in sorted(batch.problems, key=itemgetter(0)):
+            self._problem(number, ref, reason, batch.text(number))
+
+    def _write(self, batch: Batch) -> None:
         rows, row_lines = batch.rows, batch.row_lines
         orphans: set[str] = set()
         # An event's holder is on an earlier line of this batch (most of them: a holder's line comes
@@ -357,19 +365,19 @@ class BaseFeedImporter:
                 if number in kept:
                     add(key)
 
-    def _without_orphans(self, batch: _Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
+    def _without_orphans(self, batch: Batch, orphans: set[str]) -> tuple[list[tuple], array.array]:
         rows, row_lines = [], array.array("q")
         for row, number in zip(batch.rows, batch.row_lines):
             neph = row[1]
             if neph in orphans and batch.holder_lines.get(neph, number) >= number:
-                self._problem(number, f'event "{row[0]}"', f"neph {neph!r} has no holder line earlier in this "
-                              "file nor in the register", batch.text(number))
+                batch.problems.append((number, f'event "{row[0]}"', f"neph {neph!r} has no holder line earlier "
+                                       "in this file nor in the register"))
             else:
                 rows.append(row)
                 row_lines.append(number)
         return rows, row_lines
 
-    def _not_inserted(self, batch: _Batch, rows: list[tuple], row_lines: array.array, last_seq: int) -> set[int]:
+    def _not_inserted(self, batch: Batch, rows: list[tuple], row_lines: array.array, last_seq: int) -> set[int]:
         """Some ids were there already: in the register or an earlier batch (seq <= last_seq), or
         earlier in this batch (its first occurrence was inserted). Same content is a no-op.
         Returns the indexes in `rows` of those not inserted."""
@@ -387,17 +395,16 @@ class BaseFeedImporter:
                 if rows[first][1] == row[1] and same_event(rows[first][4], row[4]):
                     self.result.events_unchanged += 1
                 else:
-                    self._problem(number, f'event "{event_id}"',
-                                  f"id already used with different content on line {row_lines[first]}",
-                                  batch.text(number))
+                    batch.problems.append((number, f'event "{event_id}"',
+                                           f"id already used with different content on line {row_lines[first]}"))
                 continue
             skipped.add(index)
             if neph == row[1] and same_event(body.encode(), row[4]):
                 self.result.events_unchanged += 1
             else:
                 where = "for another holder" if neph != row[1] else "with different content"
-                self._problem(number, f'event "{event_id}"',
-                              f"id already in the register or earlier in this file {where}", batch.text(number))
+                batch.problems.append((number, f'event "{event_id}"',
+                                       f"id already in the register or earlier in this file {where}"))
         return skipped
 
     def _check_cancellations(self) -> None:

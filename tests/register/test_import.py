@@ -4,6 +4,7 @@ The tests of the contract (store.py) run on both stores (`db`: a SQLite file or 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -530,3 +531,23 @@ def test_a_postgresql_role_without_the_rights_imports_the_same_with_the_triggers
     finally:
         run_sql(postgres_url, f"DROP OWNED BY {role}")
         run_sql(postgres_url, f"DROP ROLE {role}")
+
+
+def test_problems_are_reported_in_line_order_across_batches(db: Path | str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A line's own problems and those found while writing its batch (a holder missing, an id reused)
+    come out in line order, also when the store writes a batch while the next is being read
+    (PostgreSQL's store thread)."""
+    from backend.register import importer, linecheck
+
+    monkeypatch.setattr(importer, "BATCH_LINES", 2)
+    monkeypatch.setattr(linecheck, "CHUNK_BYTES", 1)  # one line per chunk
+    orphan = {**OFFENCE, "neph": "190575100999", "id": "o-orphan"}
+    feed = write(tmp_path / "feed.jsonl", HEADER, HOLDER, LICENCE, orphan, "{oops", OFFENCE,
+                 {**LICENCE, "issued_on": "2011-06-01"}, "{oops", {**OFFENCE, "id": "o-2"}, orphan)
+    status, out, err = run_import(capsys, db, feed, "--skip-invalid")
+    assert status == 0, err
+    lines = [int(line.split(":")[1]) for line in err.splitlines() if re.match(rf"{re.escape(str(feed))}:\d+: ", line)]
+    assert lines == [4, 5, 7, 8, 10]
+    assert "3 events new" in out and "5 rejected" in out
