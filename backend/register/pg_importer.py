@@ -135,8 +135,8 @@ class _StoreThread:
     """Each batch's store side (`BaseFeedImporter._flush`: its questions, holders, COPY, problems) in a
     thread of its own, one batch at a time and in order, while the importer's thread receives and adds
     up the next batch: the server then works while the writer does, instead of each waiting for the
-    other (the socket waits release the GIL): 2-4 % less wall time here (docs/performance.md). The first error
-    stops the writing and is raised again in the importer's thread."""
+    other (the socket waits release the GIL): 2-4 % less wall time here (docs/performance.md). The
+    first error stops the writing and is raised again in the importer's thread."""
 
     def __init__(self, flush: Callable[[Batch], None]) -> None:
         self.flush = flush
