@@ -31,8 +31,21 @@ export POINTSPERMIS_FC_CLIENT_ID=pointspermis-dev
 set -a; . var/dev.env; set +a
 
 pids=()
+stopping=
 cleanup() {
+  # Once (Ctrl-C runs it, then the exit). The services first, and waited for: the web service writes
+  # its last access-log rows as it stops, into the database, which must still be running then.
+  [ -n "$stopping" ] && return
+  stopping=1
+  trap - INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    alive=
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done  # still there after 20 s
   if [ "${DB:-sqlite}" = postgres ]; then python3 tools/dev/pgcluster.py stop var/pg || true; fi
 }
 trap cleanup EXIT INT TERM
