@@ -2,13 +2,16 @@
 `COPY … FROM STDIN`, with the contract and the pipeline of SQLite's (importer.BaseFeedImporter: lines checked
 in a forked checker process while this one writes, the store's checks per batch, the same problems and
 rejected-lines file). Only the store's questions and writes differ; tests/register/test_reference.py
-holds both stores to the reference import. Measured means (docs/performance.md, "Import on PostgreSQL"):
+holds both stores to the reference import. Each batch's store side runs in a thread of its own
+(`_StoreThread`) while the next batch is read. Measured means (docs/performance.md, "Import on PostgreSQL"
+and "PostgreSQL import: cheaper keys"):
 
 - Events go in by one binary COPY per batch (psycopg's `write_row`, in C): ~1 µs of this process per row,
-  the server's own insert and index entries ~8 µs. A row's body arrives as the line's UTF-8 bytes, which
-  are exactly the binary form of a `text` value (the server still checks them as UTF-8).
-- No foreign-key trigger per row: with them the server spends ~27 µs per event instead of ~8. The import
-  checks its references itself, as on SQLite (every event's holder per batch, the extract first), and
+  the server's own insert and index entries ~6 µs (~8 before migration 0008's byte-order keys and id as
+  the primary key). A row's body arrives as the line's UTF-8 bytes, which are exactly the binary form of a
+  `text` value (the server still checks them as UTF-8).
+- No foreign-key trigger per row: with them the server spent ~27 µs per event instead of ~8 (before 0008).
+  The import checks its references itself, as on SQLite (every event's holder per batch, the extract first), and
   turns the triggers off while it writes holders and events, in its own transaction only (`SET LOCAL
   session_replication_role = replica`, back to `origin` before the extract's row is completed, so that a
   trigger on extracts still fires once per import), when its role may: a superuser, or a role given
@@ -22,7 +25,7 @@ holds both stores to the reference import. Measured means (docs/performance.md, 
   started over, asking (rolled back first; no problem reported twice).
 - On request only (`indexes_at_end`, `pointspermis import --indexes-at-end`), a first load into an empty
   register builds the indexes of events (its primary key, the id, and events_by_holder) once at its end
-  instead of adding an entry per row: the server's CPU per event drops from ~8 to ~6 µs, the builds included
+  instead of adding an entry per row: the server's CPU per event drops from ~6 to ~5 µs, the builds included
   (docs/performance.md). Dropping an index locks events against every reader until the commit, which an
   import otherwise never does (issue #18: imports never block drivers): for the national register's
   initial load, before the service opens. The definitions are read from the catalogue, so they follow
