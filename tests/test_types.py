@@ -37,6 +37,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("database/postgres.py", "executemany", "rows"): "values bound to SQL placeholders",
     ("database/postgres.py", "fetch_all", "params"): "values bound to SQL placeholders",
     ("database/postgres.py", "__getitem__", "return"): "a column's value",
+    ("register/repository.py", "__getitem__", "return"): "a column's value (`NamedRow`, any store's row)",
     # Untrusted input: any JSON value, which the function itself checks (record-format.md).
     ("law/events.py", "event_ref", "raw"): "any JSON value of a feed line",
     ("law/events.py", "decode_event", "raw"): "any JSON value of a feed line",

@@ -110,7 +110,9 @@ class GuardMiddleware(ASGIMiddleware):
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Accounts,
                        session_id: str | None, path_template: str, later: list[tuple[str, tuple]]) -> None:
-        loaded = await accounts.sessions.load(session_id, later)
+        # A page of the licence file (what the guard checks last below): its session may bring the file along.
+        file_page = not is_public(path_template) and path_template not in ACCOUNT_ROUTES
+        loaded = await accounts.sessions.load(session_id, later, file_page=file_page)
         viewer = loaded[0] if loaded else None
         state = scope.setdefault("state", {})
         state["viewer"] = viewer

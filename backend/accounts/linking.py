@@ -35,6 +35,7 @@ from backend.database import Store, StoreConnection
 from backend.law import InvalidRecord, known_file
 from backend.law.events import CategoryObtained, Event, LicenceIssued
 from backend.register.feed import Holder
+from backend.register.repository import FileJoin
 
 NO_MATCH = ("Ces informations ne correspondent à aucun dossier. Vérifiez le numéro de dossier (NEPH), "
             "la date de naissance, le nom de naissance et la date d'obtention tels qu'ils figurent sur votre permis.")
@@ -50,6 +51,8 @@ class AccountsRegister(Protocol):
     async def get_events(self, neph: str) -> list[Event]: ...
 
     async def find_holder_for_link(self, neph: str, birth_date: dt.date, family_name: str) -> Holder | None: ...
+
+    def file_join(self, db: Store) -> FileJoin | None: ...
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
                                     birth_place: str, birth_country: str, gender: str) -> list[Holder]: ...

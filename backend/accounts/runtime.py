@@ -55,7 +55,7 @@ class Accounts:
     def __init__(self, db: Store, register: AccountsRegister, settings: Settings, clock: Clock = system_clock) -> None:
         self.clock = clock
         self.settings = settings
-        self.sessions = Sessions(db, self.now, secure=secure_cookies(settings))
+        self.sessions = Sessions(db, self.now, secure=secure_cookies(settings), file_join=register.file_join(db))
         self.limiter = RateLimiter(db, self.now)
         self.access_log = AccessLog(db, self.now, settings.access_log_retention_days)
         self.service = AccountService(db, self.now, self.sessions, self.limiter,

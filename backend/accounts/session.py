@@ -19,6 +19,7 @@ from litestar.exceptions import NotAuthorizedException
 from backend.accounts.clock import Clock
 from backend.accounts.tokens import digest, random_token
 from backend.database import Store, StoreConnection
+from backend.register.repository import FileJoin
 from backend.rendering.context import ProvidedRegister
 
 IDLE_SECONDS = 30 * 60
@@ -27,6 +28,13 @@ ABSOLUTE_SECONDS = 12 * 60 * 60
 TOUCH_EVERY_SECONDS = 60
 # Refreshes this process has queued and not yet written, remembered at most this many (oldest first out).
 _RECENT_TOUCHES_MAX = 100_000
+# Sessions whose file this process read along with the session (`FileJoin`), remembered at most this many:
+# the records' cache holds as many computed files per process (backend/caching.py, FILE_CACHE_SIZE).
+_FILES_READ_ALONG_MAX = 4_096
+
+_SESSION_COLUMNS = "s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, s.fc_match_neph"
+_SESSION_FROM = "FROM sessions s JOIN accounts a ON a.id = s.account_id"
+_SESSION_SQL = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id_hash = ?"
 
 
 class Viewer(msgspec.Struct, frozen=True):
@@ -50,8 +58,16 @@ def cookie_name(secure: bool) -> str:
 class Sessions:
     """Create, read, refresh and end sessions in the `sessions` table."""
 
-    def __init__(self, db: Store, clock: Clock, *, secure: bool) -> None:
+    def __init__(self, db: Store, clock: Clock, *, secure: bool, file_join: FileJoin | None = None) -> None:
         self.db = db
+        # On PostgreSQL, where the register is in the same database, a file page's session statement
+        # brings the linked licence file along: one round trip instead of two on a first visit
+        # (backend/register/repository.py, `FileJoin`). Only the first time this process sees the
+        # session: its next pages usually find the file computed, and would read it for nothing.
+        self._file_join = file_join
+        self._joined_sql = (f"SELECT {_SESSION_COLUMNS}, {file_join.columns} {_SESSION_FROM} "
+                            f"{file_join.clause('a.neph')} WHERE s.id_hash = ?") if file_join else _SESSION_SQL
+        self._files_read_along: dict[str, None] = {}
         self.clock = clock
         self.secure = secure
         self.cookie_name = cookie_name(secure)
@@ -89,36 +105,43 @@ class Sessions:
         )
         return session_id
 
-    async def load(self, session_id: str | None, later: list[tuple[str, tuple]] | None = None
-                   ) -> tuple[Viewer, str | None] | None:
+    async def load(self, session_id: str | None, later: list[tuple[str, tuple]] | None = None, *,
+                   file_page: bool = False) -> tuple[Viewer, str | None] | None:
         """The viewer of a live session (and its FranceConnect ID token), refreshing its idle time.
 
         With `later`, the session's own write (refresh, or removal when expired) is appended to it
         for the caller to run with `write_now` once the page is sent: the page then never waits for
-        the single writer (an import, another worker's checkpoint on a slow disk)."""
+        the single writer (an import, another worker's checkpoint on a slow disk). `file_page`: the
+        request will show the linked licence file (the session may bring it along, see `__init__`)."""
         if not session_id or len(session_id) > 100:
             return None
         id_hash = digest(session_id)
         now = self.clock()
+        join = self._file_join if file_page and id_hash not in self._files_read_along else None
         # One primary-key lookup on every guarded request: a small read, on the loop's thread.
-        rows = await self.db.fetch_small(
-            "SELECT s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, s.fc_match_neph"
-            " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-            (id_hash,),
-        )
+        rows = await self.db.fetch_small(self._joined_sql if join else _SESSION_SQL, (id_hash,))
         row = rows[0] if rows else None
         if row is None:
             return None
-        account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_match_neph = tuple(row)
+        account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_match_neph = tuple(row)[:7]
         if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
             await self._write(later, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
             return None
         if now - max(last_seen_at, self._touched.get(id_hash, 0)) >= TOUCH_EVERY_SECONDS:
             self._remember_touch(id_hash, now)
             await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
+        if join is not None and neph is not None:
+            join.keep(row)  # a live session's own file: its page's `get_file` reads nothing more
+            self._remember_file_read_along(id_hash)
         viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None,
                         holder_proven=fc_id_token is not None and neph is not None and fc_match_neph == neph)
         return viewer, fc_id_token
+
+    def _remember_file_read_along(self, id_hash: str) -> None:
+        read_along = self._files_read_along
+        read_along[id_hash] = None
+        if len(read_along) > _FILES_READ_ALONG_MAX:
+            del read_along[next(iter(read_along))]  # the oldest first out
 
     def _remember_touch(self, id_hash: str, now: int) -> None:
         touched = self._touched

@@ -8,11 +8,13 @@ pg_importer.py on PostgreSQL); `SqlRegister.add_*` are the plain writes (tests, 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import random
 import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
+from typing import Any, Protocol
 
 import msgspec
 
@@ -23,13 +25,21 @@ from backend.register.feed import Extract, Holder, normalise_name
 
 _EVENT_DECODER = msgspec.json.Decoder(Event)
 
+
+class NamedRow(Protocol):
+    """A row answering by column name (sqlite3.Row, and PostgreSQL's rows: backend/database/postgres.py)."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
 _HOLDER_COLUMNS = "neph, family_name, given_names, birth_date, birth_place, birth_country, gender"
 
 
-def holder_from_row(row: sqlite3.Row) -> Holder:
-    return Holder(neph=row["neph"], family_name=row["family_name"], given_names=row["given_names"],
-                  birth_date=dt.date.fromisoformat(row["birth_date"]), birth_place=row["birth_place"],
-                  birth_country=row["birth_country"], gender=row["gender"])
+def holder_from_row(row: NamedRow, prefix: str = "") -> Holder:
+    """The holder in a row's columns (`prefix`: the columns' prefix in a joined statement, see `FileJoin`)."""
+    return Holder(neph=row[f"{prefix}neph"], family_name=row[f"{prefix}family_name"],
+                  given_names=row[f"{prefix}given_names"], birth_date=dt.date.fromisoformat(row[f"{prefix}birth_date"]),
+                  birth_place=row[f"{prefix}birth_place"], birth_country=row[f"{prefix}birth_country"],
+                  gender=row[f"{prefix}gender"])
 
 
 def extract_from_row(row: sqlite3.Row) -> Extract:
@@ -59,17 +69,59 @@ UPSERT_HOLDER = (f"INSERT INTO holders ({_HOLDER_COLUMNS}, extract_id) VALUES (?
                  "gender = excluded.gender, extract_id = excluded.extract_id")
 
 
-# A holder's events come from the index events_by_holder (neph, effective_on, then seq = feed order).
-_FILE_SQL = (
-    f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
-    "(SELECT '[' || group_concat('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']') || ']' "
-    "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
-# PostgreSQL's spelling of the same statement (string_agg for group_concat).
-_FILE_SQL_POSTGRES = (
-    f"SELECT {', '.join('h.' + c for c in _HOLDER_COLUMNS.split(', '))}, "
-    "(SELECT '[' || string_agg('[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']', ',') || ']' "
-    "FROM events e WHERE e.neph = h.neph) AS events FROM holders h WHERE h.neph = ?")
+# A holder's events come from the index events_by_holder (neph, effective_on, then seq = feed order):
+# one row, the holder's columns and their events as one JSON array (see `SqlRegister.get_file`).
+_EVENT_ELEMENT = "'[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || ']'"
+
+
+def _file_select(aggregate: str, neph: str, prefix: str = "") -> str:
+    """The file statement; `aggregate` joins the events' JSON elements (SQLite's and PostgreSQL's spelling)."""
+    holder = ", ".join(f"h.{c} AS {prefix}{c}" for c in _HOLDER_COLUMNS.split(", "))
+    return (f"SELECT {holder}, (SELECT '[' || {aggregate.format(_EVENT_ELEMENT)} || ']' "
+            f"FROM events e WHERE e.neph = h.neph) AS {prefix}events FROM holders h WHERE h.neph = {neph}")
+
+
+_POSTGRES_AGGREGATE = "string_agg({}, ',')"  # PostgreSQL's spelling of SQLite's group_concat
+_FILE_SQL = _file_select("group_concat({})", "?")
+_FILE_SQL_POSTGRES = _file_select(_POSTGRES_AGGREGATE, "?")
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
+
+# A licence file read along with another area's statement, for the next `get_file` of its NEPH in the same
+# task (the request): (neph, the row's file columns). See `FileJoin`.
+_READ_AHEAD: contextvars.ContextVar[tuple[str, NamedRow] | None] = contextvars.ContextVar(
+    "register_read_ahead", default=None)
+
+
+class FileJoin:
+    """The licence-file read as part of another statement on the same PostgreSQL database.
+
+    A first visit reads its session, then its licence file: two round trips, each costing the worker
+    and the server more than the statement itself (docs/performance.md, "One round trip for a first
+    visit"). The accounts' session statement adds `columns` and `clause(neph)`, where `neph` is its
+    expression for the linked file's NEPH; once the row has passed the session's checks, `keep(row)`
+    hands the file to the next `get_file` of that NEPH in the same task (the request), which then
+    reads nothing. A file kept and not asked for (the page found it computed) goes with the request.
+
+    The reference path is `get_file`'s own statement: the same columns, from the same `_file_select`
+    (tests/register/test_file_join.py compares both on every demo file)."""
+
+    columns = "register_file.*"
+
+    def clause(self, neph: str) -> str:
+        select = _file_select(_POSTGRES_AGGREGATE, neph, prefix="file_")
+        return f"LEFT JOIN LATERAL ({select}) AS register_file ON true"
+
+    def keep(self, row: NamedRow) -> None:
+        neph = row["file_neph"]
+        if neph is not None:  # no such holder: `get_file` asks for itself
+            _READ_AHEAD.set((neph, row))
+
+
+def _ordered_events(events: str | None) -> list[Event]:
+    if events is None:
+        return []
+    ordered = sorted(_FILE_EVENTS_DECODER.decode(events), key=itemgetter(0, 1))  # effective_on, seq
+    return [event for _, _, event in ordered]
 
 
 class SqlRegister:
@@ -99,16 +151,24 @@ class SqlRegister:
         Python's sqlite3 releases the GIL around each row it steps to, which a thread then waits to
         take back from a busy loop, for every row. The events come as one JSON array of
         [effective_on, seq, body] built by SQLite (bodies are the JSON validated on import), decoded
-        in one call and put in order here."""
+        in one call and put in order here. A file the request's session statement read along
+        (`FileJoin`) is taken from there instead, once."""
+        ahead = _READ_AHEAD.get()
+        if ahead is not None and ahead[0] == neph:
+            _READ_AHEAD.set(None)  # read once: a second call reads the register again
+            kept = ahead[1]
+            return holder_from_row(kept, "file_"), _ordered_events(kept["file_events"])
         rows = await self.db.fetch_small(self._file_sql, (neph,))
         if not rows:
             return None, []
         row = rows[0]
-        events = row["events"]
-        if events is None:
-            return holder_from_row(row), []
-        ordered = sorted(_FILE_EVENTS_DECODER.decode(events), key=itemgetter(0, 1))  # effective_on, seq
-        return holder_from_row(row), [event for _, _, event in ordered]
+        return holder_from_row(row), _ordered_events(row["events"])
+
+    def file_join(self, db: Store) -> FileJoin | None:
+        """A `FileJoin` when statements on `db` can read this register's files along: the same PostgreSQL
+        handle. None on SQLite (the accounts have their own file; a read there costs no round trip) and
+        when the register reads from a replica (the accounts stay on the primary)."""
+        return FileJoin() if db is self.db and db.dialect == "postgresql" else None
 
     async def latest_extract(self) -> Extract | None:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""

@@ -1,0 +1,176 @@
+"""A first visit's licence file read along with its session (`FileJoin`, PostgreSQL only).
+
+The session statement of a file page brings the linked file in the same round trip, and the page's
+`get_file` takes it from there. What a caller can observe: the same file as `get_file`'s own read
+(the reference path), one statement where there were two, and a file kept for one request never
+answering another request or another file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from backend.accounts.session import IDLE_SECONDS, Sessions
+from backend.database import open_database
+from backend.database.postgres import PostgresDatabase
+from backend.law.events import Event, decode_event
+from backend.register.feed import Holder
+from backend.register.repository import SqlRegister
+
+T0 = 1_800_000_000
+NEW_OFFENCE = decode_event({"type": "offence", "id": "o-after-the-page", "committed_on": "2026-10-02",
+                            "established_on": "2026-11-10", "established_by": "fixed_fine_paid", "points": 1,
+                            "offence_class": "C4", "label": "Excès de vitesse < 20 km/h"})
+
+
+class CountingDatabase(PostgresDatabase):
+    """The real PostgreSQL handle, noting the statements of each round trip made by `fetch_small`."""
+
+    statements: list[str]
+
+    async def fetch_small(self, sql: str, params: tuple | dict = ()) -> list:
+        self.statements.append(sql)
+        return await self.fetch_all(sql, params)
+
+
+async def opened(url: str) -> CountingDatabase:
+    db = await CountingDatabase.open(url)
+    db.statements = []
+    return db
+
+
+async def session_for(db: PostgresDatabase, sessions: Sessions, neph: str) -> str:
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO accounts (email, email_verified_at, created_at, neph, linked_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (f"{neph}@exemple.test", T0, T0, neph, T0))
+        (account,) = tuple(await cursor.fetchone())
+        return await sessions.create(conn, account)
+
+
+async def request(sessions: Sessions, register: SqlRegister, session_id: str, neph: str | None,
+                  file_page: bool = True) -> tuple[Holder | None, list[Event]] | None:
+    """One request in its own task, as the server runs each: the guard loads the session, then the page
+    (when `neph` is given) reads that file."""
+
+    async def run() -> tuple[Holder | None, list[Event]] | None:
+        assert await sessions.load(session_id, [], file_page=file_page) is not None
+        return await register.get_file(neph) if neph else None
+
+    return await asyncio.create_task(run())
+
+
+async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_reads(postgres_demo_url: str) -> None:
+    db = await opened(postgres_demo_url)
+    reference_db = await open_database(postgres_demo_url)
+    try:
+        register, reference = SqlRegister(db), SqlRegister(reference_db)
+        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
+        nephs = await register.random_nephs(1_000)
+        assert len(nephs) == 60
+        for neph in nephs:
+            session_id = await session_for(db, sessions, neph)
+            db.statements.clear()
+            holder, events = await request(sessions, register, session_id, neph)
+            assert len(db.statements) == 1 and "register_file" in db.statements[0]  # one round trip, not two
+            assert (holder, events) == await reference.get_file(neph)
+            assert holder is not None and holder.neph == neph and events
+    finally:
+        await db.close()
+        await reference_db.close()
+
+
+async def test_a_file_read_along_serves_its_own_request_once(postgres_demo_url: str) -> None:
+    db = await opened(postgres_demo_url)
+    try:
+        register = SqlRegister(db)
+        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
+        first, other = await register.random_nephs(2, seed=7)
+        session_id = await session_for(db, sessions, first)
+
+        async def page() -> None:
+            assert await sessions.load(session_id, [], file_page=True) is not None
+            db.statements.clear()
+            holder, _ = await register.get_file(other)  # another file: read from the register
+            assert holder is not None and holder.neph == other and len(db.statements) == 1
+            holder, _ = await register.get_file(first)  # the session's own: already read
+            assert holder is not None and holder.neph == first and len(db.statements) == 1
+            holder, _ = await register.get_file(first)  # a second time: read again
+            assert holder is not None and holder.neph == first and len(db.statements) == 2
+
+        await asyncio.create_task(page())
+    finally:
+        await db.close()
+
+
+async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(postgres_demo_url: str) -> None:
+    db = await opened(postgres_demo_url)
+    try:
+        register = SqlRegister(db)
+        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
+        (neph,) = await register.random_nephs(1, seed=3)
+        _, before = await register.get_file(neph)
+        session_id = await session_for(db, sessions, neph)
+        assert await request(sessions, register, session_id, None) is None  # the page found its file computed
+        # The register changes (an import), then the driver's next page asks for the file.
+        await register.add_extract("later", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+        await register.add_events(neph, [NEW_OFFENCE], "later")
+        db.statements.clear()
+        _, after = await asyncio.create_task(register.get_file(neph))
+        assert len(db.statements) == 1  # read again, not the file kept for the earlier request
+        assert NEW_OFFENCE in after and len(after) == len(before) + 1
+    finally:
+        await db.close()
+
+
+async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(postgres_demo_url: str) -> None:
+    db = await opened(postgres_demo_url)
+    try:
+        now = [T0]
+        register = SqlRegister(db)
+        sessions = Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db))
+        first, second = await register.random_nephs(2, seed=11)
+
+        # An account page (not a file page): the session alone.
+        session_id = await session_for(db, sessions, first)
+        db.statements.clear()
+        await request(sessions, register, session_id, None, file_page=False)
+        assert len(db.statements) == 1 and "register_file" not in db.statements[0]
+        # The first file page of this session in this process: one statement brings both.
+        db.statements.clear()
+        await request(sessions, register, session_id, first)
+        assert len(db.statements) == 1 and "register_file" in db.statements[0]
+        # The next ones usually find the file computed: the session alone, and the file when asked for.
+        db.statements.clear()
+        holder, _ = await request(sessions, register, session_id, first)
+        assert holder is not None and holder.neph == first
+        assert len(db.statements) == 2 and "register_file" not in db.statements[0]
+
+        # An expired session brings nothing: the sign-in page does not read the file.
+        expired = await session_for(db, sessions, second)
+        now[0] += IDLE_SECONDS
+
+        async def expired_request() -> None:
+            assert await sessions.load(expired, [], file_page=True) is None
+            db.statements.clear()
+            await register.get_file(second)
+            assert len(db.statements) == 1 and "register_file" not in db.statements[0]
+
+        await asyncio.create_task(expired_request())
+    finally:
+        await db.close()
+
+
+async def test_no_file_join_where_it_would_cross_databases(postgres_demo_url: str, tmp_path: Path) -> None:
+    # SQLite: the accounts have their own file. PostgreSQL with a register on another handle (a replica).
+    sqlite = await open_database(tmp_path / "register.sqlite3")
+    primary, replica = await open_database(postgres_demo_url), await open_database(postgres_demo_url)
+    try:
+        assert SqlRegister(sqlite).file_join(sqlite) is None
+        assert SqlRegister(replica).file_join(primary) is None
+        assert SqlRegister(primary).file_join(primary) is not None
+    finally:
+        for db in (sqlite, primary, replica):
+            await db.close()
