@@ -9,8 +9,12 @@ answering another request or another file.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from backend.accounts.session import IDLE_SECONDS, Sessions
 from backend.database import open_database
@@ -35,10 +39,26 @@ class CountingDatabase(PostgresDatabase):
         return await self.fetch_all(sql, params)
 
 
-async def opened(url: str) -> CountingDatabase:
-    db = await CountingDatabase.open(url)
+@dataclasses.dataclass
+class Joined:
+    """The register and the sessions of one PostgreSQL database, as the app wires them; `now` is their clock."""
+
+    db: CountingDatabase
+    register: SqlRegister
+    sessions: Sessions
+    now: list[int]
+
+
+@pytest.fixture
+async def joined(postgres_demo_url: str) -> AsyncIterator[Joined]:
+    db = await CountingDatabase.open(postgres_demo_url)
     db.statements = []
-    return db
+    now = [T0]
+    register = SqlRegister(db)
+    try:
+        yield Joined(db, register, Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db)), now)
+    finally:
+        await db.close()
 
 
 async def session_for(db: PostgresDatabase, sessions: Sessions, neph: str) -> str:
@@ -62,12 +82,12 @@ async def request(sessions: Sessions, register: SqlRegister, session_id: str, ne
     return await asyncio.create_task(run())
 
 
-async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_reads(postgres_demo_url: str) -> None:
-    db = await opened(postgres_demo_url)
+async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_reads(
+        joined: Joined, postgres_demo_url: str) -> None:
+    db, register, sessions = joined.db, joined.register, joined.sessions
     reference_db = await open_database(postgres_demo_url)
     try:
-        register, reference = SqlRegister(db), SqlRegister(reference_db)
-        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
+        reference = SqlRegister(reference_db)
         nephs = await register.random_nephs(1_000)
         assert len(nephs) == 60
         for neph in nephs:
@@ -78,89 +98,72 @@ async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_
             assert (holder, events) == await reference.get_file(neph)
             assert holder is not None and holder.neph == neph and events
     finally:
-        await db.close()
         await reference_db.close()
 
 
-async def test_a_file_read_along_serves_its_own_request_once(postgres_demo_url: str) -> None:
-    db = await opened(postgres_demo_url)
-    try:
-        register = SqlRegister(db)
-        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
-        first, other = await register.random_nephs(2, seed=7)
-        session_id = await session_for(db, sessions, first)
+async def test_a_file_read_along_serves_its_own_request_once(joined: Joined) -> None:
+    db, register, sessions = joined.db, joined.register, joined.sessions
+    first, other = await register.random_nephs(2, seed=7)
+    session_id = await session_for(db, sessions, first)
 
-        async def page() -> None:
-            assert await sessions.load(session_id, [], file_page=True) is not None
-            db.statements.clear()
-            holder, _ = await register.get_file(other)  # another file: read from the register
-            assert holder is not None and holder.neph == other and len(db.statements) == 1
-            holder, _ = await register.get_file(first)  # the session's own: already read
-            assert holder is not None and holder.neph == first and len(db.statements) == 1
-            holder, _ = await register.get_file(first)  # a second time: read again
-            assert holder is not None and holder.neph == first and len(db.statements) == 2
-
-        await asyncio.create_task(page())
-    finally:
-        await db.close()
-
-
-async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(postgres_demo_url: str) -> None:
-    db = await opened(postgres_demo_url)
-    try:
-        register = SqlRegister(db)
-        sessions = Sessions(db, lambda: T0, secure=False, file_join=register.file_join(db))
-        (neph,) = await register.random_nephs(1, seed=3)
-        _, before = await register.get_file(neph)
-        session_id = await session_for(db, sessions, neph)
-        assert await request(sessions, register, session_id, None) is None  # the page found its file computed
-        # The register changes (an import), then the driver's next page asks for the file.
-        await register.add_extract("later", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
-        await register.add_events(neph, [NEW_OFFENCE], "later")
+    async def page() -> None:
+        assert await sessions.load(session_id, [], file_page=True) is not None
         db.statements.clear()
-        _, after = await asyncio.create_task(register.get_file(neph))
-        assert len(db.statements) == 1  # read again, not the file kept for the earlier request
-        assert NEW_OFFENCE in after and len(after) == len(before) + 1
-    finally:
-        await db.close()
+        holder, _ = await register.get_file(other)  # another file: read from the register
+        assert holder is not None and holder.neph == other and len(db.statements) == 1
+        holder, _ = await register.get_file(first)  # the session's own: already read
+        assert holder is not None and holder.neph == first and len(db.statements) == 1
+        holder, _ = await register.get_file(first)  # a second time: read again
+        assert holder is not None and holder.neph == first and len(db.statements) == 2
+
+    await asyncio.create_task(page())
 
 
-async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(postgres_demo_url: str) -> None:
-    db = await opened(postgres_demo_url)
-    try:
-        now = [T0]
-        register = SqlRegister(db)
-        sessions = Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db))
-        first, second = await register.random_nephs(2, seed=11)
+async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(joined: Joined) -> None:
+    db, register, sessions = joined.db, joined.register, joined.sessions
+    (neph,) = await register.random_nephs(1, seed=3)
+    _, before = await register.get_file(neph)
+    session_id = await session_for(db, sessions, neph)
+    assert await request(sessions, register, session_id, None) is None  # the page found its file computed
+    # The register changes (an import), then the driver's next page asks for the file.
+    await register.add_extract("later", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    await register.add_events(neph, [NEW_OFFENCE], "later")
+    db.statements.clear()
+    _, after = await asyncio.create_task(register.get_file(neph))
+    assert len(db.statements) == 1  # read again, not the file kept for the earlier request
+    assert NEW_OFFENCE in after and len(after) == len(before) + 1
 
-        # An account page (not a file page): the session alone.
-        session_id = await session_for(db, sessions, first)
+
+async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joined: Joined) -> None:
+    db, register, sessions = joined.db, joined.register, joined.sessions
+    first, second = await register.random_nephs(2, seed=11)
+
+    # An account page (not a file page): the session alone.
+    session_id = await session_for(db, sessions, first)
+    db.statements.clear()
+    await request(sessions, register, session_id, None, file_page=False)
+    assert len(db.statements) == 1 and "register_file" not in db.statements[0]
+    # The first file page of this session in this process: one statement brings both.
+    db.statements.clear()
+    await request(sessions, register, session_id, first)
+    assert len(db.statements) == 1 and "register_file" in db.statements[0]
+    # The next ones usually find the file computed: the session alone, and the file when asked for.
+    db.statements.clear()
+    file = await request(sessions, register, session_id, first)
+    assert file is not None and file[0] is not None and file[0].neph == first
+    assert len(db.statements) == 2 and "register_file" not in db.statements[0]
+
+    # An expired session brings nothing: the sign-in page does not read the file.
+    expired = await session_for(db, sessions, second)
+    joined.now[0] += IDLE_SECONDS
+
+    async def expired_request() -> None:
+        assert await sessions.load(expired, [], file_page=True) is None
         db.statements.clear()
-        await request(sessions, register, session_id, None, file_page=False)
+        await register.get_file(second)
         assert len(db.statements) == 1 and "register_file" not in db.statements[0]
-        # The first file page of this session in this process: one statement brings both.
-        db.statements.clear()
-        await request(sessions, register, session_id, first)
-        assert len(db.statements) == 1 and "register_file" in db.statements[0]
-        # The next ones usually find the file computed: the session alone, and the file when asked for.
-        db.statements.clear()
-        holder, _ = await request(sessions, register, session_id, first)
-        assert holder is not None and holder.neph == first
-        assert len(db.statements) == 2 and "register_file" not in db.statements[0]
 
-        # An expired session brings nothing: the sign-in page does not read the file.
-        expired = await session_for(db, sessions, second)
-        now[0] += IDLE_SECONDS
-
-        async def expired_request() -> None:
-            assert await sessions.load(expired, [], file_page=True) is None
-            db.statements.clear()
-            await register.get_file(second)
-            assert len(db.statements) == 1 and "register_file" not in db.statements[0]
-
-        await asyncio.create_task(expired_request())
-    finally:
-        await db.close()
+    await asyncio.create_task(expired_request())
 
 
 async def test_no_file_join_where_it_would_cross_databases(postgres_demo_url: str, tmp_path: Path) -> None:
