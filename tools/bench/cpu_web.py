@@ -43,7 +43,8 @@ async def main() -> None:
                         help="then run /solde again with its phases timed (the loop thread's CPU clock) and print "
                              "each one's share: reads, engine, view, regions, page, brotli, access log")
     parser.add_argument("--cold", action="store_true",
-                        help="empty the records service's file cache before each request (a driver not seen lately)")
+                        help="a driver not seen lately on every request: the records service's caches emptied before "
+                             "each, and each signed-in request with a session of its own (--drivers is then ignored)")
     args = parser.parse_args()
 
     import msgspec
@@ -95,7 +96,12 @@ async def measure(args, app) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would be measured too
     async with AsyncTestClient(app):  # runs the lifespan (the stores are opened)
         db = app.state.accounts_db
-        nephs = await SqlRegister(app.state.register_db).random_nephs(args.drivers, seed=7)
+        # --cold: a session per signed-in request of every pass (warm-up included), so that none is one this process
+        # has seen (on PostgreSQL its first file page brings the file along: backend/accounts/session.py).
+        routes = len(args.routes.split(","))
+        requests = (args.requests + 20) * (routes + bool(args.phases) + bool(args.profile)) + 50 * routes * args.cycles + 3
+        drivers = requests if args.cold else args.drivers
+        nephs = await SqlRegister(app.state.register_db).random_nephs(drivers, seed=7)
         cookie_name = app.state.accounts.sessions.cookie_name
         sessions = []
         for i, neph in enumerate(nephs):
@@ -126,10 +132,14 @@ async def measure(args, app) -> None:
 
         from backend import caching
 
+        unused = iter(range(len(sessions)))  # --cold: the next session no request has used
+
         async def one(path, headers, signed, i):
             if args.cold:
                 caching.licence_files.clear()
                 caching.rendered_blocks.clear()
+                if signed:
+                    i = next(unused)
             # A raw ASGI call (what a server does), so that no HTTP client work is measured.
             cookies = []
             if signed:
