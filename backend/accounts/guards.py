@@ -105,6 +105,7 @@ class GuardMiddleware(ASGIMiddleware):
         try:
             await self._guarded(scope, receive, send, next_app, accounts, session_id, path_template, later)
         finally:
+            accounts.sessions.end_request()
             if later:
                 await accounts.sessions.write_now(later)
 

@@ -137,6 +137,11 @@ class Sessions:
                         holder_proven=fc_id_token is not None and neph is not None and fc_match_neph == neph)
         return viewer, fc_id_token
 
+    def end_request(self) -> None:
+        """The request is answered: a file its session brought along and its page did not use is dropped."""
+        if self._file_join is not None:
+            self._file_join.drop()
+
     def _remember_file_read_along(self, id_hash: str) -> None:
         read_along = self._files_read_along
         read_along[id_hash] = None

@@ -100,7 +100,8 @@ class FileJoin:
     visit"). The accounts' session statement adds `columns` and `clause(neph)`, where `neph` is its
     expression for the linked file's NEPH; once the row has passed the session's checks, `keep(row)`
     hands the file to the next `get_file` of that NEPH in the same task (the request), which then
-    reads nothing. A file kept and not asked for (the page found it computed) goes with the request.
+    reads nothing. A file kept and not asked for (the page found it computed) goes with the request
+    (`drop`, which the request's end calls).
 
     The reference path is `get_file`'s own statement: the same columns, from the same `_file_select`
     (tests/register/test_file_join.py compares both on every demo file)."""
@@ -115,6 +116,11 @@ class FileJoin:
         neph = row["file_neph"]
         if neph is not None:  # no such holder: `get_file` asks for itself
             _READ_AHEAD.set((neph, row))
+
+    def drop(self) -> None:
+        """Forget a file kept and not asked for, at the end of its request: a server may run the next
+        request in the same context (ours copies one per request; not every server does)."""
+        _READ_AHEAD.set(None)
 
 
 def _ordered_events(events: str | None) -> list[Event]:

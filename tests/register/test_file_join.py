@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from backend.accounts.session import IDLE_SECONDS, Sessions
@@ -21,7 +22,11 @@ from backend.database import open_database
 from backend.database.postgres import PostgresDatabase
 from backend.law.events import Event, decode_event
 from backend.register.feed import Holder
+from backend.records import service
 from backend.register.repository import SqlRegister
+from tests.fixtures.accounts import running_app, settings_for
+from tests.fixtures.register import import_feed_process
+from tests.fixtures.web import asgi_get
 
 T0 = 1_800_000_000
 NEW_OFFENCE = decode_event({"type": "offence", "id": "o-after-the-page", "committed_on": "2026-10-02",
@@ -177,3 +182,39 @@ async def test_no_file_join_where_it_would_cross_databases(postgres_demo_url: st
     finally:
         for db in (sqlite, primary, replica):
             await db.close()
+
+
+async def test_a_server_running_requests_in_one_context_never_shows_a_file_read_along_earlier(
+        postgres_demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Granian runs each request in a copy of the context; a server that runs them one after the other in
+    the same one must still never answer a page with the file a previous request's session brought."""
+    async with running_app(settings_for(postgres_demo_url)) as harness:
+        app, name = harness.app, harness.accounts.sessions.cookie_name
+        (neph,) = await SqlRegister(app.state.register_db).random_nephs(1, seed=5)
+        holder = await SqlRegister(app.state.register_db).get_holder(neph)
+        assert holder is not None
+        first = await harness.signed_in(neph)
+        assert (await first.get("/historique")).status_code == 200  # the file computed, kept by the records' cache
+
+        def request(client) -> list[tuple[bytes, bytes]]:
+            return [(b"cookie", f"{name}={client.cookies.get(name)}".encode())]
+
+        # Another session of the same file, new to this process: its statement brings the file, which the
+        # page does not ask for (computed already). Run in this test's own context, as such a server would.
+        second = await harness.signed_in(neph)
+        assert (await asgi_get(app, "/solde", request(second))).status_code == 200
+
+        # An import adds an offence; once the latest extract is read again, the file is read again.
+        header = {"type": "extract", "extract_id": "after-the-page", "extracted_at": "2026-12-01T22:00:00+00:00"}
+        lines = [header, {"type": "holder", **msgspec.structs.asdict(holder), "birth_date": holder.birth_date.isoformat()},
+                 {"neph": neph, **msgspec.to_builtins(NEW_OFFENCE), "label": "Infraction importée après la page"}]
+        feed = tmp_path / "next.jsonl"
+        feed.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
+        imported = import_feed_process(postgres_demo_url, feed)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        later = service.monotonic() + service.EXTRACT_TTL_SECONDS + 1
+        monkeypatch.setattr(service, "monotonic", lambda: later)
+
+        page = await asgi_get(app, "/historique", request(first))
+        assert page.status_code == 200
+        assert "Infraction importée après la page" in page.body.decode()
