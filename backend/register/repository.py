@@ -31,6 +31,7 @@ class NamedRow(Protocol):
 
     def __getitem__(self, name: str, /) -> Any: ...
 
+
 _HOLDER_COLUMNS = "neph, family_name, given_names, birth_date, birth_place, birth_country, gender"
 
 
@@ -75,7 +76,8 @@ _EVENT_ELEMENT = "'[\"' || e.effective_on || '\",' || e.seq || ',' || e.body || 
 
 
 def _file_select(aggregate: str, neph: str, prefix: str = "") -> str:
-    """The file statement; `aggregate` joins the events' JSON elements (SQLite's and PostgreSQL's spelling)."""
+    """The file statement of the holder `neph` (a placeholder, or another statement's expression); `aggregate`
+    joins the events' JSON elements (SQLite's and PostgreSQL's spelling); `prefix` names the columns."""
     holder = ", ".join(f"h.{c} AS {prefix}{c}" for c in _HOLDER_COLUMNS.split(", "))
     return (f"SELECT {holder}, (SELECT '[' || {aggregate.format(_EVENT_ELEMENT)} || ']' "
             f"FROM events e WHERE e.neph = h.neph) AS {prefix}events FROM holders h WHERE h.neph = {neph}")
@@ -87,7 +89,7 @@ _FILE_SQL_POSTGRES = _file_select(_POSTGRES_AGGREGATE, "?")
 _FILE_EVENTS_DECODER = msgspec.json.Decoder(list[tuple[str, int, Event]])
 
 # A licence file read along with another area's statement, for the next `get_file` of its NEPH in the same
-# task (the request): (neph, the row's file columns). See `FileJoin`.
+# request (its context): (neph, the row's file columns). See `FileJoin`.
 _READ_AHEAD: contextvars.ContextVar[tuple[str, NamedRow] | None] = contextvars.ContextVar(
     "register_read_ahead", default=None)
 
@@ -99,7 +101,7 @@ class FileJoin:
     and the server more than the statement itself (docs/performance.md, "One round trip for a first
     visit"). The accounts' session statement adds `columns` and `clause(neph)`, where `neph` is its
     expression for the linked file's NEPH; once the row has passed the session's checks, `keep(row)`
-    hands the file to the next `get_file` of that NEPH in the same task (the request), which then
+    hands the file to the next `get_file` of that NEPH in the same request (its context), which then
     reads nothing. A file kept and not asked for (the page found it computed) goes with the request
     (`drop`, which the request's end calls).
 
