@@ -111,8 +111,9 @@ class GuardMiddleware(ASGIMiddleware):
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Accounts,
                        session_id: str | None, path_template: str, later: list[tuple[str, tuple]]) -> None:
+        public = is_public(path_template)
         # A page of the licence file (what the guard checks last below): its session may bring the file along.
-        file_page = not is_public(path_template) and path_template not in ACCOUNT_ROUTES
+        file_page = not public and path_template not in ACCOUNT_ROUTES
         loaded = await accounts.sessions.load(session_id, later, file_page=file_page)
         viewer = loaded[0] if loaded else None
         state = scope.setdefault("state", {})
@@ -122,7 +123,7 @@ class GuardMiddleware(ASGIMiddleware):
 
         if viewer is not None:
             send = _private(send)
-        if is_public(path_template):
+        if public:
             await next_app(scope, receive, send)
             return
         if viewer is None:

@@ -21,11 +21,11 @@ from backend.accounts.session import IDLE_SECONDS, Sessions
 from backend.database import open_database
 from backend.database.postgres import PostgresDatabase
 from backend.law.events import Event, decode_event
-from backend.register.feed import Holder
 from backend.records import service
+from backend.register.feed import Holder
 from backend.register.repository import SqlRegister
 from tests.fixtures.accounts import running_app, settings_for
-from tests.fixtures.register import import_feed_process
+from tests.fixtures.register import DEMO_HOLDERS, import_feed_process
 from tests.fixtures.web import asgi_get
 
 T0 = 1_800_000_000
@@ -94,7 +94,7 @@ async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_
     try:
         reference = SqlRegister(reference_db)
         nephs = await register.random_nephs(1_000)
-        assert len(nephs) == 60
+        assert len(nephs) == DEMO_HOLDERS
         for neph in nephs:
             session_id = await session_for(db, sessions, neph)
             db.statements.clear()
@@ -154,8 +154,8 @@ async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joi
     assert len(db.statements) == 1 and "register_file" in db.statements[0]
     # The next ones usually find the file computed: the session alone, and the file when asked for.
     db.statements.clear()
-    file = await request(sessions, register, session_id, first)
-    assert file is not None and file[0] is not None and file[0].neph == first
+    read = await request(sessions, register, session_id, first)
+    assert read is not None and read[0] is not None and read[0].neph == first
     assert len(db.statements) == 2 and "register_file" not in db.statements[0]
 
     # An expired session brings nothing: the sign-in page does not read the file.
@@ -190,19 +190,19 @@ async def test_a_server_running_requests_in_one_context_never_shows_a_file_read_
     the same one must still never answer a page with the file a previous request's session brought."""
     async with running_app(settings_for(postgres_demo_url)) as harness:
         app, name = harness.app, harness.accounts.sessions.cookie_name
-        (neph,) = await SqlRegister(app.state.register_db).random_nephs(1, seed=5)
-        holder = await SqlRegister(app.state.register_db).get_holder(neph)
+        (neph,) = await app.state.register.random_nephs(1, seed=5)
+        holder = await app.state.register.get_holder(neph)
         assert holder is not None
         first = await harness.signed_in(neph)
         assert (await first.get("/historique")).status_code == 200  # the file computed, kept by the records' cache
 
-        def request(client) -> list[tuple[bytes, bytes]]:
+        def cookie_of(client) -> list[tuple[bytes, bytes]]:
             return [(b"cookie", f"{name}={client.cookies.get(name)}".encode())]
 
         # Another session of the same file, new to this process: its statement brings the file, which the
         # page does not ask for (computed already). Run in this test's own context, as such a server would.
         second = await harness.signed_in(neph)
-        assert (await asgi_get(app, "/solde", request(second))).status_code == 200
+        assert (await asgi_get(app, "/solde", cookie_of(second))).status_code == 200
 
         # An import adds an offence; once the latest extract is read again, the file is read again.
         header = {"type": "extract", "extract_id": "after-the-page", "extracted_at": "2026-12-01T22:00:00+00:00"}
@@ -215,6 +215,6 @@ async def test_a_server_running_requests_in_one_context_never_shows_a_file_read_
         later = service.monotonic() + service.EXTRACT_TTL_SECONDS + 1
         monkeypatch.setattr(service, "monotonic", lambda: later)
 
-        page = await asgi_get(app, "/historique", request(first))
+        page = await asgi_get(app, "/historique", cookie_of(first))
         assert page.status_code == 200
         assert "Infraction importée après la page" in page.body.decode()
