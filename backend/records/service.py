@@ -27,7 +27,7 @@ from backend.register.lag import DataLag
 class RegisterReader(Protocol):
     """The part of `backend.register.store.RegisterStore` this service uses."""
 
-    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
+    async def get_file(self, neph: str, version: Hashable = ...) -> tuple[Holder | None, list[Event]]: ...
     async def latest_extract(self) -> Extract | None: ...
     async def data_lag(self) -> DataLag | None: ...
 
@@ -67,7 +67,7 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
     cached = files.get(key)
     if cached is not None:
         return cached
-    holder, events = await register.get_file(neph)
+    holder, events = await register.get_file(neph, version)  # the file as it is under `version`, or newer
     if holder is None:
         raise HolderNotFound(neph)
     result, problem = None, None
@@ -118,8 +118,7 @@ async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None,
     extract = await register.latest_extract()
     # Shown to drivers in France: in Paris time, so that the date written is the local date.
     value = extract.extracted_at.astimezone(PARIS) if extract is not None else None
-    # Re-importing an extract (same id, corrected file) updates its import time and digest.
-    version = (extract.extract_id, extract.imported_at, extract.file_sha256) if extract is not None else None
+    version = extract.version if extract is not None else None
     caching.latest_extracts.put(register, (now + EXTRACT_TTL_SECONDS, value, version))
     return value, version
 

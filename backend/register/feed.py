@@ -74,6 +74,12 @@ class Extract(msgspec.Struct, kw_only=True, frozen=True):
     events_unchanged: int
     rejected: int
 
+    @property
+    def version(self) -> tuple[str, dt.datetime, str]:
+        """What changes with every import of the register while this extract is the latest: its id, and
+        its import time and digest (importing a corrected file of the same extract changes those)."""
+        return self.extract_id, self.imported_at, self.file_sha256
+
 
 def normalise_name(name: str) -> str:
     """Compare names as a person would: no accents, case, hyphens or repeated spaces.

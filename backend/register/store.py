@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -70,7 +70,9 @@ class RegisterStore(Protocol):
 
     async def get_events(self, neph: str) -> list[Event]: ...
 
-    async def get_file(self, neph: str) -> tuple[Holder | None, list[Event]]: ...
+    async def get_file(self, neph: str, version: Hashable = ...) -> tuple[Holder | None, list[Event]]:
+        """The holder (None: unknown NEPH) and their events; `version`: `Extract.version` of the latest
+        extract the caller computes the file for (a file read ahead under another one is read again)."""
 
     async def latest_extract(self) -> Extract | None: ...
 

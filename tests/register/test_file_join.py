@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from pathlib import Path
 
 import msgspec
@@ -52,6 +52,8 @@ class Joined:
     register: SqlRegister
     sessions: Sessions
     now: list[int]
+    version: Hashable
+    """The version the records service computes files for: `Extract.version` of the latest extract."""
 
 
 @pytest.fixture
@@ -61,7 +63,9 @@ async def joined(postgres_demo_url: str) -> AsyncIterator[Joined]:
     now = [T0]
     register = SqlRegister(db)
     try:
-        yield Joined(db, register, Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db)), now)
+        version = await latest_version(register)
+        yield Joined(db, register, Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db)), now,
+                     version)
     finally:
         await db.close()
 
@@ -75,14 +79,21 @@ async def session_for(db: PostgresDatabase, sessions: Sessions, neph: str) -> st
         return await sessions.create(conn, account)
 
 
-async def request(sessions: Sessions, register: SqlRegister, session_id: str, neph: str | None,
+async def latest_version(register: SqlRegister) -> Hashable:
+    """The version the records service computes files for (`Extract.version` of the latest extract)."""
+    extract = await register.latest_extract()
+    assert extract is not None
+    return extract.version
+
+
+async def request(joined: Joined, session_id: str, neph: str | None,
                   file_page: bool = True) -> tuple[Holder | None, list[Event]] | None:
     """One request in its own task, as the server runs each: the guard loads the session, then the page
-    (when `neph` is given) reads that file."""
+    (when `neph` is given) reads that file for the latest extract, known beforehand (the service's cache)."""
 
     async def run() -> tuple[Holder | None, list[Event]] | None:
-        assert await sessions.load(session_id, [], file_page=file_page) is not None
-        return await register.get_file(neph) if neph else None
+        assert await joined.sessions.load(session_id, [], file_page=file_page) is not None
+        return await joined.register.get_file(neph, joined.version) if neph else None
 
     return await asyncio.create_task(run())
 
@@ -98,7 +109,7 @@ async def test_every_demo_file_read_along_with_its_session_is_the_file_get_file_
         for neph in nephs:
             session_id = await session_for(db, sessions, neph)
             db.statements.clear()
-            holder, events = await request(sessions, register, session_id, neph)
+            holder, events = await request(joined, session_id, neph)
             assert len(db.statements) == 1 and "register_file" in db.statements[0]  # one round trip, not two
             assert (holder, events) == await reference.get_file(neph)
             assert holder is not None and holder.neph == neph and events
@@ -110,18 +121,28 @@ async def test_a_file_read_along_serves_its_own_request_once(joined: Joined) -> 
     db, register, sessions = joined.db, joined.register, joined.sessions
     first, other = await register.random_nephs(2, seed=7)
     session_id = await session_for(db, sessions, first)
+    version = joined.version
 
     async def page() -> None:
         assert await sessions.load(session_id, [], file_page=True) is not None
         db.statements.clear()
-        holder, _ = await register.get_file(other)  # another file: read from the register
+        holder, _ = await register.get_file(other, version)  # another file: read from the register
         assert holder is not None and holder.neph == other and len(db.statements) == 1
-        holder, _ = await register.get_file(first)  # the session's own: already read
+        holder, _ = await register.get_file(first, version)  # the session's own: already read
         assert holder is not None and holder.neph == first and len(db.statements) == 1
-        holder, _ = await register.get_file(first)  # a second time: read again
+        holder, _ = await register.get_file(first, version)  # a second time: read again
         assert holder is not None and holder.neph == first and len(db.statements) == 2
 
     await asyncio.create_task(page())
+
+    async def page_without_a_version() -> None:
+        assert await sessions.load(session_id, [], file_page=True) is not None
+        db.statements.clear()
+        holder, _ = await register.get_file(first)  # no version named: the register is read
+        assert holder is not None and holder.neph == first and len(db.statements) == 1
+
+    sessions._files_read_along.clear()  # noqa: SLF001 (as a process that has not seen the session yet)
+    await asyncio.create_task(page_without_a_version())
 
 
 async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(joined: Joined) -> None:
@@ -129,14 +150,59 @@ async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(joine
     (neph,) = await register.random_nephs(1, seed=3)
     _, before = await register.get_file(neph)
     session_id = await session_for(db, sessions, neph)
-    assert await request(sessions, register, session_id, None) is None  # the page found its file computed
+    assert await request(joined, session_id, None) is None  # the page found its file computed
     # The register changes (an import), then the driver's next page asks for the file.
     await register.add_extract("later", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     await register.add_events(neph, [NEW_OFFENCE], "later")
+    version = await latest_version(register)
     db.statements.clear()
-    _, after = await asyncio.create_task(register.get_file(neph))
+    _, after = await asyncio.create_task(register.get_file(neph, version))
     assert len(db.statements) == 1  # read again, not the file kept for the earlier request
     assert NEW_OFFENCE in after and len(after) == len(before) + 1
+
+
+async def test_a_page_computes_the_file_read_along_when_no_import_came_between(joined: Joined) -> None:
+    """The records service's version of the latest extract is the one the session's statement read the file
+    under: the page reads nothing more."""
+    db, register, sessions = joined.db, joined.register, joined.sessions
+    (neph,) = await register.random_nephs(1, seed=17)
+    session_id = await session_for(db, sessions, neph)
+    await service.extract_time(register)  # the latest extract known, as in a worker that served pages before
+
+    async def page() -> service.LicenceFile:
+        assert await sessions.load(session_id, [], file_page=True) is not None
+        db.statements.clear()
+        return await service.licence_file(register, neph, dt.date(2026, 12, 7))
+
+    file = await asyncio.create_task(page())
+    assert db.statements == []
+    assert (file.holder, file.events) == await register.get_file(neph)
+
+
+async def test_a_file_read_along_before_an_import_is_never_shown_as_that_import(
+        joined: Joined, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session's statement reads the file; an import commits; then the page learns the latest extract
+    (its cache had expired, or another request read it meanwhile). The page must show the file as that
+    import left it: the file read before it, under the new « données à jour au », would stay in the
+    records' cache until the next import."""
+    db, register, sessions = joined.db, joined.register, joined.sessions
+    (neph,) = await register.random_nephs(1, seed=13)
+    session_id = await session_for(db, sessions, neph)
+    extracted_at = dt.datetime(2026, 12, 2, 21, 0, tzinfo=dt.timezone.utc)
+
+    async def page() -> service.LicenceFile:
+        assert await sessions.load(session_id, [], file_page=True) is not None  # the file read along
+        await register.add_extract("during-the-page", extracted_at)
+        await register.add_events(neph, [NEW_OFFENCE], "during-the-page")
+        later = service.monotonic() + service.EXTRACT_TTL_SECONDS + 1
+        monkeypatch.setattr(service, "monotonic", lambda: later)
+        db.statements.clear()
+        return await service.licence_file(register, neph, dt.date(2026, 12, 7))
+
+    file = await asyncio.create_task(page())
+    assert file.extracted_at == extracted_at
+    assert NEW_OFFENCE in file.events  # read again: the file as the import left it
+    assert sum("register_file" not in sql and "FROM holders h" in sql for sql in db.statements) == 1
 
 
 async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joined: Joined) -> None:
@@ -146,15 +212,15 @@ async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joi
     # An account page (not a file page): the session alone.
     session_id = await session_for(db, sessions, first)
     db.statements.clear()
-    await request(sessions, register, session_id, None, file_page=False)
+    await request(joined, session_id, None, file_page=False)
     assert len(db.statements) == 1 and "register_file" not in db.statements[0]
     # The first file page of this session in this process: one statement brings both.
     db.statements.clear()
-    await request(sessions, register, session_id, first)
+    await request(joined, session_id, first)
     assert len(db.statements) == 1 and "register_file" in db.statements[0]
     # The next ones usually find the file computed: the session alone, and the file when asked for.
     db.statements.clear()
-    read = await request(sessions, register, session_id, first)
+    read = await request(joined, session_id, first)
     assert read is not None and read[0] is not None and read[0].neph == first
     assert len(db.statements) == 2 and "register_file" not in db.statements[0]
 
