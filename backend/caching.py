@@ -8,11 +8,12 @@ the menu. Those are rendered on every page, in the layout, around the cached reg
 tests/web/test_cache_policy.py renders for two viewers and checks what the cache holds.
 
 What is kept, how much and for how long:
-- `licence_files`: per register, the computed `LicenceFile` for (neph, as_of, extract version),
-  `FILE_CACHE_SIZE` of them, least recently used first out; a new extract changes the key.
-- `latest_extracts`: per register, the latest extract, re-read at most every `EXTRACT_TTL_SECONDS`
+- `licence_files`: per register, the computed `LicenceFile` for (neph, as_of, the register's version),
+  `FILE_CACHE_SIZE` of them, least recently used first out; every import changes the version.
+- `latest_extracts`: per register, the latest extract and the register's version, re-read at most every
+  `EXTRACT_TTL_SECONDS`
   (so an import is seen by every page at most that much later).
-- `data_lags`: per register, the data lag measured at the last import, re-read when the extract changes.
+- `data_lags`: per register, the data lag measured at the last import, re-read when the version changes.
 - `rendered_blocks`: HTML of page regions for one computed file (held with it, so that its id is
   not reused), `REGIONS_PER_FILE` for each file `licence_files` holds.
 - `file_derived`: values derived from one computed file (its actions, its course advice, its balance

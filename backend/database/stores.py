@@ -36,7 +36,7 @@ from backend.database.postgres import PostgresDatabase, is_postgres_url
 from backend.settings import Settings
 
 # The register's tables (written by `pointspermis import` and the register's own writes only).
-REGISTER_TABLES = ("extracts", "holders", "events", "withdrawal_delays", "data_lag")
+REGISTER_TABLES = ("extracts", "holders", "events", "withdrawal_delays", "data_lag", "register_version")
 # The accounts' tables (written by requests), parents before the tables that reference them.
 ACCOUNTS_TABLES = ("accounts", "sessions", "mail_tokens", "attempts", "oidc_requests", "access_log",
                    "link_refusals", "issued_documents", "share_codes", "share_code_uses", "code_attempts")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Hashable, Protocol
+from typing import Protocol
 
 import msgspec
 
@@ -20,15 +20,15 @@ from backend.caching import EXTRACT_TTL_SECONDS, FILE_CACHE_SIZE  # noqa: F401 (
 from backend.law import Result, compute
 from backend.law.dates import PARIS
 from backend.law.events import Event, EventError, InvalidRecord
-from backend.register.feed import Extract, Holder
+from backend.register.feed import Holder, RegisterState
 from backend.register.lag import DataLag
 
 
 class RegisterReader(Protocol):
     """The part of `backend.register.store.RegisterStore` this service uses."""
 
-    async def get_file(self, neph: str, version: Hashable = ...) -> tuple[Holder | None, list[Event]]: ...
-    async def latest_extract(self) -> Extract | None: ...
+    async def get_file(self, neph: str, version: str | None = None) -> tuple[Holder | None, list[Event]]: ...
+    async def state(self) -> RegisterState: ...
     async def data_lag(self) -> DataLag | None: ...
 
 
@@ -60,7 +60,7 @@ class HolderNotFound(LookupError):
 async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> LicenceFile:
     """Load and compute one file; raise `HolderNotFound` when the NEPH is unknown."""
     extracted_at, version = await _latest_extract(register)  # cached: usually no database access
-    # A file changes only when a feed is imported (a new extract, or the same one again) and its
+    # A file changes only when a feed is imported (whatever its extract's date, `RegisterState.version`) and its
     # result only with `as_of`: a driver going from page to page, or reloading, reuses it.
     files = caching.licence_files.of(register)
     key = (neph, as_of, version)
@@ -97,9 +97,9 @@ def _french_reason(problem: EventError) -> str:
     return french if sep else f"le dossier contient une incohérence ({problem.ref})"
 
 
-# The latest extract changes only when a feed is imported (a few times a day): it is remembered for
-# EXTRACT_TTL_SECONDS, and the files computed from it as long as it is the latest one, so a new import
-# is seen by every page at most that much later, together with its « données à jour au »
+# The register's version and latest extract change only when a feed is imported (a few times a day): they
+# are remembered for EXTRACT_TTL_SECONDS, and the files computed under that version as long as it holds, so
+# a new import is seen by every page at most that much later, together with its « données à jour au »
 # (backend/caching.py holds both caches).
 monotonic = time.monotonic  # module attribute: tests move the clock past the TTL
 
@@ -109,18 +109,17 @@ async def extract_time(register: RegisterReader) -> dt.datetime | None:
     return (await _latest_extract(register))[0]
 
 
-async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, Hashable]:
-    """(extracted_at in Paris time, a value that changes with every import)."""
+async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, str]:
+    """(the latest extract's extracted_at in Paris time, the register's version: changed by every import)."""
     now = monotonic()
     cached = caching.latest_extracts.get(register)
     if cached is not None and cached[0] > now:
         return cached[1], cached[2]
-    extract = await register.latest_extract()
+    state = await register.state()
     # Shown to drivers in France: in Paris time, so that the date written is the local date.
-    value = extract.extracted_at.astimezone(PARIS) if extract is not None else None
-    version = extract.version if extract is not None else None
-    caching.latest_extracts.put(register, (now + EXTRACT_TTL_SECONDS, value, version))
-    return value, version
+    value = state.latest.extracted_at.astimezone(PARIS) if state.latest is not None else None
+    caching.latest_extracts.put(register, (now + EXTRACT_TTL_SECONDS, value, state.version))
+    return value, state.version
 
 
 async def data_lag(register: RegisterReader) -> DataLag | None:

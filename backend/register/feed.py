@@ -74,11 +74,15 @@ class Extract(msgspec.Struct, kw_only=True, frozen=True):
     events_unchanged: int
     rejected: int
 
-    @property
-    def version(self) -> tuple[str, dt.datetime, str]:
-        """What changes with every import of the register while this extract is the latest: its id, and
-        its import time and digest (importing a corrected file of the same extract changes those)."""
-        return self.extract_id, self.imported_at, self.file_sha256
+
+class RegisterState(msgspec.Struct, kw_only=True, frozen=True):
+    """The register now, in brief: what a page's caches depend on."""
+
+    version: str
+    """Changed by every import, whatever its extract's date: files computed under another version are stale
+    ('' until the first import after migration 0009)."""
+    latest: Extract | None
+    """The latest extract by `extracted_at` (« données à jour au … »); None before any import."""
 
 
 def normalise_name(name: str) -> str:

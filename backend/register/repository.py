@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import random
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ import msgspec
 from backend.law.events import Cancellation, Event, encode_event
 from backend.database import Store
 from backend.register import lag
-from backend.register.feed import Extract, Holder, normalise_name
+from backend.register.feed import Extract, Holder, RegisterState, normalise_name
 
 _EVENT_DECODER = msgspec.json.Decoder(Event)
 
@@ -42,21 +42,15 @@ def holder_from_row(row: NamedRow, prefix: str = "") -> Holder:
                   gender=row[f"{prefix}gender"])
 
 
-_EXTRACT_COLUMNS = ("extract_id, extracted_at, file_name, file_sha256, lines, holders, events_new, events_unchanged, "
-                    "rejected, imported_at")
-# Which extract is the latest (the data's freshness, and the version the records' cache keys files by).
+# Which extract is the latest: the data's freshness (« données à jour au … »).
 _LATEST_EXTRACT = "FROM extracts ORDER BY extracted_at DESC LIMIT 1"
 
 
-def extract_from_row(row: NamedRow, prefix: str = "") -> Extract:
-    """The extract in a row's columns (`prefix`: the columns' prefix in a joined statement, see `FileJoin`)."""
-    def column(name: str) -> Any:
-        return row[prefix + name]
-    return Extract(extract_id=column("extract_id"), extracted_at=dt.datetime.fromisoformat(column("extracted_at")),
-                   imported_at=dt.datetime.fromisoformat(column("imported_at")), file_name=column("file_name"),
-                   file_sha256=column("file_sha256"), lines=column("lines"), holders=column("holders"),
-                   events_new=column("events_new"), events_unchanged=column("events_unchanged"),
-                   rejected=column("rejected"))
+def extract_from_row(row: NamedRow) -> Extract:
+    return Extract(extract_id=row["extract_id"], extracted_at=dt.datetime.fromisoformat(row["extracted_at"]),
+                   imported_at=dt.datetime.fromisoformat(row["imported_at"]), file_name=row["file_name"],
+                   file_sha256=row["file_sha256"], lines=row["lines"], holders=row["holders"],
+                   events_new=row["events_new"], events_unchanged=row["events_unchanged"], rejected=row["rejected"])
 
 
 def event_row(event: Event, neph: str, extract_id: str) -> tuple:
@@ -114,21 +108,19 @@ class FileJoin:
     reads nothing. A file kept and not asked for (the page found it computed) goes with the request
     (`drop`, which the request's end calls).
 
-    The file is read before the page learns which extract is the latest, where `get_file`'s own read
-    comes after: an import committed in between would otherwise have the file as it was before that
-    import computed and cached as the new extract's, until the next one. So the statement also reads
-    the latest extract, and `get_file` uses the file only for the version it was read under.
+    The file is read before the page learns the register's version (`SqlRegister.state`), where
+    `get_file`'s own read comes after: an import committed in between would otherwise have the file as
+    it was before that import computed and cached as the new version's, until the next import. So the
+    statement also reads the version, and `get_file` uses the file only for the version it was read under.
 
     The reference path is `get_file`'s own statement: the same columns, from the same `_file_select`
     (tests/register/test_file_join.py compares both on every demo file)."""
 
-    columns = "register_file.*, register_extract.*"
+    columns = "register_file.*, coalesce(register_version.token, '') AS file_register_version"
 
     def clause(self, neph: str) -> str:
         select = _file_select(_POSTGRES_AGGREGATE, neph, prefix="file_")
-        latest = ", ".join(f"{column} AS file_latest_{column}" for column in _EXTRACT_COLUMNS.split(", "))
-        return (f"LEFT JOIN LATERAL ({select}) AS register_file ON true "
-                f"LEFT JOIN LATERAL (SELECT {latest} {_LATEST_EXTRACT}) AS register_extract ON true")
+        return f"LEFT JOIN LATERAL ({select}) AS register_file ON true LEFT JOIN register_version ON true"
 
     def keep(self, row: NamedRow) -> None:
         neph = row["file_neph"]
@@ -139,15 +131,6 @@ class FileJoin:
         """Forget a file kept and not asked for, at the end of its request: a server may run the next
         request in the same context (ours copies one per request; not every server does)."""
         _READ_AHEAD.set(None)
-
-
-NO_VERSION: Hashable = object()
-"""`get_file`'s version when its caller names none: equal to no extract's version."""
-
-
-def _latest_version(row: NamedRow, prefix: str) -> Hashable:
-    """`Extract.version` of the latest extract in a row's columns (None: no extract yet)."""
-    return None if row[f"{prefix}extract_id"] is None else extract_from_row(row, prefix).version
 
 
 def _ordered_events(events: str | None) -> list[Event]:
@@ -176,7 +159,7 @@ class SqlRegister:
                 "SELECT body FROM events WHERE neph = ? ORDER BY effective_on, seq", (neph,))
         return [_EVENT_DECODER.decode(row[0]) for row in rows]
 
-    async def get_file(self, neph: str, version: Hashable = NO_VERSION) -> tuple[Holder | None, list[Event]]:
+    async def get_file(self, neph: str, version: str | None = None) -> tuple[Holder | None, list[Event]]:
         """Holder and events in one statement returning one row (one snapshot), read on the event
         loop's thread (`Database.fetch_small`: cheaper than a turn of the loop, see there).
 
@@ -185,13 +168,13 @@ class SqlRegister:
         take back from a busy loop, for every row. The events come as one JSON array of
         [effective_on, seq, body] built by SQLite (bodies are the JSON validated on import), decoded
         in one call and put in order here. A file the request's session statement read along
-        (`FileJoin`) is taken from there instead, once, when it was read under `version` (`Extract.version`
-        of the latest extract the caller computes the file for; without it, the register is read)."""
+        (`FileJoin`) is taken from there instead, once, when it was read under `version` (the register's
+        version the caller computes the file for, `state`; without it, the register is read)."""
         ahead = _READ_AHEAD.get()
         if ahead is not None and ahead[0] == neph:
             _READ_AHEAD.set(None)  # read once: a second call reads the register again
             kept = ahead[1]
-            if _latest_version(kept, "file_latest_") == version:
+            if version is not None and kept["file_register_version"] == version:
                 return holder_from_row(kept, "file_"), _ordered_events(kept["file_events"])
         rows = await self.db.fetch_small(self._file_sql, (neph,))
         if not rows:
@@ -209,6 +192,15 @@ class SqlRegister:
         """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
         rows = await self.db.fetch_small(f"SELECT * {_LATEST_EXTRACT}")
         return extract_from_row(rows[0]) if rows else None
+
+    async def state(self) -> RegisterState:
+        """The register's version and its latest extract, in one statement (one snapshot)."""
+        rows = await self.db.fetch_small(
+            f"SELECT coalesce((SELECT token FROM register_version), '') AS register_version, e.* "
+            f"FROM (SELECT 1 AS one) o LEFT JOIN (SELECT * {_LATEST_EXTRACT}) e ON 1 = 1")
+        row = rows[0]
+        return RegisterState(version=row["register_version"],
+                             latest=extract_from_row(row) if row["extract_id"] is not None else None)
 
     async def data_lag(self) -> lag.DataLag | None:
         """The delay before a withdrawal reaches the register, as measured at the last import."""

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
 from backend.law.events import Event
-from backend.register.feed import Extract, Holder
+from backend.register.feed import Extract, Holder, RegisterState
 
 
 @dataclasses.dataclass
@@ -70,11 +70,14 @@ class RegisterStore(Protocol):
 
     async def get_events(self, neph: str) -> list[Event]: ...
 
-    async def get_file(self, neph: str, version: Hashable = ...) -> tuple[Holder | None, list[Event]]:
-        """The holder (None: unknown NEPH) and their events; `version`: `Extract.version` of the latest
-        extract the caller computes the file for (a file read ahead under another one is read again)."""
+    async def get_file(self, neph: str, version: str | None = None) -> tuple[Holder | None, list[Event]]:
+        """The holder (None: unknown NEPH) and their events; `version`: the register's version the caller
+        computes the file for (`state`; a file read ahead under another one is read again)."""
 
     async def latest_extract(self) -> Extract | None: ...
+
+    async def state(self) -> RegisterState:
+        """The register's version (changed by every import) and its latest extract, in one snapshot."""
 
     async def find_holders_by_pivot(self, family_name: str, given_names: str, birth_date: dt.date,
                                     birth_place: str, birth_country: str, gender: str) -> list[Holder]: ...

@@ -38,7 +38,7 @@ def register_at_7(postgres_cluster: Cluster, demo_db_path: Path, tmp_path: Path)
 def test_0008_keeps_the_register_and_its_answers(register_at_7: str, demo_db_path: Path, demo_feed: Path,
                                                   tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with postgres.connect(register_at_7) as conn:
-        assert postgres.migrate(conn) == [8]
+        assert postgres.migrate(conn)[0] == 8  # and the later ones
     assert register_content(register_at_7) == register_content(demo_db_path)
 
     # The demo file again under another extract: every event is compared with the stored one, none changes.

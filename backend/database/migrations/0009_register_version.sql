@@ -1,0 +1,25 @@
+-- 0009: the register's version, a token every import changes (backend/register/repository.py, `state`).
+-- The pages' caches key computed files by it. The latest extract alone did not do: an extract imported
+-- after a newer one (a catch-up, or a corrected file of an older extract) changed files but not which
+-- extract is the latest, and every cache kept the files as they were before it.
+-- Every import writes its extract's row in its own transaction (the header, then the counts): a trigger
+-- on that row writes a new token in the same transaction, one row per import, never per event. No row
+-- until the first import after this migration (the version is then ''), so that the accounts' file,
+-- which has the same schema, holds no register row. (No INSERT OR REPLACE: inside a trigger, the
+-- conflict policy of the import's own upsert would override it.)
+CREATE TABLE register_version (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL
+);
+
+CREATE TRIGGER register_version_on_new_extract AFTER INSERT ON extracts
+BEGIN
+    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
+    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+END;
+
+CREATE TRIGGER register_version_on_extract_change AFTER UPDATE ON extracts
+BEGIN
+    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
+    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+END;
