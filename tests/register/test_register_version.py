@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 
 from backend.register.repository import SqlRegister
+from tests.fixtures.postgres import run_sql
 from tests.fixtures.register import import_feed_process
 
 
@@ -63,3 +64,11 @@ async def test_every_import_changes_the_version_whatever_its_extract_date(regist
     after_correction = await register.state()
     assert after_correction.latest == after_newer.latest
     assert after_correction.version not in (demo.version, after_newer.version, after_older.version)
+
+
+async def test_a_new_data_lag_changes_the_version(register: SqlRegister) -> None:
+    """The data lag is measured after a run's imports, in a statement of its own: a page that read the version
+    between the two must not keep the previous figures under the new version."""
+    before = await register.state()
+    run_sql(register.db.target, "UPDATE data_lag SET samples = samples + 1 WHERE id = 1")
+    assert (await register.state()).version != before.version
