@@ -188,13 +188,9 @@ class SqlRegister:
         when the register reads from a replica (the accounts stay on the primary)."""
         return FileJoin() if db is self.db and db.dialect == "postgresql" else None
 
-    async def latest_extract(self) -> Extract | None:
-        """The most recent extract imported (by `extracted_at`): the data freshness shown to drivers."""
-        rows = await self.db.fetch_small(f"SELECT * {_LATEST_EXTRACT}")
-        return extract_from_row(rows[0]) if rows else None
-
     async def state(self) -> RegisterState:
-        """The register's version and its latest extract, in one statement (one snapshot)."""
+        """The register's version and its latest extract (the most recent by `extracted_at`: the data
+        freshness shown to drivers), in one statement (one snapshot)."""
         rows = await self.db.fetch_small(
             f"SELECT coalesce((SELECT token FROM register_version), '') AS register_version, e.* "
             f"FROM (SELECT 1 AS one) o LEFT JOIN (SELECT * {_LATEST_EXTRACT}) e ON 1 = 1")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from backend.law.events import Event
-from backend.register.feed import Extract, Holder, RegisterState
+from backend.register.feed import Holder, RegisterState
 
 
 @dataclasses.dataclass
@@ -73,8 +73,6 @@ class RegisterStore(Protocol):
     async def get_file(self, neph: str, version: str | None = None) -> tuple[Holder | None, list[Event]]:
         """The holder (None: unknown NEPH) and their events; `version`: the register's version the caller
         computes the file for (`state`; a file read ahead under another one is read again)."""
-
-    async def latest_extract(self) -> Extract | None: ...
 
     async def state(self) -> RegisterState:
         """The register's version (changed by every import) and its latest extract, in one snapshot."""

@@ -314,7 +314,7 @@ async def test_latest_extract_is_the_most_recent_by_extraction_time(db: Path | s
     assert out.count("imported —") == 2
     register = SqlRegister(await open_database(db))
     try:
-        latest = await register.latest_extract()
+        latest = (await register.state()).latest
         assert latest is not None and latest.extract_id == "new"
         assert latest.extracted_at.isoformat() == "2026-11-25T22:30:00+00:00"  # stored in UTC
         assert [e.id for e in await register.get_events(NEPH)] == ["l-1"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from backend.law.events import Cancellation, LicenceIssued, Offence, decode_event
 from backend.database.db import Database
-from backend.register.feed import Holder
+from backend.register.feed import Holder, RegisterState
 from backend.register.repository import SqlRegister
 
 CAMILLE = Holder(neph="190575100123", family_name="MARTIN-DUBOIS", given_names="Camille Hélène",
@@ -24,7 +24,7 @@ async def test_empty_register(tmp_path: Path) -> None:
     try:
         assert await register.get_holder("190575100123") is None
         assert await register.get_events("190575100123") == []
-        assert await register.latest_extract() is None
+        assert await register.state() == RegisterState(version="", latest=None)  # nothing imported yet
         assert await register.random_nephs(5) == []
     finally:
         await register.db.close()
@@ -52,7 +52,7 @@ async def test_holder_events_and_extract_round_trip(tmp_path: Path) -> None:
         assert isinstance(got[1], Offence) and got[1].recorded_on == dt.date(2024, 5, 20)
         assert isinstance(got[2], Cancellation) and got[2].cancels == "o-1"
         assert got == [events[1], events[0], events[2]]
-        latest = await register.latest_extract()
+        latest = (await register.state()).latest
         assert latest is not None and latest.extract_id == "x2"
         assert latest.extracted_at == dt.datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
         assert await register.random_nephs(3, seed=1) == [CAMILLE.neph]
