@@ -87,7 +87,7 @@ async def latest_version(register: SqlRegister) -> str:
 async def request(joined: Joined, session_id: str, neph: str | None,
                   file_page: bool = True) -> tuple[Holder | None, list[Event]] | None:
     """One request in its own task, as the server runs each: the guard loads the session, then the page
-    (when `neph` is given) reads that file for the latest extract, known beforehand (the service's cache)."""
+    (when `neph` is given) reads that file for the register's version, known beforehand (the service's cache)."""
 
     async def run() -> tuple[Holder | None, list[Event]] | None:
         assert await joined.sessions.load(session_id, [], file_page=file_page) is not None
@@ -133,13 +133,15 @@ async def test_a_file_read_along_serves_its_own_request_once(joined: Joined) -> 
 
     await asyncio.create_task(page())
 
+    # Another process (one that has not seen the session yet) whose caller names no version.
+    other_process = Sessions(db, lambda: joined.now[0], secure=False, file_join=register.file_join(db))
+
     async def page_without_a_version() -> None:
-        assert await sessions.load(session_id, [], file_page=True) is not None
+        assert await other_process.load(session_id, [], file_page=True) is not None
         db.statements.clear()
         holder, _ = await register.get_file(first)  # no version named: the register is read
         assert holder is not None and holder.neph == first and len(db.statements) == 1
 
-    sessions._files_read_along.clear()  # noqa: SLF001 (as a process that has not seen the session yet)
     await asyncio.create_task(page_without_a_version())
 
 
@@ -160,12 +162,12 @@ async def test_a_file_kept_and_not_asked_for_never_answers_a_later_request(joine
 
 
 async def test_a_page_computes_the_file_read_along_when_no_import_came_between(joined: Joined) -> None:
-    """The records service's version of the latest extract is the one the session's statement read the file
+    """The register's version the records service knows is the one the session's statement read the file
     under: the page reads nothing more."""
     db, register, sessions = joined.db, joined.register, joined.sessions
     (neph,) = await register.random_nephs(1, seed=17)
     session_id = await session_for(db, sessions, neph)
-    await service.extract_time(register)  # the latest extract known, as in a worker that served pages before
+    await service.extract_time(register)  # the version known, as in a worker that served pages before
 
     async def page() -> service.LicenceFile:
         assert await sessions.load(session_id, [], file_page=True) is not None
@@ -179,10 +181,10 @@ async def test_a_page_computes_the_file_read_along_when_no_import_came_between(j
 
 async def test_a_file_read_along_before_an_import_is_never_shown_as_that_import(
         joined: Joined, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The session's statement reads the file; an import commits; then the page learns the latest extract
+    """The session's statement reads the file; an import commits; then the page learns the register's version
     (its cache had expired, or another request read it meanwhile). The page must show the file as that
-    import left it: the file read before it, under the new « données à jour au », would stay in the
-    records' cache until the next import."""
+    import left it: the file read before it, under the new version and « données à jour au », would stay in
+    the records' cache until the next import."""
     db, register, sessions = joined.db, joined.register, joined.sessions
     (neph,) = await register.random_nephs(1, seed=13)
     session_id = await session_for(db, sessions, neph)
