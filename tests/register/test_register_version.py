@@ -15,14 +15,14 @@ from tests.fixtures.postgres import run_sql
 from tests.fixtures.register import import_feed_process
 
 
-async def feed(register: SqlRegister, path: Path, extract_id: str, extracted_at: str, label: str) -> Path:
-    """A feed adding one offence, labelled `label`, to the first demo holder."""
+async def feed(register: SqlRegister, path: Path, extract_id: str, extracted_at: str, event_id: str) -> Path:
+    """A feed adding one offence, `event_id`, to a demo holder."""
     (neph,) = await register.random_nephs(1, seed=1)
     holder = await register.get_holder(neph)
     assert holder is not None
-    offence = {"neph": neph, "type": "offence", "id": f"version-{extract_id}-{len(label)}",
+    offence = {"neph": neph, "type": "offence", "id": event_id,
                "committed_on": "2026-09-01", "established_on": "2026-10-01", "established_by": "fixed_fine_paid",
-               "points": 1, "offence_class": "C4", "label": label}
+               "points": 1, "offence_class": "C4", "label": "Excès de vitesse < 20 km/h"}
     lines = [{"type": "extract", "extract_id": extract_id, "extracted_at": extracted_at},
              {"type": "holder", **msgspec.structs.asdict(holder), "birth_date": holder.birth_date.isoformat()},
              offence]
@@ -41,7 +41,7 @@ async def test_every_import_changes_the_version_whatever_its_extract_date(regist
     demo = await register.state()
     assert demo.latest is not None and demo.version
 
-    newer = await feed(register, tmp_path / "newer.jsonl", "newer", "2026-12-02T22:00:00+00:00", "Plus récent")
+    newer = await feed(register, tmp_path / "newer.jsonl", "newer", "2026-12-02T22:00:00+00:00", "o-newer")
     imported(register, newer)
     after_newer = await register.state()
     assert after_newer.latest is not None and after_newer.latest.extract_id == "newer"
@@ -51,7 +51,7 @@ async def test_every_import_changes_the_version_whatever_its_extract_date(regist
     assert await register.state() == after_newer
 
     # A catch-up: an extract older than the latest. « Données à jour au » stays the newer one's.
-    older = await feed(register, tmp_path / "older.jsonl", "older", "2026-11-30T22:00:00+00:00", "Rattrapage")
+    older = await feed(register, tmp_path / "older.jsonl", "older", "2026-11-30T22:00:00+00:00", "o-older")
     imported(register, older)
     after_older = await register.state()
     assert after_older.latest == after_newer.latest
@@ -59,7 +59,7 @@ async def test_every_import_changes_the_version_whatever_its_extract_date(regist
 
     # A corrected file of that older extract (same id, other content).
     corrected = await feed(register, tmp_path / "corrected.jsonl", "older", "2026-11-30T22:00:00+00:00",
-                           "Rattrapage corrigé")
+                           "o-older-corrected")
     imported(register, corrected)
     after_correction = await register.state()
     assert after_correction.latest == after_newer.latest
