@@ -59,7 +59,7 @@ class HolderNotFound(LookupError):
 
 async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> LicenceFile:
     """Load and compute one file; raise `HolderNotFound` when the NEPH is unknown."""
-    extracted_at, version = await _latest_extract(register)  # cached: usually no database access
+    extracted_at, version = await _freshness_and_version(register)  # cached: usually no database access
     # A file changes only when a feed is imported (whatever its extract's date, `RegisterState.version`) and its
     # result only with `as_of`: a driver going from page to page, or reloading, reuses it.
     files = caching.licence_files.of(register)
@@ -106,10 +106,10 @@ monotonic = time.monotonic  # module attribute: tests move the clock past the TT
 
 async def extract_time(register: RegisterReader) -> dt.datetime | None:
     """When the register produced the latest imported extract, or None before any import."""
-    return (await _latest_extract(register))[0]
+    return (await _freshness_and_version(register))[0]
 
 
-async def _latest_extract(register: RegisterReader) -> tuple[dt.datetime | None, str]:
+async def _freshness_and_version(register: RegisterReader) -> tuple[dt.datetime | None, str]:
     """(the latest extract's extracted_at in Paris time, the register's version: changed by every import)."""
     now = monotonic()
     cached = caching.latest_extracts.get(register)
@@ -126,7 +126,7 @@ async def data_lag(register: RegisterReader) -> DataLag | None:
     """The register's data lag (median and 90th percentile of the days a
     withdrawal takes to reach the file), as measured by the last import; None if never measured.
     Read again only when the latest extract changes, like the files (backend/caching.py)."""
-    _, version = await _latest_extract(register)
+    _, version = await _freshness_and_version(register)
     cached = caching.data_lags.get(register)
     if cached is not None and cached[0] == version:
         return cached[1]

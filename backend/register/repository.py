@@ -3,7 +3,9 @@
 `SqlRegister` is the `store.RegisterStore` (what the records service, the accounts and the statement
 depend on) over either store's handle (`backend.database.open_database`: SQLite or PostgreSQL, the same
 SQL but for the licence-file read). Feed files go through a `store.BulkLoader` (importer.py, and
-pg_importer.py on PostgreSQL); `SqlRegister.add_*` are the plain writes (tests, tools).
+pg_importer.py on PostgreSQL); `SqlRegister.add_*` are the plain writes (tests, tools). Of those, only
+`add_extract` changes the register's version (`state`), as an import's extract row does: add an extract
+after its holders and events when pages may be reading.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@
 -- lag, measured after the imports of a run (register/lag.py), is shown and cached the same way: its row
 -- changes the token too. No row
 -- until the first import after this migration (the version is then ''), so that the accounts' file,
--- which has the same schema, holds no register row. (No INSERT OR REPLACE: inside a trigger, the
--- conflict policy of the import's own upsert would override it.)
+-- which has the same schema, holds no register row. (An upsert, not INSERT OR REPLACE: inside a
+-- trigger, the conflict policy of the import's own statement would override OR REPLACE.)
 CREATE TABLE register_version (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     token TEXT NOT NULL
@@ -16,24 +16,24 @@ CREATE TABLE register_version (
 
 CREATE TRIGGER register_version_on_new_extract AFTER INSERT ON extracts
 BEGIN
-    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
-    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+    INSERT INTO register_version (id, token) VALUES (1, lower(hex(randomblob(16))))
+        ON CONFLICT (id) DO UPDATE SET token = excluded.token;
 END;
 
 CREATE TRIGGER register_version_on_extract_change AFTER UPDATE ON extracts
 BEGIN
-    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
-    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+    INSERT INTO register_version (id, token) VALUES (1, lower(hex(randomblob(16))))
+        ON CONFLICT (id) DO UPDATE SET token = excluded.token;
 END;
 
 CREATE TRIGGER register_version_on_new_data_lag AFTER INSERT ON data_lag
 BEGIN
-    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
-    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+    INSERT INTO register_version (id, token) VALUES (1, lower(hex(randomblob(16))))
+        ON CONFLICT (id) DO UPDATE SET token = excluded.token;
 END;
 
 CREATE TRIGGER register_version_on_data_lag_change AFTER UPDATE ON data_lag
 BEGIN
-    INSERT INTO register_version (id, token) SELECT 1, '' WHERE NOT EXISTS (SELECT 1 FROM register_version);
-    UPDATE register_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
+    INSERT INTO register_version (id, token) VALUES (1, lower(hex(randomblob(16))))
+        ON CONFLICT (id) DO UPDATE SET token = excluded.token;
 END;
