@@ -15,6 +15,9 @@ import msgspec
 
 PREFIX = "POINTSPERMIS_"
 
+PG_POOL_SIZE = 2
+"""The default of `Settings.pg_pool_size` (and of every PostgreSQL handle the tools open)."""
+
 
 def is_postgres_url(target: object) -> bool:
     """Whether a `db`-like setting names a PostgreSQL database (else a SQLite file): decided here only."""
@@ -42,6 +45,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     database that serves the register's reads (licence files, the latest extract, the data lag).
     Everything a request writes, and reads back, stays on ``db``, the primary: a driver's own writes
     are all on that side, so they are always seen (docs/scaling.md). Empty: every read on ``db``."""
+
+    pg_pool_size: int = PG_POOL_SIZE
+    """PostgreSQL only: the connections each worker process keeps open to each database (the primary,
+    and the replica if any), all opened at start. A worker runs on one thread: with two, a page's read
+    goes out while another request's writes hold the other; more only add server processes competing
+    for the same cores (docs/performance.md, "PostgreSQL: connections per worker"). An instance holds
+    workers × this many connections per database: size the server's ``max_connections`` from it."""
 
     base_url: str = "http://127.0.0.1:8000"
     """Public base URL of the service, used in e-mail links and OpenID redirect URIs."""
@@ -85,6 +95,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         if self.register_replica and not (is_postgres_url(self.db) and is_postgres_url(self.register_replica)):
             raise ValueError("POINTSPERMIS_REGISTER_REPLICA (une réplique PostgreSQL) demande que POINTSPERMIS_DB "
                              "soit aussi une URL postgresql:// (la base principale)")
+        if self.pg_pool_size < 1:
+            raise ValueError(f"POINTSPERMIS_PG_POOL_SIZE vaut {self.pg_pool_size} : il faut au moins 1 connexion "
+                             f"par processus (par défaut {PG_POOL_SIZE})")
         if self.environment == "production":
             if self.dev_holder_view:
                 raise ValueError("POINTSPERMIS_DEV_HOLDER_VIEW ne peut pas être activé en production")

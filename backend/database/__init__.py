@@ -18,6 +18,7 @@ import aiosqlite
 from backend.database.db import Database, DatabaseError
 from backend.database.postgres import Connection as PostgresConnection
 from backend.database.postgres import PostgresDatabase, is_postgres_url
+from backend.settings import PG_POOL_SIZE
 
 Store = Database | PostgresDatabase
 StoreConnection = aiosqlite.Connection | PostgresConnection
@@ -44,11 +45,12 @@ class SyncStoreConnection(Protocol):
     def executemany(self, statement: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 
 
-async def open_database(target: str | Path, readers: int = 4) -> Store:
-    """Open (creating if needed) and migrate the database named by `target`."""
+async def open_database(target: str | Path, pg_connections: int = PG_POOL_SIZE) -> Store:
+    """Open (creating if needed) and migrate the database named by `target`; on PostgreSQL, keep
+    `pg_connections` connections open (`Settings.pg_pool_size`)."""
     if is_postgres_url(target):
-        return await PostgresDatabase.open(str(target), readers=readers)
-    return await Database.open(target, readers=readers)
+        return await PostgresDatabase.open(str(target), connections=pg_connections)
+    return await Database.open(target)
 
 
 __all__ = ["Database", "DatabaseError", "PostgresDatabase", "Store", "StoreConnection", "SyncStoreConnection",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -34,6 +35,7 @@ from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
 from backend.caching import memoised
+from backend.settings import PG_POOL_SIZE
 from backend.settings import is_postgres_url  # noqa: F401 (the areas' name for it, beside the store)
 from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, migrations
 
@@ -186,6 +188,14 @@ class SyncConnection:
                 cursor.executemany(translate(statement), rows)
 
 
+# The pools whose connection is held in this context (ids). A task that holds a connection and asks the
+# same pool for another waits for one of the others to be returned: with N connections, N tasks doing
+# so at once would wait for ever. Refused at once instead (`PostgresDatabase._take`). A task started
+# meanwhile copies this context, and is refused too: its starter may be waiting for it (`wait_for`,
+# `gather`) while it holds the connection.
+_HELD: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("pointspermis_postgres_held", default=())
+
+
 class PostgresDatabase:
     """The async handle the application uses on PostgreSQL: a pool of connections in autocommit,
     explicit transactions for `read` (one snapshot) and `write`."""
@@ -199,11 +209,12 @@ class PostgresDatabase:
         self.pool = pool
 
     @classmethod
-    async def open(cls, url: str, readers: int = 4, replica: bool = False) -> PostgresDatabase:
-        """Connect to (and migrate) the database at `url`; `readers` sizes the pool. A `replica` (a hot
-        standby, read only) is never migrated: it must already be at this code's schema version."""
+    async def open(cls, url: str, connections: int = PG_POOL_SIZE, replica: bool = False) -> PostgresDatabase:
+        """Connect to (and migrate) the database at `url`, keeping `connections` open (`Settings.pg_pool_size`:
+        why few). A `replica` (a hot standby, read only) is never migrated: it must already be at this
+        code's schema version."""
         await asyncio.to_thread(lambda: check_replica(url) if replica else migrate_url(url))
-        pool = AsyncConnectionPool(url, min_size=2, max_size=max(4, readers * 2), open=False,
+        pool = AsyncConnectionPool(url, min_size=connections, max_size=connections, open=False,
                                    kwargs=CONNECTION_OPTIONS,
                                    name="pointspermis")
         try:
@@ -217,9 +228,23 @@ class PostgresDatabase:
         await self.pool.close()
 
     @contextlib.asynccontextmanager
+    async def _take(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of the pool's connections for the current task, which must not already hold one of them."""
+        held = _HELD.get()
+        if id(self.pool) in held:
+            raise DatabaseError("a task asked for a second PostgreSQL connection while it holds one: with a small "
+                                "pool, tasks doing so wait for each other for ever; use the connection it holds")
+        async with self.pool.connection() as raw:
+            token = _HELD.set((*held, id(self.pool)))
+            try:
+                yield raw
+            finally:
+                _HELD.reset(token)
+
+    @contextlib.asynccontextmanager
     async def read(self, snapshot: bool = True) -> AsyncIterator[Connection]:
         """A connection; with `snapshot`, inside one read-only repeatable-read transaction."""
-        async with self.pool.connection() as raw:
+        async with self._take() as raw:
             if not snapshot:
                 yield Connection(raw)
                 return
@@ -230,7 +255,7 @@ class PostgresDatabase:
                 await raw.execute("COMMIT")
 
     async def fetch_all(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
-        async with self.pool.connection() as raw:
+        async with self._take() as raw:
             cursor = await raw.execute(translate(sql), adapt(params))
             return await cursor.fetchall()
 
@@ -240,7 +265,7 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
         """A connection inside a transaction: commit on success, rollback on error."""
-        async with self.pool.connection() as raw:
+        async with self._take() as raw:
             await raw.execute("BEGIN")
             try:
                 yield Connection(raw)

@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools" / "bench"))
 from stores import STORES, BenchStore, bench_store, children_of  # noqa: E402
+from backend.settings import PG_POOL_SIZE  # noqa: E402
 PY = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / ".venv" / "bin" / "pointspermis"
 LIGHTHOUSE = ROOT / "tools" / "node" / "node_modules" / ".bin" / "lighthouse"
@@ -464,6 +465,8 @@ def main() -> int:
     parser.add_argument("--first-visit-sessions", type=int, default=None,
                         help=f"signed-in drivers of the first-visit traffic (default: the number of holders, "
                              f"at most {FIRST_VISIT_SESSIONS:,})")
+    parser.add_argument("--pg-pool-size", type=int, default=None,
+                        help="PostgreSQL connections per worker (POINTSPERMIS_PG_POOL_SIZE; default: the setting's)")
     args = parser.parse_args()
 
     db = args.db or ROOT / "var" / "bench" / f"web-{args.holders}.sqlite3"
@@ -486,6 +489,8 @@ def serve_and_measure(args: argparse.Namespace, store: BenchStore, routes: list[
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("POINTSPERMIS_")},
            "POINTSPERMIS_ENVIRONMENT": "production", "POINTSPERMIS_SECRET_KEY": secrets.token_urlsafe(48),
            "POINTSPERMIS_DB": store.target}
+    if args.pg_pool_size is not None:
+        env["POINTSPERMIS_PG_POOL_SIZE"] = str(args.pg_pool_size)
     asyncio.run(breakdown(store.target))
     traffic = {traffic for _, _, _, traffic, _ in routes}
     started = time.perf_counter()
@@ -543,7 +548,9 @@ def serve_and_measure(args: argparse.Namespace, store: BenchStore, routes: list[
             results = {key: (label, path, sorted(runs[i], key=lambda r: r["rps"])[len(runs[i]) // 2])
                        for i, (key, path, hx, who, label) in enumerate(routes)}
             floor = results["sante"][2]["rps"]
-            print(f"\nwrk -t2 -c32 -d{args.duration}s, granian 2 workers, {store.kind}, {args.holders} holders, random "
+            pool = (f" ({args.pg_pool_size or PG_POOL_SIZE} connections per worker)"
+                    if store.kind == "postgres" else "")
+            print(f"\nwrk -t2 -c32 -d{args.duration}s, granian 2 workers, {store.kind}{pool}, {args.holders} holders, random "
                   f"signed-in driver per request, median of {args.repeat} interleaved runs (wrk shares the 2 cores); "
                   f"load average {min(loads):.1f}–{max(loads):.1f}")
             print("CPU ms/req: CPU time per request of the app's workers (+ the database server's processes), "
