@@ -17,6 +17,7 @@ The price is that a hard crash can lose the last second of log rows, never other
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -82,7 +83,10 @@ class AccessLog:
         if self._timer is None or self._timer_loop is not loop:  # (a test client runs each request in its own loop)
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer, self._timer_loop = loop.call_later(FLUSH_AFTER, self._flush_soon, loop), loop
+            # In a context of its own: the timer's flush belongs to no request, and must not inherit what the
+            # recording one had set (e.g. a PostgreSQL connection held: its flush would be refused).
+            self._timer = loop.call_later(FLUSH_AFTER, self._flush_soon, loop, context=contextvars.Context())
+            self._timer_loop = loop
 
     def _flush_soon(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None

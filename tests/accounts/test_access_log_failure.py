@@ -3,9 +3,11 @@ the rows go back and the next flush writes them, on both stores."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from backend.accounts.access_log import AccessLog
+from backend.accounts.access_log import FLUSH_AFTER, AccessLog
 from backend.database import open_database
 from tests.fixtures.postgres import run_sql
 
@@ -27,5 +29,23 @@ async def test_rows_refused_by_the_database_are_written_by_the_next_flush(store_
         assert [row[0] for row in rows] == ["/solde", "/historique"]
         await log.flush()  # nothing left to write twice
         assert len(run_sql(target, "SELECT page FROM access_log")) == 2
+    finally:
+        await db.close()
+
+
+async def test_a_view_recorded_while_a_connection_is_held_is_written_by_the_timer(store_target):
+    # The timer's flush runs in a context of its own, not in the recording request's (on PostgreSQL, a
+    # task that holds a connection is refused a second one, and so would be a task started from it).
+    target = store_target("accounts.sqlite3")
+    db = await open_database(target)
+    try:
+        log = AccessLog(db, lambda: 1_800_000_000, 365)
+        async with db.read(snapshot=False):
+            await log.record(1, "100000000001", "/solde")
+        for _ in range(50):
+            await asyncio.sleep(FLUSH_AFTER / 10)
+            if run_sql(target, "SELECT page FROM access_log"):
+                break
+        assert [row[0] for row in run_sql(target, "SELECT page FROM access_log")] == ["/solde"]
     finally:
         await db.close()
