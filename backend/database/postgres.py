@@ -188,12 +188,13 @@ class SyncConnection:
                 cursor.executemany(translate(statement), rows)
 
 
-# The pools whose connection is held in this context (ids). A task that holds a connection and asks the
+# The pools whose connection is held in this context. A task that holds a connection and asks the
 # same pool for another waits for one of the others to be returned: with N connections, N tasks doing
 # so at once would wait for ever. Refused at once instead (`PostgresDatabase._take`). A task started
 # meanwhile copies this context, and is refused too: its starter may be waiting for it (`wait_for`,
 # `gather`) while it holds the connection.
-_HELD: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("pointspermis_postgres_held", default=())
+_HELD: contextvars.ContextVar[tuple[AsyncConnectionPool, ...]] = contextvars.ContextVar(
+    "pointspermis_postgres_held", default=())
 
 
 class PostgresDatabase:
@@ -231,11 +232,11 @@ class PostgresDatabase:
     async def _take(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """One of the pool's connections for the current task, which must not already hold one of them."""
         held = _HELD.get()
-        if id(self.pool) in held:
+        if self.pool in held:
             raise DatabaseError("a task asked for a second PostgreSQL connection while it holds one: with a small "
                                 "pool, tasks doing so wait for each other for ever; use the connection it holds")
         async with self.pool.connection() as raw:
-            token = _HELD.set((*held, id(self.pool)))
+            token = _HELD.set((*held, self.pool))
             try:
                 yield raw
             finally:

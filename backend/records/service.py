@@ -125,7 +125,7 @@ async def _freshness_and_version(register: RegisterReader) -> tuple[dt.datetime 
 async def data_lag(register: RegisterReader) -> DataLag | None:
     """The register's data lag (median and 90th percentile of the days a
     withdrawal takes to reach the file), as measured by the last import; None if never measured.
-    Read again only when the latest extract changes, like the files (backend/caching.py)."""
+    Read again only when the register's version changes, like the files (backend/caching.py)."""
     _, version = await _freshness_and_version(register)
     cached = caching.data_lags.get(register)
     if cached is not None and cached[0] == version:
