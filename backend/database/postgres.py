@@ -38,6 +38,7 @@ from backend.caching import memoised
 from backend.settings import PG_POOL_SIZE
 from backend.settings import is_postgres_url  # noqa: F401 (the areas' name for it, beside the store)
 from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, migrations
+from backend.database.pg_batch import ReadBatches
 
 POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
 # The advisory lock the instances take while one of them migrates: the number that marks a pointspermis
@@ -208,6 +209,7 @@ class PostgresDatabase:
         self.target = url  # what opens this database again (`open_database`, `--db`)
         self.path = safe_url(url)  # what messages name (db.Database names its file)
         self.pool = pool
+        self.batches = ReadBatches(self._take)
 
     @classmethod
     async def open(cls, url: str, connections: int = PG_POOL_SIZE, replica: bool = False) -> PostgresDatabase:
@@ -232,15 +234,18 @@ class PostgresDatabase:
     async def _take(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """One of the pool's connections for the current task, which must not already hold one of them."""
         held = _HELD.get()
-        if self.pool in held:
-            raise DatabaseError("a task asked for a second PostgreSQL connection while it holds one: with a small "
-                                "pool, tasks doing so wait for each other for ever; use the connection it holds")
+        self._refuse_if_held(held)
         async with self.pool.connection() as raw:
             token = _HELD.set((*held, self.pool))
             try:
                 yield raw
             finally:
                 _HELD.reset(token)
+
+    def _refuse_if_held(self, held: tuple[AsyncConnectionPool, ...]) -> None:
+        if self.pool in held:
+            raise DatabaseError("a task asked for a second PostgreSQL connection while it holds one: with a small "
+                                "pool, tasks doing so wait for each other for ever; use the connection it holds")
 
     @contextlib.asynccontextmanager
     async def read(self, snapshot: bool = True) -> AsyncIterator[Connection]:
@@ -260,8 +265,13 @@ class PostgresDatabase:
             cursor = await raw.execute(translate(sql), adapt(params))
             return await cursor.fetchall()
 
-    # The network round trip is the cost here whatever the size: one path for both.
-    fetch_small = fetch_all
+    async def fetch_small(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
+        """One small read-only statement (a primary-key or index lookup), sent together with the others asked
+        for in the same turn of the loop or while every connection was in use: one round trip for all
+        (`pg_batch.ReadBatches`; the reference path is `fetch_all`). The caller must hold none of this
+        database's connections, as for any other."""
+        self._refuse_if_held(_HELD.get())  # the batch takes the connection, in its own context: refused here
+        return await self.batches.fetch(translate(sql), adapt(params))
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
