@@ -55,7 +55,7 @@ class ReadBatches:
             # Nothing was waiting: a task that, once it has a connection (the next turn at the soonest), sends
             # every read queued by then. It belongs to no request: it runs in a context of its own, so that it
             # holds its connection there and not in the context of this reader (see postgres._HELD).
-            self._start(self._send_queued())
+            self._start(self._run())
         return await future
 
     def _start(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -63,16 +63,17 @@ class ReadBatches:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _send_queued(self) -> None:
-        batch: list[_Read] = []
+    async def _run(self, batch: list[_Read] | None = None) -> None:
+        """Send `batch` on a connection; without one, the queue as it is once the connection is ours (not
+        when the task started: the reads asked for while every connection was in use go too, so under load
+        batches form by themselves)."""
         try:
             async with self._connection() as conn:
-                # Taken once the connection is ours, not when the task started: the reads asked for while
-                # every connection was in use go with this batch (under load, batches form by themselves).
-                batch = self._take_queue()
+                if batch is None:
+                    batch = self._take_queue()
                 await self._send(conn, batch)
         except BaseException as exc:
-            self._fail(batch or self._take_queue(), exc)
+            self._fail(self._take_queue() if batch is None else batch, exc)
             if not isinstance(exc, Exception):
                 raise
 
@@ -81,15 +82,6 @@ class ReadBatches:
         for start in range(MAX_BATCH, len(queued), MAX_BATCH):
             self._start(self._run(queued[start:start + MAX_BATCH]))
         return queued[:MAX_BATCH]
-
-    async def _run(self, batch: list[_Read]) -> None:
-        try:
-            async with self._connection() as conn:
-                await self._send(conn, batch)
-        except BaseException as exc:
-            self._fail(batch, exc)
-            if not isinstance(exc, Exception):
-                raise
 
     @staticmethod
     def _fail(batch: list[_Read], exc: BaseException) -> None:
@@ -110,6 +102,8 @@ class ReadBatches:
             await self._together(conn, waiting)
 
     async def _together(self, conn: psycopg.AsyncConnection[Any], batch: list[_Read]) -> None:
+        self.statements += len(batch)
+        self.round_trips += 1
         try:
             async with conn.pipeline() as pipeline:
                 cursors = [await conn.execute(sql, params) for sql, params, _ in batch]
@@ -120,8 +114,6 @@ class ReadBatches:
             for read in batch:
                 await self._alone(conn, read)
             return
-        self.statements += len(batch)
-        self.round_trips += 1
         for (_, _, future), rows in zip(batch, answers):
             if not future.done():
                 future.set_result(rows)
