@@ -152,17 +152,22 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
             print(f"a worker keeps {FILE_CACHE_SIZE} computed files: at most "
                   f"{min(1, FILE_CACHE_SIZE / len(cookies)):.0%} of its requests find the driver's file cached")
             header = " ".join(f"{'RSS ' + str(pid):>11}" for pid in pids)
-            print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {header} {'peak MB':>9} "
+            print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>12} {header} {'peak MB':>9} "
                   f"{'anon/file/shm MB (1st worker)':>29} {'load 1/5 min':>13} non-2xx")
             at_minute: dict[int, dict[int, int]] = {}
             p50s: list[float] = []
             p99s: list[float] = []
-            cpu_before = cpu_by_process(pids + store.server_pids())
+            # The workers' and the database server's CPU apart (as bench_web.py prints them): on PostgreSQL
+            # the server's share is part of what a request costs the machine.
+            app_before, db_before = cpu_by_process(pids), cpu_by_process(store.server_pids())
             for minute in range(1, args.minutes + 1):
                 result = wrk(base, args.path, False, cookies_file, script, 60)
-                cpu_now = cpu_by_process(pids + store.server_pids())
-                cpu_per_request = cpu_spent(cpu_before, cpu_now) * 1000 / max(1, result["requests"])
-                cpu_before = cpu_now
+                app_now, db_now = cpu_by_process(pids), cpu_by_process(store.server_pids())
+                requests = max(1, result["requests"])
+                app_ms = cpu_spent(app_before, app_now) * 1000 / requests
+                db_ms = cpu_spent(db_before, db_now) * 1000 / requests
+                app_before, db_before = app_now, db_now
+                cpu_per_request = f"{app_ms:.2f} + {db_ms:.2f}" if store.server_pids() else f"{app_ms:.2f}"
                 latest = sampler.sample()
                 peaks = sampler.take_peaks()
                 at_minute[minute] = {pid: latest[pid]["VmRSS"] for pid in pids if pid in latest}
@@ -172,7 +177,7 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
                 load = os.getloadavg()
                 rss = " ".join(f"{mb(at_minute[minute].get(pid, 0)):>11}" for pid in pids)
                 print(f"{minute:>3} {result['rps']:>7.0f} {result['p50']:>7.1f} {result['p99']:>7.1f} "
-                      f"{cpu_per_request:>10.2f} {rss} "
+                      f"{cpu_per_request:>12} {rss} "
                       f"{'/'.join(mb(peaks[pid]) for pid in pids):>9} "
                       f"{mb(first.get('RssAnon', 0)) + '/' + mb(first.get('RssFile', 0)) + '/' + mb(first.get('RssShmem', 0)):>29} "
                       f"{load[0]:>6.1f}/{load[1]:<6.1f} {result['non_2xx']} {result['errors']}", flush=True)
