@@ -75,6 +75,10 @@ class LastUsed(Generic[K, V]):
             self._entries.popitem(last=False)
         return value
 
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is held, without counting as a use (the order stays as it was)."""
+        return key in self._entries
+
     def values(self) -> list[V]:
         return list(self._entries.values())
 

@@ -22,13 +22,22 @@ from backend.accounts.csrf import SessionCSRFMiddleware
 from backend.accounts.guards import GuardMiddleware
 from backend.accounts.runtime import Accounts, csrf_config
 from backend.accounts.session import provide_viewer, provide_viewer_after_register
+from backend.records.service import is_computed
 from backend.settings import Settings, get_settings
 
 
 @contextlib.asynccontextmanager
 async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = getattr(app.state, "settings", None) or get_settings()
-    accounts = Accounts(app.state.accounts_db, app.state.register, settings)
+    state = app.state
+
+    def file_computed(neph: str) -> bool:
+        # A driver page shows the file on today's date (`rendering.context.driver_file`); both read when
+        # asked, as the pages read them (tests set another date on a running app).
+        today = getattr(state, "today", None)
+        return today is not None and is_computed(state.register, neph, today())
+
+    accounts = Accounts(app.state.accounts_db, app.state.register, settings, file_computed=file_computed)
     app.state.accounts = accounts
     app.state.access_log = accounts.access_log  # for other areas (a share code's use): no import of accounts
     await accounts.access_log.purge()

@@ -5,6 +5,7 @@ builds it) and the pages (which read it through `pages.accounts`) both import it
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from litestar.config.csrf import CSRFConfig
 
@@ -52,10 +53,12 @@ class Accounts:
     (`app.state.accounts.clock = ManualClock(...)`) and every lifetime follows.
     """
 
-    def __init__(self, db: Store, register: AccountsRegister, settings: Settings, clock: Clock = system_clock) -> None:
+    def __init__(self, db: Store, register: AccountsRegister, settings: Settings, clock: Clock = system_clock, *,
+                 file_computed: Callable[[str], bool] | None = None) -> None:
         self.clock = clock
         self.settings = settings
-        self.sessions = Sessions(db, self.now, secure=secure_cookies(settings), file_join=register.file_join(db))
+        self.sessions = Sessions(db, self.now, secure=secure_cookies(settings), file_join=register.file_join(db),
+                                 file_computed=file_computed)
         self.limiter = RateLimiter(db, self.now)
         self.access_log = AccessLog(db, self.now, settings.access_log_retention_days)
         self.service = AccountService(db, self.now, self.sessions, self.limiter,

@@ -9,6 +9,7 @@ issued at every sign-in (no fixation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -28,9 +29,9 @@ ABSOLUTE_SECONDS = 12 * 60 * 60
 TOUCH_EVERY_SECONDS = 60
 # Refreshes this process has queued and not yet written, remembered at most this many (oldest first out).
 _RECENT_TOUCHES_MAX = 100_000
-# Sessions whose file this process read along with the session (`FileJoin`), remembered at most this many:
-# the records' cache holds as many computed files per process (backend/caching.py, FILE_CACHE_SIZE).
-_FILES_READ_ALONG_MAX = 4_096
+# The linked NEPH of the sessions this process has seen, remembered at most this many (the most recent): the
+# records' cache holds as many computed files per process (backend/caching.py, FILE_CACHE_SIZE).
+_LINKED_NEPHS_MAX = 4_096
 
 _SESSION_COLUMNS = "s.account_id, s.created_at, s.last_seen_at, s.fc_id_token, a.neph, a.email, s.fc_match_neph"
 _SESSION_FROM = "FROM sessions s JOIN accounts a ON a.id = s.account_id"
@@ -58,16 +59,20 @@ def cookie_name(secure: bool) -> str:
 class Sessions:
     """Create, read, refresh and end sessions in the `sessions` table."""
 
-    def __init__(self, db: Store, clock: Clock, *, secure: bool, file_join: FileJoin | None = None) -> None:
+    def __init__(self, db: Store, clock: Clock, *, secure: bool, file_join: FileJoin | None = None,
+                 file_computed: Callable[[str], bool] | None = None) -> None:
         self.db = db
         # On PostgreSQL, where the register is in the same database, a file page's session statement
-        # brings the linked licence file along: one round trip instead of two on a first visit
-        # (backend/register/repository.py, `FileJoin`). Only the first time this process sees the
-        # session: its next pages usually find the file computed, and would read it for nothing.
+        # brings the linked licence file along: one round trip instead of two when the page has to read
+        # the file (backend/register/repository.py, `FileJoin`). Not when `file_computed(neph)` says this
+        # process already holds that file computed (the records' cache): the page would not read it. The
+        # NEPH is known before the statement only for a session seen lately (`_linked_nephs`); a session
+        # new to this process always brings its file.
         self._file_join = file_join
         self._joined_sql = (f"SELECT {_SESSION_COLUMNS}, {file_join.columns} {_SESSION_FROM} "
                             f"{file_join.clause('a.neph')} WHERE s.id_hash = ?") if file_join else _SESSION_SQL
-        self._files_read_along: dict[str, None] = {}
+        self._file_computed = file_computed
+        self._linked_nephs: dict[str, str | None] = {}
         self.clock = clock
         self.secure = secure
         self.cookie_name = cookie_name(secure)
@@ -117,7 +122,7 @@ class Sessions:
             return None
         id_hash = digest(session_id)
         now = self.clock()
-        join = self._file_join if file_page and id_hash not in self._files_read_along else None
+        join = self._file_join if file_page and not self._has_file_computed(id_hash) else None
         # One primary-key lookup on every guarded request: a small read, on the loop's thread.
         rows = await self.db.fetch_small(self._joined_sql if join else _SESSION_SQL, (id_hash,))
         row = rows[0] if rows else None
@@ -132,7 +137,8 @@ class Sessions:
             await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
         if join is not None and neph is not None:
             join.keep(row)  # a live session's own file: its page's `get_file` reads nothing more
-            self._remember_file_read_along(id_hash)
+        if self._file_join is not None:
+            self._remember_linked_neph(id_hash, neph)
         viewer = Viewer(account_id=account_id, neph=neph, email=email, via_franceconnect=fc_id_token is not None,
                         holder_proven=fc_id_token is not None and neph is not None and fc_match_neph == neph)
         return viewer, fc_id_token
@@ -142,11 +148,17 @@ class Sessions:
         if self._file_join is not None:
             self._file_join.drop()
 
-    def _remember_file_read_along(self, id_hash: str) -> None:
-        read_along = self._files_read_along
-        read_along[id_hash] = None
-        if len(read_along) > _FILES_READ_ALONG_MAX:
-            del read_along[next(iter(read_along))]  # the oldest first out
+    def _has_file_computed(self, id_hash: str) -> bool:
+        """Whether the file linked to this session when this process last saw it is computed here already."""
+        neph = self._linked_nephs.get(id_hash)
+        return neph is not None and self._file_computed is not None and self._file_computed(neph)
+
+    def _remember_linked_neph(self, id_hash: str, neph: str | None) -> None:
+        linked = self._linked_nephs
+        linked.pop(id_hash, None)  # re-inserted last: the dict stays in order of use
+        linked[id_hash] = neph
+        if len(linked) > _LINKED_NEPHS_MAX:
+            del linked[next(iter(linked))]  # the least recently seen first out
 
     def _remember_touch(self, id_hash: str, now: int) -> None:
         touched = self._touched

@@ -91,6 +91,14 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
     return files.put(key, file)
 
 
+def is_computed(register: RegisterReader, neph: str, as_of: dt.date) -> bool:
+    """Whether this process holds `neph`'s file computed for `as_of` under the register's version it last
+    read: `licence_file` would then read nothing of the register (unless an import has changed the version
+    since). Asks without counting as a use of the cache."""
+    known = caching.latest_extracts.get(register)
+    return known is not None and (neph, as_of, known[2]) in caching.licence_files.of(register)
+
+
 def _french_reason(problem: EventError) -> str:
     """The engine's messages name the field in English, then (after " — ") explain in French."""
     _, sep, french = problem.message.partition(" — ")

@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from backend import caching
 from backend.accounts.session import IDLE_SECONDS, Sessions
 from backend.database import open_database
 from backend.database.postgres import PostgresDatabase
@@ -29,6 +30,7 @@ from tests.fixtures.register import DEMO_HOLDERS, import_feed_process
 from tests.fixtures.web import asgi_get
 
 T0 = 1_800_000_000
+AS_OF = dt.date(2026, 12, 7)
 NEW_OFFENCE = decode_event({"type": "offence", "id": "o-after-the-page", "committed_on": "2026-10-02",
                             "established_on": "2026-11-10", "established_by": "fixed_fine_paid", "points": 1,
                             "offence_class": "C4", "label": "Excès de vitesse < 20 km/h"})
@@ -64,8 +66,11 @@ async def joined(postgres_demo_url: str) -> AsyncIterator[Joined]:
     register = SqlRegister(db)
     try:
         version = await latest_version(register)
-        yield Joined(db, register, Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db)), now,
-                     version)
+        # As the app wires them (accounts.plugin): the session asks the records' cache whether the page's file
+        # is computed in this process already.
+        sessions = Sessions(db, lambda: now[0], secure=False, file_join=register.file_join(db),
+                            file_computed=lambda neph: service.is_computed(register, neph, AS_OF))
+        yield Joined(db, register, sessions, now, version)
     finally:
         await db.close()
 
@@ -205,9 +210,21 @@ async def test_a_file_read_along_before_an_import_is_never_shown_as_that_import(
     assert sum("register_file" not in sql and "FROM holders h" in sql for sql in db.statements) == 1
 
 
-async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joined: Joined) -> None:
+async def test_a_file_page_brings_the_file_unless_this_process_holds_it_computed(
+        joined: Joined, monkeypatch: pytest.MonkeyPatch) -> None:
     db, register, sessions = joined.db, joined.register, joined.sessions
     first, second = await register.random_nephs(2, seed=11)
+    await service.extract_time(register)  # the register's version known, as in a worker that served pages before
+    frozen = service.monotonic()
+    monkeypatch.setattr(service, "monotonic", lambda: frozen)  # and still known: no second read of it
+
+    async def page(session_id: str, neph: str) -> service.LicenceFile:
+        async def run() -> service.LicenceFile:
+            assert await sessions.load(session_id, [], file_page=True) is not None
+            return await service.licence_file(register, neph, AS_OF)
+
+        db.statements.clear()
+        return await asyncio.create_task(run())
 
     # An account page (not a file page): the session alone.
     session_id = await session_for(db, sessions, first)
@@ -215,14 +232,16 @@ async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joi
     await request(joined, session_id, None, file_page=False)
     assert len(db.statements) == 1 and "register_file" not in db.statements[0]
     # The first file page of this session in this process: one statement brings both.
-    db.statements.clear()
-    await request(joined, session_id, first)
+    file = await page(session_id, first)
     assert len(db.statements) == 1 and "register_file" in db.statements[0]
-    # The next ones usually find the file computed: the session alone, and the file when asked for.
-    db.statements.clear()
-    read = await request(joined, session_id, first)
-    assert read is not None and read[0] is not None and read[0].neph == first
-    assert len(db.statements) == 2 and "register_file" not in db.statements[0]
+    # The next one finds the file computed: the session alone, and nothing else read.
+    assert await page(session_id, first) is file
+    assert len(db.statements) == 1 and "register_file" not in db.statements[0]
+    # The file leaves this process's cache (other drivers came): the session brings it again, in one statement.
+    caching.licence_files.of(register).clear()
+    again = await page(session_id, first)
+    assert len(db.statements) == 1 and "register_file" in db.statements[0]
+    assert (again.holder, again.events) == (file.holder, file.events)
 
     # An expired session brings nothing: the sign-in page does not read the file.
     expired = await session_for(db, sessions, second)
@@ -235,6 +254,38 @@ async def test_only_a_file_page_of_a_live_session_seen_first_brings_the_file(joi
         assert len(db.statements) == 1 and "register_file" not in db.statements[0]
 
     await asyncio.create_task(expired_request())
+
+
+async def test_the_app_reads_a_returning_drivers_file_along_only_when_it_is_not_computed(
+        postgres_demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring of the running app (accounts.plugin → records.service.is_computed): a driver's page costs one
+    statement whether or not the worker still holds their file, and reads the file only when it does not."""
+    async with running_app(settings_for(postgres_demo_url)) as harness:
+        app = harness.app
+        statements: list[str] = []
+        small_read = app.state.accounts_db.fetch_small
+
+        async def recording(sql: str, params: tuple | dict = ()) -> list:
+            statements.append(sql)
+            return await small_read(sql, params)
+
+        monkeypatch.setattr(app.state.accounts_db, "fetch_small", recording)
+        (neph,) = await app.state.register.random_nephs(1, seed=21)
+        client = await harness.signed_in(neph)
+        assert (await client.get("/solde")).status_code == 200  # first page: the register's version read too
+        frozen = service.monotonic()
+        monkeypatch.setattr(service, "monotonic", lambda: frozen)  # that version stays known below
+
+        async def page() -> list[str]:
+            statements.clear()
+            assert (await client.get("/historique")).status_code == 200
+            return list(statements)
+
+        computed = await page()
+        assert len(computed) == 1 and "register_file" not in computed[0]  # the file computed: the session alone
+        caching.licence_files.of(app.state.register).clear()
+        evicted = await page()
+        assert len(evicted) == 1 and "register_file" in evicted[0]  # not computed: read along, one statement
 
 
 async def test_no_file_join_where_it_would_cross_databases(postgres_demo_url: str, tmp_path: Path) -> None:
