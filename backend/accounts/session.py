@@ -192,14 +192,19 @@ class Sessions:
         self._writing = True
         try:
             while self._queued:
-                async with self.db.write() as conn:
+                batch: dict[tuple[str, str], tuple] = {}
+
+                def take() -> list[tuple[str, list[tuple]]]:
                     # Taken once the writer is ours: what was queued while waiting goes in this transaction.
+                    nonlocal batch
                     batch, self._queued = self._queued, {}
                     statements: dict[str, list[tuple]] = {}
                     for (sql, _), params in batch.items():
                         statements.setdefault(sql, []).append(params)
-                    for sql, rows in statements.items():
-                        await conn.executemany(sql, rows)
+                    return list(statements.items())
+
+                # One transaction, and on PostgreSQL one round trip (`write_many`).
+                await self.db.write_many(take)
                 # Committed: the rows now show these refreshes, nothing more to remember of them.
                 for _, id_hash in batch:
                     self._touched.pop(id_hash, None)

@@ -18,8 +18,9 @@ import contextlib
 import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -255,6 +256,13 @@ class Database:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
+
+    async def write_many(self, take: Callable[[], Iterable[tuple[str, Sequence[Sequence[Any]]]]]) -> None:
+        """One transaction of many small writes (`write`): `take()`, called once the writer is held, gives each
+        statement with its rows of parameters. (On PostgreSQL the same call is one round trip.)"""
+        async with self.write() as conn:
+            for sql, rows in take():
+                await conn.executemany(sql, rows)
 
 
 def _open_quick(path: Path) -> sqlite3.Connection:

@@ -24,7 +24,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, SupportsIndex, overload
 
@@ -284,6 +284,30 @@ class PostgresDatabase:
                 await raw.execute("ROLLBACK")
                 raise
             await raw.execute("COMMIT")
+
+    async def write_many(self, take: Callable[[], Iterable[tuple[str, Sequence[Sequence[Any]]]]]) -> None:
+        """One transaction of many small writes, sent in one round trip: `take()`, called once a connection
+        is held, gives each statement with its rows of parameters; BEGIN, every row of every statement and
+        COMMIT go in one pipeline (one Sync, one wait). `write` waits for the server three times at least
+        (BEGIN, the statements, COMMIT), each a turn of the worker's loop and more of its CPU than the
+        statements cost the server (docs/performance.md, "Session refreshes in one round trip"). All or
+        nothing, as `write`: a failing row fails the pipeline, the transaction is rolled back and the error
+        raised."""
+        async with self._take() as raw:
+            try:
+                async with raw.pipeline():
+                    await raw.execute("BEGIN")
+                    for sql, rows in take():
+                        adapted = [adapt(row) for row in rows]
+                        if adapted:
+                            async with raw.cursor() as cursor:
+                                await cursor.executemany(translate(sql), adapted)
+                    await raw.execute("COMMIT")
+            except BaseException:
+                if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):  # a broken connection: the pool discards it
+                        await raw.execute("ROLLBACK")
+                raise
 
 
 # --- migrations ---
