@@ -290,9 +290,9 @@ class PostgresDatabase:
         is held, gives each statement with its rows of parameters; BEGIN, every row of every statement and
         COMMIT go in one pipeline (one Sync, one wait). `write` waits for the server three times at least
         (BEGIN, the statements, COMMIT), each a turn of the worker's loop and more of its CPU than the
-        statements cost the server (docs/performance.md, "Session refreshes in one round trip"). All or
-        nothing, as `write`: a failing row fails the pipeline, the transaction is rolled back and the error
-        raised."""
+        statements cost the server (docs/performance.md, "A returning session's file, and session
+        refreshes in one round trip"). All or nothing, as `write`: a failing row fails the pipeline, the
+        transaction is rolled back and the error raised."""
         async with self._take() as raw:
             try:
                 async with raw.pipeline():
