@@ -297,11 +297,9 @@ class PostgresDatabase:
             try:
                 async with raw.pipeline():
                     await raw.execute("BEGIN")
+                    conn = Connection(raw)
                     for sql, rows in take():
-                        adapted = [adapt(row) for row in rows]
-                        if adapted:
-                            async with raw.cursor() as cursor:
-                                await cursor.executemany(translate(sql), adapted)
+                        await conn.executemany(sql, rows)
                     await raw.execute("COMMIT")
             except BaseException:
                 if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:

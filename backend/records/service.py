@@ -63,7 +63,7 @@ async def licence_file(register: RegisterReader, neph: str, as_of: dt.date) -> L
     # A file changes only when a feed is imported (whatever its extract's date, `RegisterState.version`) and its
     # result only with `as_of`: a driver going from page to page, or reloading, reuses it.
     files = caching.licence_files.of(register)
-    key = (neph, as_of, version)
+    key = _file_key(neph, as_of, version)
     cached = files.get(key)
     if cached is not None:
         return cached
@@ -96,7 +96,13 @@ def is_computed(register: RegisterReader, neph: str, as_of: dt.date) -> bool:
     read: `licence_file` would then read nothing of the register (unless an import has changed the version
     since). Asks without counting as a use of the cache."""
     known = caching.latest_extracts.get(register)
-    return known is not None and (neph, as_of, known[2]) in caching.licence_files.of(register)
+    return known is not None and _file_key(neph, as_of, known[2]) in caching.licence_files.of(register)
+
+
+def _file_key(neph: str, as_of: dt.date, version: str) -> tuple[str, dt.date, str]:
+    """What a computed file is cached under: the same for `licence_file`, which fills the cache, and
+    `is_computed`, which asks it."""
+    return (neph, as_of, version)
 
 
 def _french_reason(problem: EventError) -> str:

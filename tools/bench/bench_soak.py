@@ -167,7 +167,7 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
                 app_ms = cpu_spent(app_before, app_now) * 1000 / requests
                 db_ms = cpu_spent(db_before, db_now) * 1000 / requests
                 app_before, db_before = app_now, db_now
-                cpu_per_request = f"{app_ms:.2f} + {db_ms:.2f}" if store.server_pids() else f"{app_ms:.2f}"
+                cpu_per_request = f"{app_ms:.2f} + {db_ms:.2f}" if db_now else f"{app_ms:.2f}"  # {}: SQLite
                 latest = sampler.sample()
                 peaks = sampler.take_peaks()
                 at_minute[minute] = {pid: latest[pid]["VmRSS"] for pid in pids if pid in latest}
