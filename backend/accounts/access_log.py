@@ -16,13 +16,12 @@ The price is that a hard crash can lose the last second of log rows, never other
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import logging
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from backend.accounts.clock import Clock
+from backend.accounts.deferred import FlushTimer
 from backend.database import Store, StoreConnection
 
 log = logging.getLogger(__name__)
@@ -60,9 +59,7 @@ class AccessLog:
         self.retention_days = retention_days
         self._last_purge = 0
         self._pending: list[tuple[int, int | None, str, str, str, str | None, str | None]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._timer = FlushTimer(self.flush, FLUSH_AFTER, "journal des consultations")
 
     async def record(self, account_id: int, neph: str, page: str, channel: str = "password") -> None:
         """A view of `neph`'s page `page` (route template) by a signed-in account."""
@@ -79,30 +76,10 @@ class AccessLog:
         if len(self._pending) >= FLUSH_ROWS or now - self._pending[0][0] > FLUSH_AFTER:
             await self.flush()
             return
-        loop = asyncio.get_running_loop()
-        if self._timer is None or self._timer_loop is not loop:  # (a test client runs each request in its own loop)
-            if self._timer is not None:
-                self._timer.cancel()
-            # In a context of its own: the timer's flush belongs to no request, and must not inherit what the
-            # recording one had set (e.g. a PostgreSQL connection held: its flush would be refused).
-            self._timer = loop.call_later(FLUSH_AFTER, self._flush_soon, loop, context=contextvars.Context())
-            self._timer_loop = loop
-
-    def _flush_soon(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._timer = None
-        task = loop.create_task(self.flush())
-        self._tasks.add(task)  # keep a reference until done (the loop only holds weak ones)
-        task.add_done_callback(self._flushed)
-
-    def _flushed(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("journal des consultations : écriture impossible (%s)", type(task.exception()).__name__)
+        self._timer.arm()
 
     async def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         rows, self._pending = self._pending, []
         if not rows:
             return

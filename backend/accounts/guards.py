@@ -107,7 +107,7 @@ class GuardMiddleware(ASGIMiddleware):
         finally:
             accounts.sessions.end_request()
             if later:
-                await accounts.sessions.write_now(later)
+                await accounts.sessions.write_later(later)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, accounts: Accounts,
                        session_id: str | None, path_template: str, later: list[tuple[str, tuple]]) -> None:

@@ -46,6 +46,7 @@ async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await accounts.sessions.flush()
         await accounts.access_log.flush()
         if accounts.fc is not None:
             await accounts.fc.close()

@@ -18,6 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 
 from backend.accounts.clock import Clock
+from backend.accounts.deferred import FlushTimer
 from backend.accounts.tokens import digest, random_token
 from backend.database import Store, StoreConnection
 from backend.register.repository import FileJoin
@@ -27,6 +28,14 @@ IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
 # Refresh `last_seen_at` at most once a minute: one write per minute per session, not per request.
 TOUCH_EVERY_SECONDS = 60
+# A refresh (or an expired session's removal) waits at most this long to be written with the others of
+# the process, or until this many are queued: a few transactions a second however many requests
+# (docs/performance.md, "Session refreshes written together"). Not more rows at once: a batch holds the
+# loop while psycopg sends it (~16 µs a row), and every request in flight waits that long. The row's
+# `last_seen_at` is the time of the request either way; a crash can lose the last second's refreshes,
+# which can only end a session earlier.
+WRITE_AFTER = 1.0
+WRITE_ROWS = 100
 # Refreshes this process has queued and not yet written, remembered at most this many (oldest first out).
 _RECENT_TOUCHES_MAX = 100_000
 # The linked NEPH of the sessions this process has seen, remembered at most this many (the most recent): the
@@ -82,10 +91,11 @@ class Sessions:
         # (docs/performance.md). Forgotten once written, so it holds only the refreshes not yet
         # committed (at most _RECENT_TOUCHES_MAX if the writer is stuck).
         self._touched: dict[str, int] = {}
-        # Refreshes and removals queued by requests while another one writes them: (statement,
-        # session) -> parameters, so a session is written once per batch. See `write_now`.
+        # Refreshes and removals queued by requests, to be written together: (statement, session) ->
+        # parameters, so a session is written once per batch. See `write_later` and `write_now`.
         self._queued: dict[tuple[str, str], tuple] = {}
         self._writing = False
+        self._timer = FlushTimer(self.flush, WRITE_AFTER, "sessions")
 
     def cookie(self, value: str, *, clear: bool = False) -> Cookie:
         return Cookie(
@@ -115,7 +125,7 @@ class Sessions:
         """The viewer of a live session (and its FranceConnect ID token), refreshing its idle time.
 
         With `later`, the session's own write (refresh, or removal when expired) is appended to it
-        for the caller to run with `write_now` once the page is sent: the page then never waits for
+        for the caller to hand to `write_later` once the page is sent: the page then never waits for
         the single writer (an import, another worker's checkpoint on a slow disk). `file_page`: the
         request will show the linked licence file (the session may bring it along, see `__init__`)."""
         if not session_id or len(session_id) > 100:
@@ -129,10 +139,12 @@ class Sessions:
         if row is None:
             return None
         account_id, created_at, last_seen_at, fc_id_token, neph, email, fc_match_neph = tuple(row)[:7]
-        if now - last_seen_at >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
+        # Last seen: by the row, or by this process's refresh not written yet (`write_later`).
+        seen = max(last_seen_at, self._touched.get(id_hash, 0))
+        if now - seen >= IDLE_SECONDS or now - created_at >= ABSOLUTE_SECONDS:
             await self._write(later, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
             return None
-        if now - max(last_seen_at, self._touched.get(id_hash, 0)) >= TOUCH_EVERY_SECONDS:
+        if now - seen >= TOUCH_EVERY_SECONDS:
             self._remember_touch(id_hash, now)
             await self._write(later, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
         if join is not None and neph is not None:
@@ -173,6 +185,29 @@ class Sessions:
             return
         await self.write_now([(sql, params)])
 
+    async def write_later(self, writes: list[tuple[str, tuple]]) -> None:
+        """Queue `writes` to be written with the others of the process within WRITE_AFTER seconds.
+
+        Written as they came, a refresh had a transaction of its own whenever the worker was not busy
+        enough for several to share one (about 0.6 ms of a worker's CPU each on PostgreSQL); queued for up
+        to a second, a worker's refreshes go in a few transactions a second at any load. At WRITE_ROWS queued, the caller (whose
+        page is already sent) writes them at once: the queue, and the pause a batch costs the loop, stay small.
+        """
+        self._queue(writes)
+        if len(self._queued) >= WRITE_ROWS:
+            await self.write_now([])
+        elif self._queued:
+            self._timer.arm()
+
+    async def flush(self) -> None:
+        """Write whatever is queued now (the timer, and at shutdown)."""
+        await self.write_now([])
+
+    def _queue(self, writes: list[tuple[str, tuple]]) -> None:
+        queued = self._queued
+        for sql, params in writes:
+            queued[(sql, params[-1])] = params  # the session's id_hash is the last parameter
+
     async def write_now(self, writes: list[tuple[str, tuple]]) -> None:
         """Write `writes` together with those other requests of the process queued meanwhile.
 
@@ -184,11 +219,10 @@ class Sessions:
         (docs/performance.md, "Memory under load"). The queue holds one entry per session and
         statement, so it is bounded by the sessions seen while one batch is written.
         """
-        queued = self._queued
-        for sql, params in writes:
-            queued[(sql, params[-1])] = params  # the session's id_hash is the last parameter
+        self._queue(writes)
         if self._writing:
             return
+        self._timer.cancel()  # what it would write is written here
         self._writing = True
         try:
             while self._queued:
