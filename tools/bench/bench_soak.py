@@ -13,7 +13,8 @@
 4. Prints per minute: req/s, p50 and p99 (wrk's own latency figures), the workers' CPU time per request
    (/proc: the neighbours' load moves it far less than latency; on PostgreSQL + the server's processes'),
    each worker's resident size (RSS, from
-   /proc), and the load average of the machine; then each worker's RSS at 1, 5 and 10 minutes
+   /proc), the load average of the machine and, on PostgreSQL, the transactions committed per request
+   (pg_stat_database: a read counts as one; session refreshes batched show as few); then each worker's RSS at 1, 5 and 10 minutes
    and its largest size after the first minute (the warm-up) against the size at the end of it.
 Goals: a worker's RSS stays within 20 % of its size after warm-up; p99 < 50 ms.
 """
@@ -153,13 +154,14 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
                   f"{min(1, FILE_CACHE_SIZE / len(cookies)):.0%} of its requests find the driver's file cached")
             header = " ".join(f"{'RSS ' + str(pid):>11}" for pid in pids)
             print(f"{'min':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>12} {header} {'peak MB':>9} "
-                  f"{'anon/file/shm MB (1st worker)':>29} {'load 1/5 min':>13} non-2xx")
+                  f"{'anon/file/shm MB (1st worker)':>29} {'load 1/5 min':>13} {'commits/req':>11} non-2xx")
             at_minute: dict[int, dict[int, int]] = {}
             p50s: list[float] = []
             p99s: list[float] = []
             # The workers' and the database server's CPU apart (as bench_web.py prints them): on PostgreSQL
             # the server's share is part of what a request costs the machine.
             app_before, db_before = cpu_by_process(pids), cpu_by_process(store.server_pids())
+            commits_before = store.commits()
             for minute in range(1, args.minutes + 1):
                 result = wrk(base, args.path, False, cookies_file, script, 60)
                 app_now, db_now = cpu_by_process(pids), cpu_by_process(store.server_pids())
@@ -168,6 +170,10 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
                 db_ms = cpu_spent(db_before, db_now) * 1000 / requests
                 app_before, db_before = app_now, db_now
                 cpu_per_request = f"{app_ms:.2f} + {db_ms:.2f}" if db_now else f"{app_ms:.2f}"  # {}: SQLite
+                commits_now = store.commits()
+                commits = ("" if commits_now is None or commits_before is None
+                           else f"{(commits_now - commits_before) / requests:.2f}")
+                commits_before = commits_now
                 latest = sampler.sample()
                 peaks = sampler.take_peaks()
                 at_minute[minute] = {pid: latest[pid]["VmRSS"] for pid in pids if pid in latest}
@@ -180,7 +186,7 @@ def soak(args: argparse.Namespace, store: BenchStore) -> int:
                       f"{cpu_per_request:>12} {rss} "
                       f"{'/'.join(mb(peaks[pid]) for pid in pids):>9} "
                       f"{mb(first.get('RssAnon', 0)) + '/' + mb(first.get('RssFile', 0)) + '/' + mb(first.get('RssShmem', 0)):>29} "
-                      f"{load[0]:>6.1f}/{load[1]:<6.1f} {result['non_2xx']} {result['errors']}", flush=True)
+                      f"{load[0]:>6.1f}/{load[1]:<6.1f} {commits:>11} {result['non_2xx']} {result['errors']}", flush=True)
             sampler.stop.set()
         print("\nRSS per worker (MB) at 1, 5 and 10 minutes (those reached), and growth after warm-up "
               f"(largest size after minute 1 against the size at minute 1; goal <= {GROWTH_GOAL:.0%}):")

@@ -49,6 +49,18 @@ class BenchStore:
             return []
         return [self.postmaster, *children_of(self.postmaster)]
 
+    def commits(self) -> int | None:
+        """Transactions committed so far in the bench database (PostgreSQL's statistics: each read outside a
+        transaction counts as one too); None on SQLite. Per request, it shows how many round trips end in a
+        commit, a count that does not move with the host's speed."""
+        if self.kind != "postgres":
+            return None
+        import psycopg
+
+        with psycopg.connect(self.target, autocommit=True) as conn:
+            row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").fetchone()
+        return int(row[0]) if row else None
+
     def describe(self) -> str:
         if self.kind == "sqlite":
             return f"SQLite {Path(self.target).relative_to(ROOT)}"
