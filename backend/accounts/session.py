@@ -190,8 +190,9 @@ class Sessions:
 
         Written as they came, a refresh had a transaction of its own whenever the worker was not busy
         enough for several to share one (about 0.6 ms of a worker's CPU each on PostgreSQL); queued for up
-        to a second, a worker's refreshes go in a few transactions a second at any load. At WRITE_ROWS queued, the caller (whose
-        page is already sent) writes them at once: the queue, and the pause a batch costs the loop, stay small.
+        to a second, a worker's refreshes go in a few transactions a second at any load. At WRITE_ROWS
+        queued, the caller (whose page is already sent) writes them at once: the queue, and the pause a
+        batch costs the loop, stay small.
         """
         self._queue(writes)
         if len(self._queued) >= WRITE_ROWS:

@@ -5,7 +5,7 @@
 - argon2id hash and verify (argon2-cffi defaults: t=3, m=64 MiB, p=4): the cost of each sign-in,
   sign-up and password change, run in a worker thread so the event loop is not blocked;
 - the guard's per-request work on a real SQLite file: loading a session (one read), the same
-  with the once-a-minute idle refresh (one write), and recording a file view in the access log
+  with the once-a-minute idle refresh (one write, alone: the guard queues it with others), and recording a file view in the access log
   (buffered, one write per 100 views or per second);
 - concurrent session loads (readers in parallel, as under load).
 """
@@ -84,7 +84,8 @@ async def bench_guard(sessions_count: int, rounds: int) -> None:
             await sessions.load(ids[n])
             touches.append(time.perf_counter() - start)
         print(f"session load (read only):        {timed(loads)}")
-        print(f"session load + idle refresh:     {timed(touches)}  (at most once a minute per session)")
+        print(f"session load + idle refresh:     {timed(touches)}  (at most once a minute per session; written "
+              "alone here, the guard queues it: Sessions.write_later)")
         print(f"access log record (buffered):    {timed(logs)}  (flushes of 100 rows included)")
         print(f"access log final flush:          {flush_time * 1e3:.3f} ms")
         start = time.perf_counter()
