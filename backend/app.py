@@ -26,6 +26,7 @@ from litestar.template import TemplateConfig
 
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
+from backend.database import StoreUnavailable
 from backend.database.stores import close_stores, open_stores
 from backend.law.dates import PARIS
 from backend.register.repository import SqlRegister
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         HolderNotFound: errors.not_found,
         HTTPException: errors.http_error,
         UnicodeDecodeError: errors.unreadable_form,  # a form field or part that is not UTF-8
+        StoreUnavailable: errors.store_unavailable,  # PostgreSQL restarting, failing over or down: 503
         Exception: errors.server_error,
     }
 

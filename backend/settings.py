@@ -18,6 +18,9 @@ PREFIX = "POINTSPERMIS_"
 PG_POOL_SIZE = 2
 """The default of `Settings.pg_pool_size` (and of every PostgreSQL handle the tools open)."""
 
+PG_WAIT_SECONDS = 5.0
+"""The default of `Settings.pg_wait_seconds`."""
+
 
 def is_postgres_url(target: object) -> bool:
     """Whether a `db`-like setting names a PostgreSQL database (else a SQLite file): decided here only."""
@@ -52,6 +55,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     goes out while another request's writes hold the other; more only add server processes competing
     for the same cores (docs/performance.md, "PostgreSQL: connections per worker"). An instance holds
     workers × this many connections per database: size the server's ``max_connections`` from it."""
+
+    pg_wait_seconds: float = PG_WAIT_SECONDS
+    """PostgreSQL only: how long a request waits for one of its worker's connections before its page says
+    that the service is unavailable for a moment (503, « réessayez dans une minute »). Under load a wait
+    lasts milliseconds (reads share a connection, `backend/database/pg_batch.py`); it reaches this only
+    while the server cannot be reached (restarting, failing over, down) or is far beyond its capacity.
+    Keep it below the timeout of whatever stands in front of the service, so that the driver gets the
+    service's own page."""
 
     base_url: str = "http://127.0.0.1:8000"
     """Public base URL of the service, used in e-mail links and OpenID redirect URIs."""
@@ -98,6 +109,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         if self.pg_pool_size < 1:
             raise ValueError(f"POINTSPERMIS_PG_POOL_SIZE vaut {self.pg_pool_size} : il faut au moins 1 connexion "
                              f"par processus (par défaut {PG_POOL_SIZE})")
+        if not self.pg_wait_seconds > 0:
+            raise ValueError(f"POINTSPERMIS_PG_WAIT_SECONDS vaut {self.pg_wait_seconds} : il faut une attente "
+                             f"positive, en secondes (par défaut {PG_WAIT_SECONDS})")
         if self.environment == "production":
             if self.dev_holder_view:
                 raise ValueError("POINTSPERMIS_DEV_HOLDER_VIEW ne peut pas être activé en production")

@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from backend.database.db import Database, DatabaseError
+from backend.database.db import Database, DatabaseError, StoreUnavailable
 from backend.database.postgres import Connection as PostgresConnection
 from backend.database.postgres import PostgresDatabase, is_postgres_url
-from backend.settings import PG_POOL_SIZE
+from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS
 
 Store = Database | PostgresDatabase
 StoreConnection = aiosqlite.Connection | PostgresConnection
@@ -45,13 +45,15 @@ class SyncStoreConnection(Protocol):
     def executemany(self, statement: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 
 
-async def open_database(target: str | Path, pg_connections: int = PG_POOL_SIZE) -> Store:
+async def open_database(target: str | Path, pg_connections: int = PG_POOL_SIZE,
+                        pg_wait: float = PG_WAIT_SECONDS) -> Store:
     """Open (creating if needed) and migrate the database named by `target`; on PostgreSQL, keep
-    `pg_connections` connections open (`Settings.pg_pool_size`)."""
+    `pg_connections` connections open (`Settings.pg_pool_size`) and wait at most `pg_wait` seconds for one
+    (`Settings.pg_wait_seconds`)."""
     if is_postgres_url(target):
-        return await PostgresDatabase.open(str(target), connections=pg_connections)
+        return await PostgresDatabase.open(str(target), connections=pg_connections, wait=pg_wait)
     return await Database.open(target)
 
 
-__all__ = ["Database", "DatabaseError", "PostgresDatabase", "Store", "StoreConnection", "SyncStoreConnection",
-           "SyncStoreCursor", "is_postgres_url", "open_database"]
+__all__ = ["Database", "DatabaseError", "PostgresDatabase", "Store", "StoreConnection", "StoreUnavailable",
+           "SyncStoreConnection", "SyncStoreCursor", "is_postgres_url", "open_database"]

@@ -36,6 +36,13 @@ class DatabaseError(RuntimeError):
     """The database cannot be used by this version of the code (message says why and what to do)."""
 
 
+class StoreUnavailable(DatabaseError):
+    """The store could not be reached, or lost the connection, while serving a request (a PostgreSQL server
+    restarting, failing over or down). Nothing is wrong with the request: the page says so and to try again
+    (503). A transaction cut off this way is rolled back by the server, unless its COMMIT had already reached
+    it: only a write sent at that very moment can have taken effect without its page saying so."""
+
+
 def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     """The migration files, sorted by target version; numbers must be unique and start at 1."""
     found: list[tuple[int, Path]] = []

@@ -24,6 +24,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import re
+import select
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, SupportsIndex, overload
@@ -32,12 +33,12 @@ import psycopg
 from psycopg.cursor import BaseCursor
 from psycopg.pq import ExecStatus
 from psycopg.rows import RowMaker
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from backend.caching import memoised
-from backend.settings import PG_POOL_SIZE
+from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS
 from backend.settings import is_postgres_url  # noqa: F401 (the areas' name for it, beside the store)
-from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, migrations
+from backend.database.db import APPLICATION_ID, MIGRATIONS_DIR, DatabaseError, StoreUnavailable, migrations
 from backend.database.pg_batch import ReadBatches
 
 POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgres"
@@ -189,6 +190,48 @@ class SyncConnection:
                 cursor.executemany(translate(statement), rows)
 
 
+# --- when the server goes away ---
+
+async def closed_by_server(conn: psycopg.AsyncConnection[Any]) -> bool:
+    """Whether the server has closed this connection, which rested in the pool.
+
+    A server that restarts, fails over or ends idle sessions closes the pooled connections while nobody
+    uses them; lent as they were, each of them failed the next request given it (a 500 per connection
+    after every restart). A connection resting in the pool has nothing to read (the service sends no
+    LISTEN), so this asks the kernel, without a round trip, whether its socket has something to say, and
+    only then asks the server (psycopg_pool's `check_connection`, an empty statement)."""
+    if conn.closed:
+        return True
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    if not poller.poll(0):
+        return False
+    try:
+        await AsyncConnectionPool.check_connection(conn)
+    except psycopg.Error:
+        return True
+    return False
+
+
+def is_lost(exc: BaseException) -> bool:
+    """Whether `exc` says that the server could not be reached or that the connection was lost (no connection
+    within the wait, a connection error, an administrator's or a crash's shutdown), not that a statement
+    failed. Errors raised by libpq itself, not by the server, carry no SQLSTATE."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
+
+
+class _Closed(Exception):
+    """A connection found closed by the server (`closed_by_server`), given back to the pool."""
+
+
+def unavailable(url: str, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"PostgreSQL {safe_url(url)} injoignable ({type(exc).__name__})")
+
+
 # The pools whose connection is held in this context. A task that holds a connection and asks the
 # same pool for another waits for one of the others to be returned: with N connections, N tasks doing
 # so at once would wait for ever. Refused at once instead (`PostgresDatabase._take`). A task started
@@ -212,13 +255,19 @@ class PostgresDatabase:
         self.batches = ReadBatches(self._take)
 
     @classmethod
-    async def open(cls, url: str, connections: int = PG_POOL_SIZE, replica: bool = False) -> PostgresDatabase:
+    async def open(cls, url: str, connections: int = PG_POOL_SIZE, replica: bool = False,
+                   wait: float = PG_WAIT_SECONDS) -> PostgresDatabase:
         """Connect to (and migrate) the database at `url`, keeping `connections` open (`Settings.pg_pool_size`:
-        why few). A `replica` (a hot standby, read only) is never migrated: it must already be at this
-        code's schema version."""
+        why few) and waiting at most `wait` seconds for one (`Settings.pg_wait_seconds`; then `StoreUnavailable`).
+        A `replica` (a hot standby, read only) is never migrated: it must already be at this code's schema
+        version."""
         await asyncio.to_thread(lambda: check_replica(url) if replica else migrate_url(url))
+        # A lost connection is opened again in the background, with pauses that double (1 s, 2 s…): for
+        # `wait` seconds only (psycopg_pool's default is 5 minutes, when its pauses reach a minute, so a
+        # server back after an outage waited as long again for the pool). Then the pool stops trying, and
+        # the next request that finds it empty makes it try at once.
         pool = AsyncConnectionPool(url, min_size=connections, max_size=connections, open=False,
-                                   kwargs=CONNECTION_OPTIONS,
+                                   kwargs=CONNECTION_OPTIONS, timeout=wait, reconnect_timeout=wait,
                                    name="pointspermis")
         try:
             await pool.open(wait=True, timeout=30)
@@ -232,15 +281,33 @@ class PostgresDatabase:
 
     @contextlib.asynccontextmanager
     async def _take(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """One of the pool's connections for the current task, which must not already hold one of them."""
+        """One of the pool's connections for the current task, which must not already hold one of them.
+
+        A connection the server has closed while it rested in the pool (`closed_by_server`) goes back at once,
+        broken, and the pool opens another in its place: the next one is asked for (psycopg_pool's own `check`
+        would wait a second, then two, between them). No connection within the wait, or the connection lost
+        while the task uses it: `StoreUnavailable`."""
         held = _HELD.get()
         self._refuse_if_held(held)
-        async with self.pool.connection() as raw:
-            token = _HELD.set((*held, self.pool))
-            try:
-                yield raw
-            finally:
-                _HELD.reset(token)
+        try:
+            for attempt in range(self.pool.max_size + 1):
+                try:
+                    async with self.pool.connection() as raw:
+                        # The last try takes what the pool gives: one it has opened since, or an error.
+                        if attempt < self.pool.max_size and await closed_by_server(raw):
+                            raise _Closed
+                        token = _HELD.set((*held, self.pool))
+                        try:
+                            yield raw
+                        finally:
+                            _HELD.reset(token)
+                        return
+                except _Closed:
+                    continue
+        except psycopg.OperationalError as exc:
+            if is_lost(exc):
+                raise unavailable(self.url, exc) from exc
+            raise
 
     def _refuse_if_held(self, held: tuple[AsyncConnectionPool, ...]) -> None:
         if self.pool in held:
@@ -271,7 +338,12 @@ class PostgresDatabase:
         (`pg_batch.ReadBatches`; the reference path is `fetch_all`). The caller must hold none of this
         database's connections, as for any other."""
         self._refuse_if_held(_HELD.get())  # the batch takes the connection, in its own context: refused here
-        return await self.batches.fetch(translate(sql), adapt(params))
+        try:
+            return await self.batches.fetch(translate(sql), adapt(params))
+        except psycopg.OperationalError as exc:  # the batch's connection lost while it was read (else from _take)
+            if is_lost(exc):
+                raise unavailable(self.url, exc) from exc
+            raise
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:

@@ -174,14 +174,14 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
     """(register_db, accounts_db), both opened and migrated: the register's reads go to the first,
     every request's writes (and their reads) to the second. On PostgreSQL, one handle twice."""
     if is_postgres_url(settings.db):
-        db = await open_database(settings.db, pg_connections=settings.pg_pool_size)
+        db = await open_database(settings.db, pg_connections=settings.pg_pool_size, pg_wait=settings.pg_wait_seconds)
         if not settings.register_replica:
             return db, db
         # The register's reads on a hot standby; the accounts (every write, and what it reads back) on
         # the primary, so that a driver always sees their own writes (docs/scaling.md).
         try:
             replica = await PostgresDatabase.open(settings.register_replica, connections=settings.pg_pool_size,
-                                                  replica=True)
+                                                  replica=True, wait=settings.pg_wait_seconds)
         except BaseException:
             await db.close()
             raise

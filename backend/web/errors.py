@@ -63,6 +63,25 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _page(request, "errors/500.html", 500)
 
 
+# The store could not be reached (backend.database.StoreUnavailable): a restart, a failover, an outage.
+UNAVAILABLE = ("Service momentanément indisponible",
+               "Le service ne peut pas lire les données des permis en ce moment (maintenance ou incident technique). "
+               "Réessayez dans une minute. Si vous veniez d'envoyer un formulaire, vérifiez ensuite que votre "
+               "modification a bien été prise en compte.")
+RETRY_AFTER_SECONDS = 30
+
+
+def store_unavailable(request: Request, exc: Exception) -> Response:
+    """503, with the moment to try again: nothing is wrong with the request. One line in the log per request,
+    without the trace (which says nothing more than the cause named here)."""
+    cause = exc.__cause__ or exc
+    log.warning("base de données injoignable : %s %s (%s)", request.method, request.url.path, type(cause).__name__)
+    heading, message = UNAVAILABLE
+    response = _page(request, "errors/500.html", 503, {"heading": heading, "message": message})
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException):
         return Redirect("/connexion", status_code=303)

@@ -89,13 +89,13 @@ def service_env() -> dict[str, str]:
 
 
 @contextmanager
-def serving(register: Path | str, log: Path) -> Iterator[str]:
-    """`pointspermis serve --db REGISTER` (one worker); yields its base URL, stops it gracefully
-    (the access log's last rows are written at shutdown)."""
+def serving(register: Path | str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`pointspermis serve --db REGISTER` (one worker, with `env`'s settings too); yields its base URL,
+    stops it gracefully (the access log's last rows are written at shutdown)."""
     port = free_port()
     with log.open("w") as output:
         server = subprocess.Popen([str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                   "--db", str(register)], env=service_env(), cwd=ROOT,
+                                   "--db", str(register)], env={**service_env(), **(env or {})}, cwd=ROOT,
                                   stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,61 @@
+"""What a driver gets while the shared PostgreSQL restarts or is down (issue #18): a real `pointspermis
+serve` on the tests' cluster. A restart (every session of the server ended) costs no page; while the server
+cannot be reached, every page says so in French with a 503 and the moment to try again, a form sent then
+changes nothing, and once it is back the driver carries on, still signed in; every page shown is in the
+access log, those whose rows were waiting to be written when the server went away included."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.database.paused_import import PASSWORD, csrf_token, make_accounts, serving
+from tests.fixtures.postgres import run_sql
+
+MARTIN = "100000000001"  # a showcase holder of the demo register
+EMAIL = "panne@exemple.test"
+
+
+def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_carries_on(
+        postgres_demo_url, postgres_cluster, tmp_path):
+    url, log = postgres_demo_url, tmp_path / "serve.log"
+    name = postgres_cluster.name_of(url)
+    make_accounts(url, [(EMAIL, MARTIN)])
+    with serving(url, log, env={"POINTSPERMIS_PG_WAIT_SECONDS": "1"}) as base, \
+            httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+        token = csrf_token(client.get("/connexion"))
+        assert client.post("/connexion", data={"email": EMAIL, "password": PASSWORD,
+                                                "_csrf_token": token}).status_code == 303
+        assert client.get("/solde").status_code == 200
+
+        assert postgres_cluster.end_sessions(name) >= 1  # a restart: the worker's pooled connections are closed
+        after_restart = {path: client.get(path).status_code for path in ("/solde", "/historique", "/compte")}
+        assert after_restart == {"/solde": 200, "/historique": 200, "/compte": 200}
+
+        token = csrf_token(client.get("/compte"))
+        assert client.get("/historique").status_code == 200  # its access-log row waits (up to 1 s) to be written
+        with postgres_cluster.outage(name):
+            down = client.get("/solde")
+            assert down.status_code == 503
+            assert down.headers["retry-after"] == "30"
+            assert down.headers["cache-control"] == "private, no-store"
+            assert len(re.findall(r"<h1\b", down.text)) == 1
+            assert "Service momentanément indisponible" in down.text and "Réessayez dans une minute" in down.text
+            assert "Traceback" not in down.text and "psycopg" not in down.text and "PoolTimeout" not in down.text
+            signed_out = client.post("/deconnexion", data={"_csrf_token": token})
+            assert signed_out.status_code == 503 and "location" not in signed_out.headers
+
+        back = client.get("/solde")
+        assert back.status_code == 200, "the driver is not served once the server is back"
+        assert 'datetime="2026-11-25' in back.text, "the page does not show the driver's file"
+    # Stopped (its last rows written): a row per file page shown, none for the pages refused during the outage.
+    pages = [row["page"] for row in run_sql(url, "SELECT page FROM access_log JOIN accounts ON accounts.id = "
+                                                 "access_log.account_id WHERE accounts.email = ?", (EMAIL,))]
+    assert sorted(pages) == ["/historique", "/historique", "/solde", "/solde", "/solde"]  # the file's pages
+    logged = log.read_text()
+    assert "journal des consultations : écriture impossible (StoreUnavailable)" in logged, \
+        "the row of the page seen just before the outage was written before it: the test proves nothing"
+    assert "erreur interne" not in logged, "a page failed with a 500"
+    assert "base de données injoignable : GET /solde (PoolTimeout)" in logged
+    assert "base de données injoignable : POST /deconnexion" in logged
