@@ -4,6 +4,12 @@
 Each file is one transaction, imported in the order given. By default a single bad line rejects
 its whole file (exit status 1, database unchanged); with ``--skip-invalid`` the valid lines are
 imported and the bad ones written, with their reasons, to ``FILE.rejected.jsonl``.
+
+Exit status 75 (sysexits' EX_TEMPFAIL, for a scheduler: try again later) when the connection to PostgreSQL is
+lost during an import (the server restarting, failing over): the file under way is rolled back, the files
+before it are imported, and the same command run again imports the rest (a file already imported is
+recognised, its events unchanged). A server that cannot be reached at the start is exit status 1, as a
+refused login is: libpq does not say which it was.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from pathlib import Path
 
 from backend.database import SyncStoreConnection, postgres
 from backend.database.commands_migrate import add_db_argument, db_path, open_for_command
-from backend.database.db import DatabaseError
+from backend.database.db import DatabaseError, StoreUnavailable
 from backend.register import lag
 from backend.register.importer import SqliteBulkLoader, open_writer
 from backend.register.pg_importer import PostgresBulkLoader
@@ -22,6 +28,7 @@ from backend.register.store import BulkLoader, Problem
 
 # Below this size an import takes well under a second: no progress bar.
 PROGRESS_MIN_BYTES = 5_000_000
+EX_TEMPFAIL = 75
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +76,12 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
     except DatabaseError as exc:
         print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the connection lost outside a file's import (migrating, measuring the data lag)
+        if not postgres.is_lost(exc):
+            raise
+        print(f"{postgres.unavailable(url, exc)}: run the same command again once the database answers (the files "
+              "imported so far stay imported, and are recognised)", file=sys.stderr)
+        return EX_TEMPFAIL
     finally:
         conn.close()
 
@@ -81,7 +94,15 @@ def import_all(loader: BulkLoader, conn: SyncStoreConnection, args: argparse.Nam
             print(f"{file}: no such file", file=sys.stderr)
             status = 1
             continue
-        status = max(status, import_one(loader, file, args.skip_invalid))
+        try:
+            status = max(status, import_one(loader, file, args.skip_invalid))
+        except StoreUnavailable as exc:
+            done = args.files[:args.files.index(file)]
+            print(f"{file}: {exc} during its import: nothing of this file was imported (one transaction per file)"
+                  f"{'; the files before it stay as imported above' if done else ''}. Run the same command again "
+                  "once the database answers: a file already imported is recognised and left as it is.",
+                  file=sys.stderr)
+            return EX_TEMPFAIL
     lag.refresh(conn)  # the data lag shown to drivers, measured once per import (register/lag.py)
     return status
 

@@ -53,7 +53,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from backend.database.postgres import SyncConnection
+from backend.database.postgres import SyncConnection, is_lost, unavailable
 from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.importer import UPSERT_EXTRACT, BaseFeedImporter, Batch, default_workers
@@ -127,11 +127,19 @@ class PostgresBulkLoader:
 
     def load(self, path: Path, skip_invalid: bool = False, report: Callable[[Problem], None] | None = None,
              progress: Callable[[int], None] | None = None) -> ImportResult:
+        """The file in one transaction; the connection lost meanwhile (the server restarting, failing over,
+        or ending the session): `StoreUnavailable`, and the server has rolled the file back."""
         workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
-        return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
-                                    progress=progress or (lambda n: None), workers=workers,
-                                    triggers_off=self.references_checked_here,
-                                    build_indexes=self.indexes_at_end and self.owns_events).run()
+        try:
+            return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
+                                        progress=progress or (lambda n: None), workers=workers,
+                                        triggers_off=self.references_checked_here,
+                                        build_indexes=self.indexes_at_end and self.owns_events).run()
+        except psycopg.OperationalError as exc:
+            if is_lost(exc):
+                info = self.conn.info
+                raise unavailable(f"postgresql://{info.host}:{info.port}/{info.dbname}", exc) from exc
+            raise
 
 
 class _StoreThread:

@@ -4,6 +4,7 @@ The tests of the contract (store.py) run on both stores (`db`: a SQLite file or 
 from __future__ import annotations
 
 import json
+import socket
 import re
 import sqlite3
 from pathlib import Path
@@ -551,3 +552,17 @@ def test_problems_are_reported_in_line_order_across_batches(db: Path | str, tmp_
     lines = [int(line.split(":")[1]) for line in err.splitlines() if re.match(rf"{re.escape(str(feed))}:\d+: ", line)]
     assert lines == [4, 5, 7, 8, 10]
     assert "3 events new" in out and "5 rejected" in out
+
+
+def test_a_postgresql_server_out_of_reach_or_a_refused_login_is_said_without_the_password(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], demo_feed: Path, postgres_url: str) -> None:
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    status, _, err = run_import(capsys, f"postgresql://pointspermis:secret@127.0.0.1:{port}/absent", demo_feed)
+    assert status == 1
+    assert f"postgresql://pointspermis:***@127.0.0.1:{port}/absent: PostgreSQL" in err and "ne répond pas" in err
+    assert "secret" not in err
+    wrong = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:pas-le-bon@", postgres_url)
+    status, _, err = run_import(capsys, wrong, demo_feed)
+    assert status == 1 and "password authentication failed" in err and "pas-le-bon" not in err

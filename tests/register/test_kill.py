@@ -200,3 +200,45 @@ def test_a_postgresql_import_paused_mid_way_blocks_no_reader(demo_feed: Path, tm
             os.kill(proc.pid, signal.SIGCONT)
             proc.wait()
     assert len(register_content(postgres_url)[1]) > len(before[1])
+
+
+@pytest.mark.slow
+def test_a_postgresql_import_that_loses_its_connection_says_so_exits_75_and_rerun_completes(
+        demo_feed: Path, tmp_path: Path, postgres_url: str) -> None:
+    """The server ends the import's session in the middle of its second file (a restart, a failover): the
+    first file stays imported, the second is rolled back, and the command says so plainly, with sysexits'
+    EX_TEMPFAIL (75) for a scheduler to try again; the same command then imports the rest."""
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_bytes(demo_feed.read_bytes().replace(b"demo-2026-11-25", b"earlier", 1))
+    feed = big_feed(demo_feed, tmp_path / "big.jsonl", copies=120)
+    command = [sys.executable, "-m", "backend", "import", str(earlier), str(feed), "--db", postgres_url]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not run_sql(postgres_url, "SELECT 1 FROM extracts WHERE extract_id = 'earlier'") or \
+                (progress := copy_progress(postgres_url)) is None or progress[1] == 0:
+            assert proc.poll() is None, "the import ended before the second file's COPY was seen"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        after_first = register_content(postgres_url)
+        assert run_sql(postgres_url, "SELECT pg_terminate_backend(?)", (progress[0],))[0][0]
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 75, err
+    assert f"{earlier.name}: imported" in out  # the first file's summary line
+    assert f"{feed}: PostgreSQL " in err and "injoignable (AdminShutdown) during its import: nothing of this file " \
+        "was imported (one transaction per file); the files before it stay as imported above" in err
+    assert "Run the same command again once the database answers" in err
+    assert "Traceback" not in err
+    assert register_content(postgres_url) == after_first  # the second file rolled back, the first kept
+    assert not processes_mentioning(str(feed)), "a checker outlived the import"
+
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    reference = tmp_path / "reference.sqlite3"
+    for path in (earlier, feed):
+        assert start_import(path, reference).wait(timeout=300) == 0, log(reference)
+    assert register_content(postgres_url) == register_content(reference)
