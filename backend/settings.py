@@ -47,7 +47,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """PostgreSQL only: the ``postgresql://`` URL of a hot standby (streaming replica) of the ``db``
     database that serves the register's reads (licence files, the latest extract, the data lag).
     Everything a request writes, and reads back, stays on ``db``, the primary: a driver's own writes
-    are all on that side, so they are always seen (docs/scaling.md). Empty: every read on ``db``."""
+    are all on that side, so they are always seen (docs/scaling.md). While the replica cannot be reached,
+    the register is read on ``db`` (backend/database/replica.py). Empty: every read on ``db``."""
 
     pg_pool_size: int = PG_POOL_SIZE
     """PostgreSQL only: the connections each worker process keeps open to each database (the primary,

@@ -27,7 +27,7 @@ import re
 import select
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, SupportsIndex, overload
+from typing import Any, Self, SupportsIndex, overload
 
 import psycopg
 from psycopg.cursor import BaseCursor
@@ -256,7 +256,7 @@ class PostgresDatabase:
 
     @classmethod
     async def open(cls, url: str, connections: int = PG_POOL_SIZE, replica: bool = False,
-                   wait: float = PG_WAIT_SECONDS) -> PostgresDatabase:
+                   wait: float = PG_WAIT_SECONDS) -> Self:
         """Connect to (and migrate) the database at `url`, keeping `connections` open (`Settings.pg_pool_size`:
         why few) and waiting at most `wait` seconds for one (`Settings.pg_wait_seconds`; then `StoreUnavailable`).
         A `replica` (a hot standby, read only) is never migrated: it must already be at this code's schema

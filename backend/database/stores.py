@@ -33,6 +33,7 @@ from pathlib import Path
 from backend.database import Store, open_database
 from backend.database.db import DatabaseError, open_migrated, schema_version
 from backend.database.postgres import PostgresDatabase, is_postgres_url
+from backend.database.replica import ReplicaDatabase
 from backend.settings import Settings
 
 # The register's tables (written by `pointspermis import` and the register's own writes only).
@@ -174,17 +175,19 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
     """(register_db, accounts_db), both opened and migrated: the register's reads go to the first,
     every request's writes (and their reads) to the second. On PostgreSQL, one handle twice."""
     if is_postgres_url(settings.db):
-        db = await open_database(settings.db, pg_connections=settings.pg_pool_size, pg_wait=settings.pg_wait_seconds)
+        db = await PostgresDatabase.open(settings.db, connections=settings.pg_pool_size, wait=settings.pg_wait_seconds)
         if not settings.register_replica:
             return db, db
         # The register's reads on a hot standby; the accounts (every write, and what it reads back) on
-        # the primary, so that a driver always sees their own writes (docs/scaling.md).
+        # the primary, so that a driver always sees their own writes (docs/scaling.md). The register is read
+        # on the primary while the standby cannot be reached (database/replica.py).
         try:
-            replica = await PostgresDatabase.open(settings.register_replica, connections=settings.pg_pool_size,
-                                                  replica=True, wait=settings.pg_wait_seconds)
+            replica = await ReplicaDatabase.open(settings.register_replica, connections=settings.pg_pool_size,
+                                                 replica=True, wait=settings.pg_wait_seconds)
         except BaseException:
             await db.close()
             raise
+        replica.fall_back_to(db)
         return replica, db
     register, accounts = store_paths(settings)
     register_db = await open_database(register)

@@ -9,6 +9,7 @@ on the primary is not shown until replay resumes, while what the driver writes i
 
 from __future__ import annotations
 
+import asyncio
 import html
 import shutil
 import subprocess
@@ -20,13 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from backend.database import DatabaseError, postgres
+from backend.database import DatabaseError, postgres, replica as replica_reads
 from backend.database.postgres import PostgresDatabase
 from tests.database.paused_import import csrf_token
-from tests.fixtures.accounts import running_app, settings_for
+from backend.accounts.testing import create_linked_account, create_session
+from tests.fixtures.accounts import TEST_PASSWORD, running_app, settings_for
 from tests.fixtures.postgres import PGCLUSTER, copy_sqlite_register, run_sql
 
-MARTIN = "100000000001"  # a showcase holder of the demo register
+MARTIN, BERNARD = "100000000001", "100000000002"  # showcase holders of the demo register
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +95,92 @@ async def test_register_reads_come_from_the_replica_and_own_writes_from_the_prim
         wait_until(lambda: latest_extract(replica) == "demo-2026-12-03", "the replica to replay the new extract")
         time.sleep(2.5)
         assert "3 décembre 2026" in (await client.get("/solde")).text
+
+
+def pgcluster(*args: str) -> None:
+    done = subprocess.run([sys.executable, str(PGCLUSTER), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+async def as_driver(harness, neph: str) -> None:
+    """Harness's main client (whose requests share one event loop, as a server worker's do: the check in the
+    background runs on it) signed in as a new account linked to `neph`."""
+    account_id = await create_linked_account(harness.db, f"replique-{neph}@exemple.test", TEST_PASSWORD, neph,
+                                             clock=harness.accounts.now)
+    session_id = await create_session(harness.db, account_id, clock=harness.accounts.now)
+    harness.main.cookies.set(harness.accounts.sessions.cookie_name, session_id, domain="testserver.local")
+
+
+async def test_while_the_replica_is_down_the_register_is_read_on_the_primary_then_on_the_replica_again(
+        primary_and_replica, monkeypatch):
+    primary, replica = primary_and_replica
+    monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
+    replica_dir = Path(run_sql(replica, "SHOW data_directory")[0][0]).parent
+    port = replica.rsplit(":", 1)[1].split("/")[0]
+    wait_until(lambda: latest_extract(replica) == latest_extract(primary), "the replica to catch up")
+    async with running_app(settings_for(primary, register_replica=replica, pg_wait_seconds=1)) as harness:
+        register_db, client = harness.app.state.register_db, harness.main
+        await as_driver(harness, MARTIN)
+        assert (await client.get("/solde")).status_code == 200 and not register_db.out_of_reach
+
+        pgcluster("stop", str(replica_dir))  # the replica restarts, or is lost
+        try:
+            # A driver whose file the app has not read yet: it must be read from the register.
+            await as_driver(harness, BERNARD)
+            for path in ("/solde", "/historique", "/releve"):
+                page = await client.get(path)
+                assert page.status_code == 200, (path, page.status_code)
+            assert "BERNARD" in html.unescape(page.text)  # the statement names its holder
+            assert register_db.out_of_reach, "the pages were not read on the primary"
+        finally:
+            pgcluster("replica", str(replica_dir.parent / "primary"), str(replica_dir), "--port", port)
+
+        deadline = time.monotonic() + 30
+        while register_db.out_of_reach:  # the check in the background finds it back
+            assert time.monotonic() < deadline, "the app did not go back to the replica within 30 s"
+            await asyncio.sleep(0.1)
+        await as_driver(harness, "100000000003")  # another file not read yet: from the replica
+        assert (await client.get("/solde")).status_code == 200
+        readers = run_sql(replica, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                                   "AND datname = current_database() AND pid <> pg_backend_pid()")[0][0]
+        assert readers >= 1, "the app holds no connection to the replica again"
+
+
+async def test_each_way_of_reading_goes_to_the_primary_while_the_replica_is_down_and_back_after(
+        primary_and_replica, monkeypatch):
+    primary_url, replica_url = primary_and_replica
+    monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
+    replica_dir = Path(run_sql(replica_url, "SHOW data_directory")[0][0]).parent
+    port = replica_url.rsplit(":", 1)[1].split("/")[0]
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    replica = await replica_reads.ReplicaDatabase.open(replica_url, connections=1, replica=True, wait=1)
+    replica.fall_back_to(primary)
+    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
+
+    async def sides() -> list[bool]:
+        async with replica.read() as conn:
+            in_snapshot = (await conn.execute_fetchall(standby))[0]["standby"]
+        async with replica.read(snapshot=False) as conn:
+            alone = (await conn.execute_fetchall(standby))[0]["standby"]
+        return [(await replica.fetch_small(standby))[0]["standby"], (await replica.fetch_all(standby))[0]["standby"],
+                in_snapshot, alone]
+
+    try:
+        assert await sides() == [True] * 4
+        pgcluster("stop", str(replica_dir))
+        try:
+            assert await sides() == [False] * 4  # the first waited a second for the replica, the others did not
+            assert replica.out_of_reach
+        finally:
+            pgcluster("replica", str(replica_dir.parent / "primary"), str(replica_dir), "--port", port)
+        deadline = time.monotonic() + 30
+        while replica.out_of_reach:
+            assert time.monotonic() < deadline, "the replica was not found back within 30 s"
+            await asyncio.sleep(0.1)
+        assert await sides() == [True] * 4
+    finally:
+        await replica.close()
+        await primary.close()
 
 
 async def test_a_replica_behind_this_codes_schema_is_refused_with_what_to_do(primary_and_replica, tmp_path):
