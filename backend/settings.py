@@ -62,6 +62,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     that the service is unavailable for a moment (503, « réessayez dans une minute »). Under load a wait
     lasts milliseconds (reads share a connection, `backend/database/pg_batch.py`); it reaches this only
     while the server cannot be reached (restarting, failing over, down) or is far beyond its capacity.
+    Also the longest a request's statement waits for a lock (``lock_timeout``: a migration or a maintenance
+    holding a table).
     Keep it below the timeout of whatever stands in front of the service, so that the driver gets the
     service's own page."""
 

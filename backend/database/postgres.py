@@ -213,15 +213,16 @@ async def closed_by_server(conn: psycopg.AsyncConnection[Any]) -> bool:
     return False
 
 
-def is_lost(exc: BaseException) -> bool:
-    """Whether `exc` says that the server could not be reached or that the connection was lost (no connection
-    within the wait, a connection error, an administrator's or a crash's shutdown), not that a statement
-    failed. Errors raised by libpq itself, not by the server, carry no SQLSTATE."""
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says that the database cannot serve now, not that a statement is wrong: no connection
+    within the wait, a connection error or lost (libpq's own errors carry no SQLSTATE), an administrator's or
+    a crash's shutdown (57P), or a lock held longer than the wait (55P03 `lock_not_available`: a migration
+    or maintenance holding a table, see `PostgresDatabase.open`)."""
     if isinstance(exc, PoolTimeout):
         return True
     if not isinstance(exc, psycopg.OperationalError):
         return False
-    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
+    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P")) or exc.sqlstate == "55P03"
 
 
 class _Closed(Exception):
@@ -229,7 +230,7 @@ class _Closed(Exception):
 
 
 def unavailable(url: str, exc: BaseException) -> StoreUnavailable:
-    return StoreUnavailable(f"PostgreSQL {safe_url(url)} injoignable ({type(exc).__name__})")
+    return StoreUnavailable(f"PostgreSQL {safe_url(url)} indisponible ({type(exc).__name__})")
 
 
 # The pools whose connection is held in this context. A task that holds a connection and asks the
@@ -266,8 +267,12 @@ class PostgresDatabase:
         # `wait` seconds only (psycopg_pool's default is 5 minutes, when its pauses reach a minute, so a
         # server back after an outage waited as long again for the pool). Then the pool stops trying, and
         # the next request that finds it empty makes it try at once.
+        # No statement of a request waits for a lock longer than that either (lock_timeout): a migration or a
+        # maintenance holding a table makes its pages say "unavailable" instead of hanging until the browser
+        # or the load balancer gives up. The import's and the migrations' own connections have no such limit.
+        options = {**CONNECTION_OPTIONS, "options": f"-c lock_timeout={max(1, round(wait * 1000))}"}
         pool = AsyncConnectionPool(url, min_size=connections, max_size=connections, open=False,
-                                   kwargs=CONNECTION_OPTIONS, timeout=wait, reconnect_timeout=wait,
+                                   kwargs=options, timeout=wait, reconnect_timeout=wait,
                                    name="pointspermis")
         try:
             await pool.open(wait=True, timeout=30)
@@ -305,7 +310,7 @@ class PostgresDatabase:
                 except _Closed:
                     continue
         except psycopg.OperationalError as exc:
-            if is_lost(exc):
+            if is_unavailable(exc):
                 raise unavailable(self.url, exc) from exc
             raise
 
@@ -341,7 +346,7 @@ class PostgresDatabase:
         try:
             return await self.batches.fetch(translate(sql), adapt(params))
         except psycopg.OperationalError as exc:  # the batch's connection lost while it was read (else from _take)
-            if is_lost(exc):
+            if is_unavailable(exc):
                 raise unavailable(self.url, exc) from exc
             raise
 

@@ -93,7 +93,7 @@ class ReplicaDatabase(PostgresDatabase):
     def _lost(self, exc: StoreUnavailable) -> None:
         if self._checking is not None:
             return
-        log.warning("réplique %s injoignable (%s) : le registre est lu sur la base principale", self.path, exc)
+        log.warning("réplique %s indisponible (%s) : le registre est lu sur la base principale", self.path, exc)
         # The check belongs to no request: its own context, so that it holds no request's connection.
         self._checking = asyncio.get_running_loop().create_task(self._check_until_back(),
                                                                 context=contextvars.Context())

@@ -77,7 +77,7 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
         print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the connection lost outside a file's import (migrating, measuring the data lag)
-        if not postgres.is_lost(exc):
+        if not postgres.is_unavailable(exc):
             raise
         print(f"{postgres.unavailable(url, exc)}: run the same command again once the database answers (the files "
               "imported so far stay imported, and are recognised)", file=sys.stderr)

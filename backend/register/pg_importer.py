@@ -53,7 +53,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from backend.database.postgres import SyncConnection, is_lost, unavailable
+from backend.database.postgres import SyncConnection, is_unavailable, unavailable
 from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.importer import UPSERT_EXTRACT, BaseFeedImporter, Batch, default_workers
@@ -136,7 +136,7 @@ class PostgresBulkLoader:
                                         triggers_off=self.references_checked_here,
                                         build_indexes=self.indexes_at_end and self.owns_events).run()
         except psycopg.OperationalError as exc:
-            if is_lost(exc):
+            if is_unavailable(exc):
                 info = self.conn.info
                 raise unavailable(f"postgresql://{info.host}:{info.port}/{info.dbname}", exc) from exc
             raise

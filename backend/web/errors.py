@@ -75,7 +75,7 @@ def store_unavailable(request: Request, exc: Exception) -> Response:
     """503, with the moment to try again: nothing is wrong with the request. One line in the log per request,
     without the trace (which says nothing more than the cause named here)."""
     cause = exc.__cause__ or exc
-    log.warning("base de données injoignable : %s %s (%s)", request.method, request.url.path, type(cause).__name__)
+    log.warning("base de données indisponible : %s %s (%s)", request.method, request.url.path, type(cause).__name__)
     heading, message = UNAVAILABLE
     response = _page(request, "errors/500.html", 503, {"heading": heading, "message": message})
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

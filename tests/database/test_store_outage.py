@@ -4,12 +4,14 @@ A server that restarts or fails over ends every session, so the connections a wo
 are closed while nobody uses them: they are replaced before they are lent, and no request fails for
 them. While the server cannot be reached, a request waits at most `pg_wait_seconds` for a connection,
 then fails with `StoreUnavailable` (the web's 503 page, tests/web/test_store_outage.py), and once the
-server is back the next request is served. Real server, real pool: the tests' PostgreSQL cluster."""
+server is back the next request is served. A table locked by maintenance makes a request wait no longer.
+Real server, real pool: the tests' PostgreSQL cluster."""
 
 from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
 
 from backend.database import StoreUnavailable
@@ -56,7 +58,7 @@ async def test_an_unreachable_server_makes_requests_fail_as_unavailable_then_the
     with postgres_cluster.outage(name):
         for use in (lambda: db.fetch_small(KEY, ("restart",)), lambda: db.fetch_all(KEY, ("restart",)),
                     lambda: db.write_many(lambda: [("INSERT INTO attempts (key, at) VALUES (?, ?)", [("lost", 1)])])):
-            with pytest.raises(StoreUnavailable, match="injoignable"):
+            with pytest.raises(StoreUnavailable, match="indisponible"):
                 await use()
         # An outage longer than the pool's first pauses between tries (1 s, 2 s, 4 s…): psycopg_pool's own
         # policy would not try again before the 15th second, and the next requests would fail as well.
@@ -64,6 +66,19 @@ async def test_an_unreachable_server_makes_requests_fail_as_unavailable_then_the
     # Back: the pool opens connections again as soon as a request asks (it stopped trying after the wait).
     assert await every_way_of_using(db) == [2, 2, 2]
     assert (await db.fetch_all(KEY, ("lost",)))[0]["n"] == 0, "a write refused as unavailable was applied"
+
+
+async def test_a_table_held_by_maintenance_makes_requests_unavailable_after_the_wait_not_hang(db, postgres_url):
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as maintenance:
+        await maintenance.execute("BEGIN")
+        await maintenance.execute("LOCK TABLE attempts IN ACCESS EXCLUSIVE MODE")  # e.g. a migration's rebuild
+        with pytest.raises(StoreUnavailable, match="indisponible"):
+            await db.fetch_small(KEY, ("restart",))
+        with pytest.raises(StoreUnavailable):
+            await db.write_many(lambda: [("INSERT INTO attempts (key, at) VALUES (?, ?)", [("held", 1)])])
+        await maintenance.execute("COMMIT")
+    assert await every_way_of_using(db) == [2, 2, 2]
+    assert (await db.fetch_all(KEY, ("held",)))[0]["n"] == 0
 
 
 async def test_the_wait_is_a_setting_of_every_handle_the_service_opens(postgres_url):

@@ -231,7 +231,7 @@ def test_a_postgresql_import_that_loses_its_connection_says_so_exits_75_and_reru
     assert f"{earlier.name}: imported" in out  # the first file's summary line
     # The error's name depends on where the import was when its session ended (AdminShutdown when it was waiting
     # for the server, OperationalError when it was sending): the message names it.
-    assert re.search(rf"{re.escape(str(feed))}: PostgreSQL postgresql://[^ ]+ injoignable \(\w+\) during its import: "
+    assert re.search(rf"{re.escape(str(feed))}: PostgreSQL postgresql://[^ ]+ indisponible \(\w+\) during its import: "
                      r"nothing of this file was imported \(one transaction per file\); the files before it stay as "
                      r"imported above\.", err), err
     assert "Run the same command again once the database answers" in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import psycopg
 
 from tests.database.paused_import import PASSWORD, csrf_token, make_accounts, serving
 from tests.fixtures.postgres import run_sql
@@ -57,5 +58,24 @@ def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_c
     assert "journal des consultations : écriture impossible (StoreUnavailable)" in logged, \
         "the row of the page seen just before the outage was written before it: the test proves nothing"
     assert "erreur interne" not in logged, "a page failed with a 500"
-    assert "base de données injoignable : GET /solde (PoolTimeout)" in logged
-    assert "base de données injoignable : POST /deconnexion" in logged
+    assert "base de données indisponible : GET /solde (PoolTimeout)" in logged
+    assert "base de données indisponible : POST /deconnexion" in logged
+
+
+def test_a_table_held_by_maintenance_makes_pages_say_unavailable_instead_of_hanging(postgres_demo_url, tmp_path):
+    url, log = postgres_demo_url, tmp_path / "serve.log"
+    make_accounts(url, [(EMAIL, MARTIN)])
+    with serving(url, log, env={"POINTSPERMIS_PG_WAIT_SECONDS": "1"}) as base, \
+            httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client, \
+            psycopg.connect(url, autocommit=True) as maintenance:
+        token = csrf_token(client.get("/connexion"))
+        assert client.post("/connexion", data={"email": EMAIL, "password": PASSWORD,
+                                                "_csrf_token": token}).status_code == 303
+        assert client.get("/solde").status_code == 200
+        maintenance.execute("BEGIN")
+        maintenance.execute("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")  # e.g. a migration rebuilding it
+        held = client.get("/solde")
+        assert held.status_code == 503 and "Service momentanément indisponible" in held.text
+        maintenance.execute("COMMIT")
+        assert client.get("/solde").status_code == 200
+    assert "base de données indisponible : GET /solde (LockNotAvailable)" in log.read_text()
