@@ -40,6 +40,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("database/pg_batch.py", "fetch", "params"): "values bound to SQL placeholders (adapted)",
     ("database/replica.py", "fetch_all", "params"): "values bound to SQL placeholders",
     ("database/replica.py", "fetch_small", "params"): "values bound to SQL placeholders",
+    ("database/replica.py", "_either", "params"): "values bound to SQL placeholders",
     ("database/postgres.py", "__getitem__", "return"): "a column's value",
     ("register/repository.py", "__getitem__", "return"): "a column's value (`NamedRow`, any store's row)",
     # Untrusted input: any JSON value, which the function itself checks (record-format.md).

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from backend.database.db import StoreUnavailable
@@ -44,24 +44,20 @@ class ReplicaDatabase(PostgresDatabase):
         return self._checking is not None
 
     async def fetch_small(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
-        if self.primary is None:
-            return await super().fetch_small(sql, params)
-        if not self.out_of_reach:
-            try:
-                return await super().fetch_small(sql, params)
-            except StoreUnavailable as exc:
-                self._lost(exc)
-        return await self.primary.fetch_small(sql, params)
+        return await self._either(PostgresDatabase.fetch_small, sql, params)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
-        if self.primary is None:
-            return await super().fetch_all(sql, params)
-        if not self.out_of_reach:
+        return await self._either(PostgresDatabase.fetch_all, sql, params)
+
+    async def _either(self, read: Callable[[PostgresDatabase, str, Sequence[Any] | dict], Awaitable[list]], sql: str,
+                      params: Sequence[Any] | dict) -> list:
+        """`read` (a `PostgresDatabase` method) on the replica, or on the primary while the replica is out of reach."""
+        if self.primary is not None and not self.out_of_reach:
             try:
-                return await super().fetch_all(sql, params)
+                return await read(self, sql, params)
             except StoreUnavailable as exc:
                 self._lost(exc)
-        return await self.primary.fetch_all(sql, params)
+        return await read(self.primary or self, sql, params)
 
     @contextlib.asynccontextmanager
     async def read(self, snapshot: bool = True) -> AsyncIterator[Connection]:

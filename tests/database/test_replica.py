@@ -10,6 +10,7 @@ on the primary is not shown until replay resumes, while what the driver writes i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import shutil
 import subprocess
@@ -102,6 +103,26 @@ def pgcluster(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@contextlib.contextmanager
+def replica_stopped(replica: str) -> Iterator[None]:
+    """The standby stopped for the block (it restarts, or is lost), then started again on its port."""
+    directory = Path(run_sql(replica, "SHOW data_directory")[0][0]).parent
+    port = replica.rsplit(":", 1)[1].split("/")[0]
+    pgcluster("stop", str(directory))
+    try:
+        yield
+    finally:
+        pgcluster("replica", str(directory.parent / "primary"), str(directory), "--port", port)
+
+
+async def found_back(replica: replica_reads.ReplicaDatabase, timeout: float = 30.0) -> None:
+    """Until the check in the background finds the standby answering again."""
+    deadline = time.monotonic() + timeout
+    while replica.out_of_reach:
+        assert time.monotonic() < deadline, f"the replica was not found back within {timeout} s"
+        await asyncio.sleep(0.1)
+
+
 async def as_driver(harness, neph: str) -> None:
     """Harness's main client (whose requests share one event loop, as a server worker's do: the check in the
     background runs on it) signed in as a new account linked to `neph`."""
@@ -115,16 +136,13 @@ async def test_while_the_replica_is_down_the_register_is_read_on_the_primary_the
         primary_and_replica, monkeypatch):
     primary, replica = primary_and_replica
     monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
-    replica_dir = Path(run_sql(replica, "SHOW data_directory")[0][0]).parent
-    port = replica.rsplit(":", 1)[1].split("/")[0]
     wait_until(lambda: latest_extract(replica) == latest_extract(primary), "the replica to catch up")
     async with running_app(settings_for(primary, register_replica=replica, pg_wait_seconds=1)) as harness:
         register_db, client = harness.app.state.register_db, harness.main
         await as_driver(harness, MARTIN)
         assert (await client.get("/solde")).status_code == 200 and not register_db.out_of_reach
 
-        pgcluster("stop", str(replica_dir))  # the replica restarts, or is lost
-        try:
+        with replica_stopped(replica):
             # A driver whose file the app has not read yet: it must be read from the register.
             await as_driver(harness, BERNARD)
             for path in ("/solde", "/historique", "/releve"):
@@ -132,13 +150,8 @@ async def test_while_the_replica_is_down_the_register_is_read_on_the_primary_the
                 assert page.status_code == 200, (path, page.status_code)
             assert "BERNARD" in html.unescape(page.text)  # the statement names its holder
             assert register_db.out_of_reach, "the pages were not read on the primary"
-        finally:
-            pgcluster("replica", str(replica_dir.parent / "primary"), str(replica_dir), "--port", port)
 
-        deadline = time.monotonic() + 30
-        while register_db.out_of_reach:  # the check in the background finds it back
-            assert time.monotonic() < deadline, "the app did not go back to the replica within 30 s"
-            await asyncio.sleep(0.1)
+        await found_back(register_db)
         await as_driver(harness, "100000000003")  # another file not read yet: from the replica
         assert (await client.get("/solde")).status_code == 200
         readers = run_sql(replica, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
@@ -150,8 +163,6 @@ async def test_each_way_of_reading_goes_to_the_primary_while_the_replica_is_down
         primary_and_replica, monkeypatch):
     primary_url, replica_url = primary_and_replica
     monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
-    replica_dir = Path(run_sql(replica_url, "SHOW data_directory")[0][0]).parent
-    port = replica_url.rsplit(":", 1)[1].split("/")[0]
     primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
     replica = await replica_reads.ReplicaDatabase.open(replica_url, connections=1, replica=True, wait=1)
     replica.fall_back_to(primary)
@@ -167,16 +178,10 @@ async def test_each_way_of_reading_goes_to_the_primary_while_the_replica_is_down
 
     try:
         assert await sides() == [True] * 4
-        pgcluster("stop", str(replica_dir))
-        try:
+        with replica_stopped(replica_url):
             assert await sides() == [False] * 4  # the first waited a second for the replica, the others did not
             assert replica.out_of_reach
-        finally:
-            pgcluster("replica", str(replica_dir.parent / "primary"), str(replica_dir), "--port", port)
-        deadline = time.monotonic() + 30
-        while replica.out_of_reach:
-            assert time.monotonic() < deadline, "the replica was not found back within 30 s"
-            await asyncio.sleep(0.1)
+        await found_back(replica)
         assert await sides() == [True] * 4
     finally:
         await replica.close()
