@@ -68,7 +68,7 @@ UNAVAILABLE = ("Service momentanément indisponible",
                "Le service ne peut pas lire les données des permis en ce moment (maintenance ou incident technique). "
                "Réessayez dans une minute. Si vous veniez d'envoyer un formulaire, vérifiez ensuite que votre "
                "modification a bien été prise en compte.")
-RETRY_AFTER_SECONDS = 30
+RETRY_AFTER_SECONDS = 60  # what the page says: « Réessayez dans une minute »
 
 
 def store_unavailable(request: Request, exc: Exception) -> Response:

@@ -39,7 +39,7 @@ def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_c
         with postgres_cluster.outage(name):
             down = client.get("/solde")
             assert down.status_code == 503
-            assert down.headers["retry-after"] == "30"
+            assert down.headers["retry-after"] == "60"
             assert down.headers["cache-control"] == "private, no-store"
             assert len(re.findall(r"<h1\b", down.text)) == 1
             assert "Service momentanément indisponible" in down.text and "Réessayez dans une minute" in down.text
