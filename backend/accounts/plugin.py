@@ -47,7 +47,7 @@ async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         await accounts.sessions.flush()
-        await accounts.access_log.flush()
+        await accounts.access_log.drain()
         if accounts.fc is not None:
             await accounts.fc.close()
 

@@ -18,7 +18,7 @@ import aiosqlite
 from backend.database.db import Database, DatabaseError, StoreUnavailable
 from backend.database.postgres import Connection as PostgresConnection
 from backend.database.postgres import PostgresDatabase, is_postgres_url
-from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS
+from backend.settings import PG_POOL_SIZE
 
 Store = Database | PostgresDatabase
 StoreConnection = aiosqlite.Connection | PostgresConnection
@@ -45,13 +45,11 @@ class SyncStoreConnection(Protocol):
     def executemany(self, statement: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 
 
-async def open_database(target: str | Path, pg_connections: int = PG_POOL_SIZE,
-                        pg_wait: float = PG_WAIT_SECONDS) -> Store:
+async def open_database(target: str | Path, pg_connections: int = PG_POOL_SIZE) -> Store:
     """Open (creating if needed) and migrate the database named by `target`; on PostgreSQL, keep
-    `pg_connections` connections open (`Settings.pg_pool_size`) and wait at most `pg_wait` seconds for one
-    (`Settings.pg_wait_seconds`)."""
+    `pg_connections` connections open (`Settings.pg_pool_size`)."""
     if is_postgres_url(target):
-        return await PostgresDatabase.open(str(target), connections=pg_connections, wait=pg_wait)
+        return await PostgresDatabase.open(str(target), connections=pg_connections)
     return await Database.open(target)
 
 

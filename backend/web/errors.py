@@ -63,7 +63,8 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _page(request, "errors/500.html", 500)
 
 
-# The store could not be reached (backend.database.StoreUnavailable): a restart, a failover, an outage.
+# The store cannot serve now (backend.database.StoreUnavailable): a restart, a failover, an outage, a table held
+# by maintenance.
 UNAVAILABLE = ("Service momentanément indisponible",
                "Le service ne peut pas lire les données des permis en ce moment (maintenance ou incident technique). "
                "Réessayez dans une minute. Si vous veniez d'envoyer un formulaire, vérifiez ensuite que votre "

@@ -4,11 +4,14 @@ the rows go back and the next flush writes them, on both stores."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 
+import psycopg
 import pytest
 
 from backend.accounts.access_log import FLUSH_AFTER, AccessLog
-from backend.database import open_database
+from backend.database import is_postgres_url, open_database
 from tests.fixtures.postgres import run_sql
 
 
@@ -49,3 +52,44 @@ async def test_a_view_recorded_while_a_connection_is_held_is_written_by_the_time
         assert [row[0] for row in run_sql(target, "SELECT page FROM access_log")] == ["/solde"]
     finally:
         await db.close()
+
+
+async def test_at_shutdown_the_rows_of_a_write_under_way_are_waited_for_not_lost(store_target):
+    """A request writes its view's row after its page is sent: a server stopping may find that write still
+    waiting for the database. `drain` (the app's last step before closing the database) waits for it."""
+    target = store_target("accounts.sqlite3")
+    db = await open_database(target)
+    try:
+        log = AccessLog(db, lambda: 1_800_000_000, 365)
+        await log.record(1, "100000000001", "/solde")
+        with holding_access_log(target):
+            under_way = asyncio.create_task(log.flush())  # waits for the lock
+            await asyncio.sleep(0.2)
+            drained = asyncio.create_task(log.drain())
+            await asyncio.sleep(0.3)
+            assert not drained.done(), "drain returned while a write was under way: its rows would be lost"
+        await drained
+        await under_way
+    finally:
+        await db.close()
+    assert [row[0] for row in run_sql(target, "SELECT page FROM access_log")] == ["/solde"]
+
+
+@contextlib.contextmanager
+def holding_access_log(target: str):
+    """Another connection holding what a write of the access log needs, for the block: SQLite's write lock on
+    the file, or PostgreSQL's lock on the table."""
+    if is_postgres_url(target):
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("BEGIN")
+            conn.execute("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE")
+            yield
+            conn.execute("COMMIT")
+        return
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -7,6 +7,8 @@ access log, those whose rows were waiting to be written when the server went awa
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import httpx
 import psycopg
@@ -79,3 +81,27 @@ def test_a_table_held_by_maintenance_makes_pages_say_unavailable_instead_of_hang
         maintenance.execute("COMMIT")
         assert client.get("/solde").status_code == 200
     assert "base de données indisponible : GET /solde (LockNotAvailable)" in log.read_text()
+
+
+def test_a_server_stopped_while_a_view_is_being_logged_loses_no_row(postgres_demo_url, tmp_path):
+    """A view's row is written after its page is sent, at most a second later: a server stopped meanwhile waits
+    for that write before it closes the database (the access log is kept in full, #18)."""
+    url = postgres_demo_url
+    make_accounts(url, [(EMAIL, MARTIN)])
+    with psycopg.connect(url, autocommit=True) as maintenance:
+        with serving(url, tmp_path / "serve.log", env={"POINTSPERMIS_PG_WAIT_SECONDS": "5"}) as base, \
+                httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+            token = csrf_token(client.get("/connexion"))
+            assert client.post("/connexion", data={"email": EMAIL, "password": PASSWORD,
+                                                    "_csrf_token": token}).status_code == 303
+            maintenance.execute("BEGIN")
+            maintenance.execute("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE")
+            assert client.get("/solde").status_code == 200
+            time.sleep(1.5)  # the row's write has begun (a second after the view) and waits for the table
+            release = threading.Timer(1.0, lambda: maintenance.execute("COMMIT"))
+            release.start()
+        # Leaving `serving` stopped the server (SIGINT) while that write waited; the table was released a second later.
+        release.join()
+    pages = run_sql(url, "SELECT page FROM access_log JOIN accounts ON accounts.id = access_log.account_id "
+                         "WHERE accounts.email = ?", (EMAIL,))
+    assert [row["page"] for row in pages] == ["/solde"]
