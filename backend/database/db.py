@@ -37,10 +37,11 @@ class DatabaseError(RuntimeError):
 
 
 class StoreUnavailable(DatabaseError):
-    """The store could not be reached, or lost the connection, while serving a request (a PostgreSQL server
-    restarting, failing over or down). Nothing is wrong with the request: the page says so and to try again
-    (503). A transaction cut off this way is rolled back by the server, unless its COMMIT had already reached
-    it: only a write sent at that very moment can have taken effect without its page saying so."""
+    """The store cannot serve now: it could not be reached, lost the connection, or kept a statement waiting for
+    a lock beyond the wait (a PostgreSQL server restarting, failing over or down; a table held by a migration).
+    Nothing is wrong with the request: the page says so and to try again (503). A transaction cut off this way
+    is rolled back by the server, unless its COMMIT had already reached it: only a write sent at that very
+    moment can have taken effect without its page saying so."""
 
 
 def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:

@@ -25,7 +25,7 @@ import contextvars
 import datetime as dt
 import re
 import select
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self, SupportsIndex, overload
 
@@ -229,8 +229,16 @@ class _Closed(Exception):
     """A connection found closed by the server (`closed_by_server`), given back to the pool."""
 
 
-def unavailable(url: str, exc: BaseException) -> StoreUnavailable:
-    return StoreUnavailable(f"PostgreSQL {safe_url(url)} indisponible ({type(exc).__name__})")
+@contextlib.contextmanager
+def unavailable_as_such(url: str) -> Iterator[None]:
+    """Inside the block, an error saying that the database at `url` cannot serve now (`is_unavailable`) is
+    raised as `StoreUnavailable`; any other error as it is."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if is_unavailable(exc):
+            raise StoreUnavailable(f"PostgreSQL {safe_url(url)} indisponible ({type(exc).__name__})") from exc
+        raise
 
 
 # The pools whose connection is held in this context. A task that holds a connection and asks the
@@ -294,7 +302,7 @@ class PostgresDatabase:
         while the task uses it: `StoreUnavailable`."""
         held = _HELD.get()
         self._refuse_if_held(held)
-        try:
+        with unavailable_as_such(self.url):
             for attempt in range(self.pool.max_size + 1):
                 try:
                     async with self.pool.connection() as raw:
@@ -309,10 +317,6 @@ class PostgresDatabase:
                         return
                 except _Closed:
                     continue
-        except psycopg.OperationalError as exc:
-            if is_unavailable(exc):
-                raise unavailable(self.url, exc) from exc
-            raise
 
     def _refuse_if_held(self, held: tuple[AsyncConnectionPool, ...]) -> None:
         if self.pool in held:
@@ -343,12 +347,8 @@ class PostgresDatabase:
         (`pg_batch.ReadBatches`; the reference path is `fetch_all`). The caller must hold none of this
         database's connections, as for any other."""
         self._refuse_if_held(_HELD.get())  # the batch takes the connection, in its own context: refused here
-        try:
+        with unavailable_as_such(self.url):  # the batch's connection lost while it was read (else from _take)
             return await self.batches.fetch(translate(sql), adapt(params))
-        except psycopg.OperationalError as exc:  # the batch's connection lost while it was read (else from _take)
-            if is_unavailable(exc):
-                raise unavailable(self.url, exc) from exc
-            raise
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:

@@ -66,22 +66,21 @@ def run_postgres(args: argparse.Namespace, url: str) -> int:
         print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
         return 1
     try:
-        postgres.migrate(conn)
-        loader = PostgresBulkLoader(conn, args.workers, indexes_at_end=args.indexes_at_end)
-        if not loader.references_checked_here:
-            print(f"{postgres.safe_url(url)}: this role may not set session_replication_role, so PostgreSQL "
-                  "checks every event's holder itself (the import is about three times slower); a superuser "
-                  "can allow it: GRANT SET ON PARAMETER session_replication_role TO <role>", file=sys.stderr)
-        return import_all(loader, postgres.SyncConnection(conn), args)
+        with postgres.unavailable_as_such(url):
+            postgres.migrate(conn)
+            loader = PostgresBulkLoader(conn, args.workers, indexes_at_end=args.indexes_at_end)
+            if not loader.references_checked_here:
+                print(f"{postgres.safe_url(url)}: this role may not set session_replication_role, so PostgreSQL "
+                      "checks every event's holder itself (the import is about three times slower); a superuser "
+                      "can allow it: GRANT SET ON PARAMETER session_replication_role TO <role>", file=sys.stderr)
+            return import_all(loader, postgres.SyncConnection(conn), args)
+    except StoreUnavailable as exc:  # the connection lost outside a file's import (measuring the data lag)
+        print(f"{exc}: run the same command again once the database answers (the files imported so far stay "
+              "imported, and are recognised)", file=sys.stderr)
+        return EX_TEMPFAIL
     except DatabaseError as exc:
         print(f"{postgres.safe_url(url)}: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # the connection lost outside a file's import (migrating, measuring the data lag)
-        if not postgres.is_unavailable(exc):
-            raise
-        print(f"{postgres.unavailable(url, exc)}: run the same command again once the database answers (the files "
-              "imported so far stay imported, and are recognised)", file=sys.stderr)
-        return EX_TEMPFAIL
     finally:
         conn.close()
 

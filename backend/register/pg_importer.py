@@ -53,7 +53,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from backend.database.postgres import SyncConnection, is_unavailable, unavailable
+from backend.database.postgres import SyncConnection, unavailable_as_such
 from backend.register import lag
 from backend.register.feed import ExtractHeader
 from backend.register.importer import UPSERT_EXTRACT, BaseFeedImporter, Batch, default_workers
@@ -130,16 +130,12 @@ class PostgresBulkLoader:
         """The file in one transaction; the connection lost meanwhile (the server restarting, failing over,
         or ending the session): `StoreUnavailable`, and the server has rolled the file back."""
         workers = default_workers(Path(path).stat().st_size) if self.workers is None else self.workers
-        try:
+        info = self.conn.info  # the database named without the password
+        with unavailable_as_such(f"postgresql://{info.host}:{info.port}/{info.dbname}"):
             return PostgresFeedImporter(self.conn, path, skip_invalid, report=report or (lambda p: None),
                                         progress=progress or (lambda n: None), workers=workers,
                                         triggers_off=self.references_checked_here,
                                         build_indexes=self.indexes_at_end and self.owns_events).run()
-        except psycopg.OperationalError as exc:
-            if is_unavailable(exc):
-                info = self.conn.info
-                raise unavailable(f"postgresql://{info.host}:{info.port}/{info.dbname}", exc) from exc
-            raise
 
 
 class _StoreThread:
