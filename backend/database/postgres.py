@@ -269,8 +269,20 @@ class PostgresDatabase:
         """Connect to (and migrate) the database at `url`, keeping `connections` open (`Settings.pg_pool_size`:
         why few) and waiting at most `wait` seconds for one (`Settings.pg_wait_seconds`; then `StoreUnavailable`).
         A `replica` (a hot standby, read only) is never migrated: it must already be at this code's schema
-        version."""
+        version (`check_replica`)."""
         await asyncio.to_thread(lambda: check_replica(url) if replica else migrate_url(url))
+        db = cls.unopened(url, connections, wait)
+        try:
+            await db.pool.open(wait=True, timeout=30)
+        except Exception as exc:
+            await db.pool.close()
+            raise StoreUnavailable(f"PostgreSQL {safe_url(url)} ne répond pas ({exc})") from exc
+        return db
+
+    @classmethod
+    def unopened(cls, url: str, connections: int = PG_POOL_SIZE, wait: float = PG_WAIT_SECONDS) -> Self:
+        """The handle on `url` (`open`'s arguments), its pool not opened: it connects once `pool.open()` is
+        called, and neither migrates nor checks the database."""
         # A lost connection is opened again in the background, with pauses that double (1 s, 2 s…): for
         # `wait` seconds only (psycopg_pool's default is 5 minutes, when its pauses reach a minute, so a
         # server back after an outage waited as long again for the pool). Then the pool stops trying, and
@@ -279,15 +291,9 @@ class PostgresDatabase:
         # maintenance holding a table makes its pages say "unavailable" instead of hanging until the browser
         # or the load balancer gives up. The import's and the migrations' own connections have no such limit.
         options = {**CONNECTION_OPTIONS, "options": f"-c lock_timeout={max(1, round(wait * 1000))}"}
-        pool = AsyncConnectionPool(url, min_size=connections, max_size=connections, open=False,
-                                   kwargs=options, timeout=wait, reconnect_timeout=wait,
-                                   name="pointspermis")
-        try:
-            await pool.open(wait=True, timeout=30)
-        except Exception as exc:
-            await pool.close()
-            raise DatabaseError(f"PostgreSQL {safe_url(url)} ne répond pas ({exc})") from exc
-        return cls(url, pool)
+        return cls(url, AsyncConnectionPool(url, min_size=connections, max_size=connections, open=False,
+                                            kwargs=options, timeout=wait, reconnect_timeout=wait,
+                                            name="pointspermis"))
 
     async def close(self) -> None:
         await self.pool.close()
@@ -446,9 +452,11 @@ def migrate(conn: psycopg.Connection, directory: Path = POSTGRES_MIGRATIONS_DIR)
 
 
 def check_replica(url: str) -> None:
-    """A read replica must carry the schema this code reads (the primary is migrated, then it follows)."""
+    """A read replica must carry the schema this code reads (the primary is migrated, then it follows):
+    `DatabaseError` if it does not, `StoreUnavailable` if it cannot be reached (it restarts, is rebuilt, or is
+    lost; the register is then read on the primary, `replica.ReplicaDatabase.open_beside`)."""
     latest = migrations(POSTGRES_MIGRATIONS_DIR)[-1][0]
-    with connect(url) as conn:
+    with unavailable_as_such(url), psycopg.connect(url, **CONNECTION_OPTIONS) as conn:
         version = schema_version(conn)
     if version != latest:
         raise DatabaseError(f"la réplique {safe_url(url)} est au schéma {version}, ce code lit le schéma {latest} : "

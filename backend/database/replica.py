@@ -7,8 +7,14 @@ holds the same register, never older (the replica replays the primary's changes)
 correct, only more load on the primary.
 
 The first read that finds the replica out of reach waits for it at most `pg_wait_seconds` (the pool's wait),
-then is served by the primary; so are the reads after it, at once, until a check in the background (one
-read every `RETRY_SECONDS`, of no request) finds the replica answering again.
+then is served by the primary; so are the reads after it, at once, until a check in the background (every
+`RETRY_SECONDS`, of no request) finds the replica answering again, at this code's schema.
+
+An instance that starts while its replica cannot be reached starts all the same and reads on the primary
+from the first request (`open_beside`): stopping it there would let a replica's restart, during a rolling
+deployment of the instances, take the whole service down. A replica reached but not at this code's schema
+is refused at start, as before: that is a mistake to mend (a replica of another database, or of a primary
+not migrated yet), not a moment to wait out.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from backend.database.db import StoreUnavailable
-from backend.database.postgres import Connection, PostgresDatabase
+from backend.database.db import DatabaseError, StoreUnavailable
+from backend.database.postgres import Connection, PostgresDatabase, check_replica
+from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +41,21 @@ class ReplicaDatabase(PostgresDatabase):
 
     primary: PostgresDatabase | None = None
     _checking: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open_beside(cls, primary: PostgresDatabase, url: str, connections: int = PG_POOL_SIZE,
+                          wait: float = PG_WAIT_SECONDS) -> ReplicaDatabase:
+        """The replica at `url` (`PostgresDatabase.open`'s arguments), its reads on `primary` while it cannot be
+        reached, from now on if it cannot be reached now. `DatabaseError` if it answers at another schema."""
+        try:
+            replica = await cls.open(url, connections, replica=True, wait=wait)
+        except StoreUnavailable as exc:
+            replica = cls.unopened(url, connections, wait)  # its pool is opened once the replica answers
+            replica.fall_back_to(primary)
+            replica._lost(exc)
+            return replica
+        replica.fall_back_to(primary)
+        return replica
 
     def fall_back_to(self, primary: PostgresDatabase) -> None:
         self.primary = primary
@@ -89,17 +111,30 @@ class ReplicaDatabase(PostgresDatabase):
     def _lost(self, exc: StoreUnavailable) -> None:
         if self._checking is not None:
             return
-        log.warning("réplique %s indisponible (%s) : le registre est lu sur la base principale", self.path, exc)
+        # The driver's or the pool's own words say why (refused, timed out, a name not found, a login refused);
+        # they never hold the password.
+        why = str(exc.__cause__ or exc).strip().splitlines()[:1] or [type(exc).__name__]
+        log.warning("réplique %s indisponible (%s) : le registre est lu sur la base principale", self.path, why[0])
         # The check belongs to no request: its own context, so that it holds no request's connection.
         self._checking = asyncio.get_running_loop().create_task(self._check_until_back(),
                                                                 context=contextvars.Context())
 
     async def _check_until_back(self) -> None:
+        refused = ""
         while True:
             await asyncio.sleep(RETRY_SECONDS)
             try:
-                await super().fetch_all("SELECT 1")
+                # Its schema first: a replica rebuilt meanwhile may carry another one.
+                await asyncio.to_thread(check_replica, self.url)
+                if self.pool.closed:  # out of reach since the start: its connections are opened now
+                    await self.pool.open()
+                await super().fetch_all("SELECT 1")  # and a read through the pool, which waits for them
             except StoreUnavailable:
+                continue
+            except DatabaseError as exc:  # another schema: said once, and the register stays on the primary
+                if str(exc) != refused:
+                    log.error("réplique %s refusée : %s", self.path, exc)
+                    refused = str(exc)
                 continue
             except Exception:  # not the replica's reachability: say so, and keep reading on the primary
                 log.exception("réplique %s : vérification impossible", self.path)

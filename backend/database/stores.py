@@ -180,14 +180,14 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
             return db, db
         # The register's reads on a hot standby; the accounts (every write, and what it reads back) on
         # the primary, so that a driver always sees their own writes (docs/scaling.md). The register is read
-        # on the primary while the standby cannot be reached (database/replica.py).
+        # on the primary while the standby cannot be reached, even from the start (database/replica.py).
         try:
-            replica = await ReplicaDatabase.open(settings.register_replica, connections=settings.pg_pool_size,
-                                                 replica=True, wait=settings.pg_wait_seconds)
+            replica = await ReplicaDatabase.open_beside(db, settings.register_replica,
+                                                        connections=settings.pg_pool_size,
+                                                        wait=settings.pg_wait_seconds)
         except BaseException:
             await db.close()
             raise
-        replica.fall_back_to(db)
         return replica, db
     register, accounts = store_paths(settings)
     register_db = await open_database(register)

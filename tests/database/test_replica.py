@@ -188,12 +188,86 @@ async def test_each_way_of_reading_goes_to_the_primary_while_the_replica_is_down
         await primary.close()
 
 
+def without_schema(replica: str) -> str:
+    """The standby's `postgres` database: it has no schema, as a replica of a primary not yet migrated."""
+    return replica.rsplit("/", 1)[0] + "/postgres"
+
+
 async def test_a_replica_behind_this_codes_schema_is_refused_with_what_to_do(primary_and_replica, tmp_path):
-    _, replica = primary_and_replica
-    # A database without the schema stands for a replica of a primary not yet migrated.
-    empty = replica.rsplit("/", 1)[0] + "/postgres"
+    primary_url, replica = primary_and_replica
     with pytest.raises(DatabaseError, match="migrez la base principale"):
-        await PostgresDatabase.open(empty, replica=True)
+        await PostgresDatabase.open(without_schema(replica), replica=True)
+    # Beside a primary too: a replica that answers at another schema is a mistake to mend, not an outage.
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    try:
+        with pytest.raises(DatabaseError, match="migrez la base principale"):
+            await replica_reads.ReplicaDatabase.open_beside(primary, without_schema(replica), connections=1, wait=1)
+    finally:
+        await primary.close()
+
+
+async def test_a_replica_out_of_reach_at_start_is_read_on_the_primary_until_it_answers_at_this_codes_schema(
+        primary_and_replica, monkeypatch, caplog):
+    """An instance starting while its replica restarts (a rolling deployment, a rebuilt standby) starts, reads
+    the register on the primary, and goes to the replica once it answers; a replica that comes back at
+    another schema stays refused, said once in the log."""
+    primary_url, replica_url = primary_and_replica
+    monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
+    # A login the replica refuses (no such role), with a password that must not reach the log.
+    secret = "postgresql://nobody_else:not-this-password@" + replica_url.split("@", 1)[1]
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
+    opened: list[replica_reads.ReplicaDatabase] = []
+    try:
+        with replica_stopped(replica_url):
+            for url in (replica_url, without_schema(replica_url), secret):
+                opened.append(await replica_reads.ReplicaDatabase.open_beside(primary, url, connections=1, wait=1))
+            replica, other_schema, wrong_login = opened
+            assert all(each.out_of_reach for each in opened)
+            assert (await replica.fetch_small(standby))[0]["standby"] is False
+            async with replica.read() as conn:
+                assert (await conn.execute_fetchall(standby))[0]["standby"] is False
+            out_of_reach = [r.getMessage() for r in caplog.records if "indisponible" in r.getMessage()]
+            # Each says why, in the driver's words: the standby is stopped.
+            assert len(out_of_reach) == 3 and all("Connection refused" in m for m in out_of_reach), out_of_reach
+            assert "not-this-password" not in caplog.text
+        await found_back(replica)
+        assert (await replica.fetch_small(standby))[0]["standby"] is True
+        assert (await replica.fetch_all(standby))[0]["standby"] is True
+
+        await asyncio.sleep(1.0)  # five checks of the others since the standby answers
+        assert other_schema.out_of_reach and wrong_login.out_of_reach
+        assert (await other_schema.fetch_small(standby))[0]["standby"] is False
+        refused = [r for r in caplog.records if "refusée" in r.getMessage()]
+        assert len(refused) == 1 and "migrez la base principale" in refused[0].getMessage()
+        assert "not-this-password" not in caplog.text
+    finally:
+        for each in opened:
+            await each.close()
+        await primary.close()
+
+
+async def test_an_instance_starts_while_its_replica_is_down_and_reads_the_replica_once_it_is_back(
+        primary_and_replica, monkeypatch):
+    primary, replica = primary_and_replica
+    monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
+    wait_until(lambda: latest_extract(replica) == latest_extract(primary), "the replica to catch up")
+    async with contextlib.AsyncExitStack() as stack:
+        with replica_stopped(replica):
+            harness = await stack.enter_async_context(
+                running_app(settings_for(primary, register_replica=replica, pg_wait_seconds=1)))
+        # The standby is back (replica_stopped's end): the instance, started without it, reads on the primary
+        # until its check in the background (on the loop of `harness.main`, a server worker's) finds it.
+        register_db, client = harness.app.state.register_db, harness.main
+        await as_driver(harness, MARTIN)
+        page = await client.get("/solde")
+        assert page.status_code == 200 and "D'après le fichier national" in html.unescape(page.text)  # a file read
+        await found_back(register_db)
+        await as_driver(harness, BERNARD)  # a file not read yet: from the replica
+        assert (await client.get("/historique")).status_code == 200
+        readers = run_sql(replica, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                                   "AND datname = current_database() AND pid <> pg_backend_pid()")[0][0]
+        assert readers >= 1, "the app holds no connection to the replica"
 
 
 def test_a_replica_without_a_postgresql_primary_is_refused():
