@@ -17,14 +17,12 @@ The price is that a hard crash can lose the last second of log rows, never other
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from backend.accounts.clock import Clock
-from backend.accounts.deferred import FlushTimer
+from backend.accounts.deferred import FlushTimer, settle
 from backend.database import Store, StoreConnection
 
 log = logging.getLogger(__name__)
@@ -34,9 +32,6 @@ FLUSH_AFTER = 1.0
 # Rows kept in memory while the database refuses them (a few MB at most).
 KEEP_UNWRITTEN = 50_000
 FLUSH_ROWS = 100
-# At shutdown, how long `drain` waits for the writes under way (a little more than a write may wait for the
-# database: PostgreSQL's pg_wait_seconds, SQLite's busy timeout of 30 s).
-DRAIN_SECONDS = 35.0
 COLUMNS = ("viewed_at", "account_id", "neph", "page", "channel", "who", "place")
 
 
@@ -86,14 +81,10 @@ class AccessLog:
         self._timer.arm()
 
     async def drain(self) -> None:
-        """At shutdown: wait for the writes under way, then write what is left. A request writes its view's row
-        after its page is sent, so a server that stops may find its flush still waiting for the database;
-        that flush's rows come back to the queue if it fails, and the pool closes after this: flushing only
-        the queue as it stood lost them (seen after an outage of PostgreSQL, tests/web/test_store_outage.py).
-        Polled rather than awaited: the writes may run on other event loops (a test client's)."""
-        deadline = time.monotonic() + DRAIN_SECONDS
-        while self._writing and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        """At shutdown: wait for the writes under way (`settle`), then write what is left. A flush's rows come
+        back to the queue if it fails, and the pool closes after this: flushing only the queue as it stood
+        lost them (seen after an outage of PostgreSQL, tests/web/test_store_outage.py)."""
+        await settle(lambda: self._writing > 0)
         await self.flush()
 
     async def flush(self) -> None:

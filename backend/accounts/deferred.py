@@ -11,10 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# At shutdown, how long `settle` waits for the writes under way (a little more than a write may wait for the
+# database: PostgreSQL's pg_wait_seconds, SQLite's busy timeout of 30 s).
+DRAIN_SECONDS = 35.0
+
+
+async def settle(under_way: Callable[[], bool], seconds: float = DRAIN_SECONDS) -> None:
+    """At shutdown, until `under_way()` says no write is under way, at most `seconds`. A request writes after its
+    page is sent, so a server that stops may find a write still waiting for the database; the database closes
+    after this, under it. Polled rather than awaited: the writes may run on other event loops (a test client's)."""
+    deadline = time.monotonic() + seconds
+    while under_way() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
 
 
 class FlushTimer:

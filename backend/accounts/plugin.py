@@ -46,7 +46,7 @@ async def accounts_lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await accounts.sessions.flush()
+        await accounts.sessions.drain()
         await accounts.access_log.drain()
         if accounts.fc is not None:
             await accounts.fc.close()

@@ -18,7 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 
 from backend.accounts.clock import Clock
-from backend.accounts.deferred import FlushTimer
+from backend.accounts.deferred import FlushTimer, settle
 from backend.accounts.tokens import digest, random_token
 from backend.database import Store, StoreConnection
 from backend.register.repository import FileJoin
@@ -201,8 +201,15 @@ class Sessions:
             self._timer.arm()
 
     async def flush(self) -> None:
-        """Write whatever is queued now (the timer, and at shutdown)."""
+        """Write whatever is queued now (the timer)."""
         await self.write_now([])
+
+    async def drain(self) -> None:
+        """At shutdown: wait for the batch under way (`settle`), then write what is left. A batch being written
+        when the server stops would otherwise be cut by the pool's closing, and `flush` returns at once while
+        one is under way (the sessions it holds would then end up to a minute earlier than they should)."""
+        await settle(lambda: self._writing)
+        await self.flush()
 
     def _queue(self, writes: list[tuple[str, tuple]]) -> None:
         queued = self._queued

@@ -4,15 +4,12 @@ the rows go back and the next flush writes them, on both stores."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 
-import psycopg
 import pytest
 
 from backend.accounts.access_log import FLUSH_AFTER, AccessLog
-from backend.database import is_postgres_url, open_database
-from tests.fixtures.postgres import run_sql
+from backend.database import open_database
+from tests.fixtures.postgres import holding_writes, run_sql
 
 
 async def test_rows_refused_by_the_database_are_written_by_the_next_flush(store_target):
@@ -62,7 +59,7 @@ async def test_at_shutdown_the_rows_of_a_write_under_way_are_waited_for_not_lost
     try:
         log = AccessLog(db, lambda: 1_800_000_000, 365)
         await log.record(1, "100000000001", "/solde")
-        with holding_access_log(target):
+        with holding_writes(target, "access_log"):
             under_way = asyncio.create_task(log.flush())  # waits for the lock
             await asyncio.sleep(0.2)
             drained = asyncio.create_task(log.drain())
@@ -73,23 +70,3 @@ async def test_at_shutdown_the_rows_of_a_write_under_way_are_waited_for_not_lost
     finally:
         await db.close()
     assert [row[0] for row in run_sql(target, "SELECT page FROM access_log")] == ["/solde"]
-
-
-@contextlib.contextmanager
-def holding_access_log(target: str):
-    """Another connection holding what a write of the access log needs, for the block: SQLite's write lock on
-    the file, or PostgreSQL's lock on the table."""
-    if is_postgres_url(target):
-        with psycopg.connect(target, autocommit=True) as conn:
-            conn.execute("BEGIN")
-            conn.execute("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE")
-            yield
-            conn.execute("COMMIT")
-        return
-    conn = sqlite3.connect(target, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        yield
-        conn.execute("COMMIT")
-    finally:
-        conn.close()

@@ -18,6 +18,7 @@ from backend.database import Store, open_database
 from backend.database.db import Database
 from backend.database.stores import accounts_db_for
 from tests.fixtures.accounts import running_app, seed_database, settings_for
+from tests.fixtures.postgres import holding_writes
 
 UPDATE = "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?"
 # Not a timing: a request that waited for the busy writer would wait until the test releases it.
@@ -213,5 +214,28 @@ async def test_the_app_writes_its_queued_refreshes_when_it_stops(store_target):
     db = await open_database(accounts_db_for(target))  # on SQLite, the accounts' file beside the register
     try:
         assert await last_seen(db) == [seen_at]
+    finally:
+        await db.close()
+
+
+async def test_at_shutdown_a_batch_of_refreshes_under_way_is_waited_for_not_cut(store_target):
+    """A batch may still wait for the database when the server stops (after an outage, or a table held by
+    maintenance): `drain`, the app's step before closing the database, waits for it."""
+    target = store_target("accounts.sqlite3")
+    now = [1_800_000_000]
+    db = await open_database(target)
+    try:
+        sessions, (session_id,) = await sessions_due(db, now, 1)
+        later: list = []
+        assert await sessions.load(session_id, later) is not None
+        with holding_writes(target, "sessions"):
+            under_way = asyncio.create_task(sessions.write_now(later))  # waits for the lock
+            await asyncio.sleep(0.2)
+            drained = asyncio.create_task(sessions.drain())
+            await asyncio.sleep(0.3)
+            assert not drained.done(), "drain returned while a batch was under way: the pool would close under it"
+        await drained
+        await under_way
+        assert await last_seen(db) == [now[0]]
     finally:
         await db.close()
