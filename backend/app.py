@@ -27,6 +27,7 @@ from litestar.template import TemplateConfig
 from backend.accounts.plugin import AccountsPlugin
 from backend.accounts.session import template_context
 from backend.database import StoreUnavailable
+from backend.database.readiness import Readiness
 from backend.database.stores import close_stores, open_stores
 from backend.law.dates import PARIS
 from backend.register.repository import SqlRegister
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, today: Callable[[], dt.date]
         register_db, accounts_db = await open_stores(settings)
         app.state.register_db, app.state.accounts_db = register_db, accounts_db
         app.state.register = SqlRegister(register_db)
+        app.state.readiness = Readiness(register_db, accounts_db)  # /sante/pret, a load balancer's probe
         settle_after_start()  # what exists now lives as long as the worker (backend/process.py)
         try:
             yield

@@ -28,7 +28,7 @@ from backend.accounts.runtime import Accounts
 
 PUBLIC_ROUTES: frozenset[str] = frozenset({
     # information pages (web, design)
-    "/", "/sante", "/aide", "/accessibilite", "/mentions-legales", "/donnees-personnelles",
+    "/", "/sante", "/sante/pret", "/aide", "/accessibilite", "/mentions-legales", "/donnees-personnelles",
     "/plan-du-site", "/robots.txt", "/favicon.ico",
     # statement seal check (statement)
     "/verifier", "/verifier/{code:str}",
@@ -42,6 +42,9 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
 })
 # Static files: one mounted router, whatever its path-parameter spelling.
 PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
+# Probes (monitoring, a load balancer): public, and never read a session, even when a browser sends its cookie:
+# they show nobody's data, and `/sante` must answer while the database does not (web/pages/health.py).
+PROBE_ROUTES: frozenset[str] = frozenset({"/sante", "/sante/pret"})
 
 # Need a session but no linked file: the account's own pages.
 ACCOUNT_ROUTES: frozenset[str] = frozenset({
@@ -96,8 +99,8 @@ class GuardMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         path_template: str = scope.get("path_template", scope["path"])
-        if path_template.startswith(PUBLIC_PREFIXES):
-            await next_app(scope, receive, send)  # static files: no session lookup at all
+        if path_template.startswith(PUBLIC_PREFIXES) or path_template in PROBE_ROUTES:
+            await next_app(scope, receive, send)  # static files and probes: no session lookup at all
             return
         accounts = scope["litestar_app"].state.accounts
         session_id = _cookie(scope, accounts.sessions.cookie_name)

@@ -150,6 +150,8 @@ async def test_while_the_replica_is_down_the_register_is_read_on_the_primary_the
                 assert page.status_code == 200, (path, page.status_code)
             assert "BERNARD" in html.unescape(page.text)  # the statement names its holder
             assert register_db.out_of_reach, "the pages were not read on the primary"
+            # A load balancer keeps the instance: it serves pages, from the primary.
+            assert (await client.get("/sante/pret")).status_code == 200
 
         await found_back(register_db)
         await as_driver(harness, "100000000003")  # another file not read yet: from the replica

@@ -36,6 +36,8 @@ def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_c
         after_restart = {path: client.get(path).status_code for path in ("/solde", "/historique", "/compte")}
         assert after_restart == {"/solde": 200, "/historique": 200, "/compte": 200}
 
+        assert (client.get("/sante/pret").status_code, client.get("/sante").status_code) == (200, 200)
+
         token = csrf_token(client.get("/compte"))
         assert client.get("/historique").status_code == 200  # its access-log row waits (up to 1 s) to be written
         with postgres_cluster.outage(name):
@@ -48,6 +50,13 @@ def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_c
             assert "Traceback" not in down.text and "psycopg" not in down.text and "PoolTimeout" not in down.text
             signed_out = client.post("/deconnexion", data={"_csrf_token": token})
             assert signed_out.status_code == 503 and "location" not in signed_out.headers
+            # A load balancer's probes: the process answers, and says that it cannot serve pages.
+            assert client.get("/sante").status_code == 200
+            unready = answered(client, "/sante/pret", 503)
+            assert unready.text == "pas prêt : base de données injoignable"
+            assert unready.headers["cache-control"] == "no-store"
+
+        assert answered(client, "/sante/pret", 200).text == "prêt"
 
         back = client.get("/solde")
         assert back.status_code == 200, "the driver is not served once the server is back"
@@ -62,6 +71,17 @@ def test_a_restart_costs_no_page_and_an_outage_is_said_plainly_then_the_driver_c
     assert "erreur interne" not in logged, "a page failed with a 500"
     assert "base de données indisponible : GET /solde (PoolTimeout)" in logged
     assert "base de données indisponible : POST /deconnexion" in logged
+    assert logged.count("instance pas prête : postgresql://") == 1, "the change is said once"
+    assert logged.count("instance de nouveau prête") == 1
+
+
+def answered(client: httpx.Client, path: str, status: int, timeout: float = 10.0) -> httpx.Response:
+    """The first answer of `path` with `status`, asked every 0.2 s (a probe's answer is kept for a second)."""
+    deadline = time.monotonic() + timeout
+    while (response := client.get(path)).status_code != status:
+        assert time.monotonic() < deadline, f"{path} still {response.status_code} after {timeout} s"
+        time.sleep(0.2)
+    return response
 
 
 def test_a_table_held_by_maintenance_makes_pages_say_unavailable_instead_of_hanging(postgres_demo_url, tmp_path):

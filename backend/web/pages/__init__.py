@@ -5,6 +5,7 @@ from backend.web.pages import balance, calendar, health, history, home, info, li
 ROUTES = [
     home.home,
     health.health,
+    health.ready,
     balance.balance,
     history.history,
     calendar.calendar,
