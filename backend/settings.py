@@ -21,6 +21,9 @@ PG_POOL_SIZE = 2
 PG_WAIT_SECONDS = 5.0
 """The default of `Settings.pg_wait_seconds`."""
 
+REPLICA_MAX_LAG_SECONDS = 15.0
+"""The default of `Settings.replica_max_lag_seconds`."""
+
 
 def is_postgres_url(target: object) -> bool:
     """Whether a `db`-like setting names a PostgreSQL database (else a SQLite file): decided here only."""
@@ -49,6 +52,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     Everything a request writes, and reads back, stays on ``db``, the primary: a driver's own writes
     are all on that side, so they are always seen (docs/scaling.md). While the replica cannot be reached,
     the register is read on ``db`` (backend/database/replica.py). Empty: every read on ``db``."""
+
+    replica_max_lag_seconds: float = REPLICA_MAX_LAG_SECONDS
+    """With ``register_replica``: the most, in seconds, by which the register read on the replica may be older
+    than the primary's. A replica further behind (its replay stopped or slowed, its link to the primary broken)
+    is left for the primary until it has caught up (backend/database/replica.py). A replica keeps up within
+    milliseconds; this bounds what a driver may see after an import when it does not."""
 
     pg_pool_size: int = PG_POOL_SIZE
     """PostgreSQL only: the connections each worker process keeps open to each database (the primary,
@@ -112,6 +121,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         if self.pg_pool_size < 1:
             raise ValueError(f"POINTSPERMIS_PG_POOL_SIZE vaut {self.pg_pool_size} : il faut au moins 1 connexion "
                              f"par processus (par défaut {PG_POOL_SIZE})")
+        if not self.replica_max_lag_seconds > 0:
+            raise ValueError(f"POINTSPERMIS_REPLICA_MAX_LAG_SECONDS vaut {self.replica_max_lag_seconds} : il faut un "
+                             f"retard positif, en secondes (par défaut {REPLICA_MAX_LAG_SECONDS})")
         if not self.pg_wait_seconds > 0:
             raise ValueError(f"POINTSPERMIS_PG_WAIT_SECONDS vaut {self.pg_wait_seconds} : il faut une attente "
                              f"positive, en secondes (par défaut {PG_WAIT_SECONDS})")

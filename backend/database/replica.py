@@ -10,6 +10,14 @@ The first read that finds the replica out of reach waits for it at most `pg_wait
 then is served by the primary; so are the reads after it, at once, until a check in the background (every
 `RETRY_SECONDS`, of no request) finds the replica answering again, at this code's schema.
 
+A replica that answers but falls behind (its replay paused by a conflict with a long query, its link to the
+primary broken: it then serves an ever older register, and an import made on the primary would never show)
+is left too: every `LAG_CHECK_SECONDS` each worker notes the primary's position in its log of changes (WAL)
+and asks how far the replica has replayed; a replica that has not yet replayed what the primary had written
+`max_lag` seconds ago (`POINTSPERMIS_REPLICA_MAX_LAG_SECONDS`) is behind, and the register is read on the
+primary until it has caught up. So a page never shows a register more than `max_lag` (and a check) older than
+the primary's, whatever the replica does; while it keeps up (normally within milliseconds) nothing changes.
+
 An instance that starts while its replica cannot be reached starts all the same and reads on the primary
 from the first request (`open_beside`): stopping it there would let a replica's restart, during a rolling
 deployment of the instances, take the whole service down. A replica reached but not at this code's schema
@@ -20,19 +28,45 @@ not migrated yet), not a moment to wait out.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from backend.database.db import DatabaseError, StoreUnavailable
 from backend.database.postgres import Connection, PostgresDatabase, check_replica
-from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS
+from backend.settings import PG_POOL_SIZE, PG_WAIT_SECONDS, REPLICA_MAX_LAG_SECONDS
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
+LAG_CHECK_SECONDS = 2.0
+# Positions in the log of changes as bytes since its start: numbers to compare.
+PRIMARY_POSITION = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS position"
+# NULL on a server that is not (or no longer) a standby: promoted by a failover, it has nothing to replay.
+REPLAYED_POSITION = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint AS position"
+
+
+class Due:
+    """What a replica must have replayed by now: the primary's position `max_lag` seconds ago, from the
+    positions noted since (`note`); None until one was noted that long ago."""
+
+    def __init__(self, max_lag: float) -> None:
+        self.max_lag = max_lag
+        self._noted: collections.deque[tuple[float, int]] = collections.deque()
+
+    def note(self, at: float, position: int) -> None:
+        self._noted.append((at, position))
+
+    def behind(self, at: float, replayed: int | None) -> bool:
+        """Whether a replica that has replayed up to `replayed` at `at` is more than `max_lag` behind."""
+        noted, since = self._noted, at - self.max_lag
+        while len(noted) > 1 and noted[1][0] <= since:  # the last one noted that long ago is what is due
+            noted.popleft()
+        return replayed is not None and bool(noted) and noted[0][0] <= since and replayed < noted[0][1]
 
 
 class ReplicaDatabase(PostgresDatabase):
@@ -40,21 +74,28 @@ class ReplicaDatabase(PostgresDatabase):
     reached (`fall_back_to`). Only reads: a hot standby refuses writes, and the service writes on the primary."""
 
     primary: PostgresDatabase | None = None
+    # Whether the replica was found behind the primary by more than `max_lag` (`Due`), not yet caught up.
+    behind = False
     _checking: asyncio.Task[None] | None = None
+    _watching: asyncio.Task[None] | None = None
 
     @classmethod
     async def open_beside(cls, primary: PostgresDatabase, url: str, connections: int = PG_POOL_SIZE,
-                          wait: float = PG_WAIT_SECONDS) -> ReplicaDatabase:
+                          wait: float = PG_WAIT_SECONDS, max_lag: float = REPLICA_MAX_LAG_SECONDS) -> ReplicaDatabase:
         """The replica at `url` (`PostgresDatabase.open`'s arguments), its reads on `primary` while it cannot be
-        reached, from now on if it cannot be reached now. `DatabaseError` if it answers at another schema."""
+        reached, from now on if it cannot be reached now, or while it is more than `max_lag` seconds behind.
+        `DatabaseError` if it answers at another schema."""
         try:
             replica = await cls.open(url, connections, replica=True, wait=wait)
         except StoreUnavailable as exc:
             replica = cls.unopened(url, connections, wait)  # its pool is opened once the replica answers
             replica.fall_back_to(primary)
             replica._lost(exc)
-            return replica
-        replica.fall_back_to(primary)
+        else:
+            replica.fall_back_to(primary)
+        # The watch belongs to no request: its own context, so that it holds no request's connection.
+        replica._watching = asyncio.get_running_loop().create_task(replica._watch_lag(Due(max_lag)),
+                                                                   context=contextvars.Context())
         return replica
 
     def fall_back_to(self, primary: PostgresDatabase) -> None:
@@ -62,8 +103,13 @@ class ReplicaDatabase(PostgresDatabase):
 
     @property
     def out_of_reach(self) -> bool:
-        """Whether reads go to the primary now (the replica found out of reach, not yet found back)."""
+        """Whether the replica was found out of reach, not yet found back."""
         return self._checking is not None
+
+    @property
+    def on_primary(self) -> bool:
+        """Whether the register is read on the primary now: the replica out of reach, or behind."""
+        return self._checking is not None or self.behind
 
     async def fetch_small(self, sql: str, params: Sequence[Any] | dict = ()) -> list:
         return await self._either(PostgresDatabase.fetch_small, sql, params)
@@ -74,7 +120,7 @@ class ReplicaDatabase(PostgresDatabase):
     async def _either(self, read: Callable[[PostgresDatabase, str, Sequence[Any] | dict], Awaitable[list]], sql: str,
                       params: Sequence[Any] | dict) -> list:
         """`read` (a `PostgresDatabase` method) on the replica, or on the primary while the replica is out of reach."""
-        if self.primary is not None and not self.out_of_reach:
+        if self.primary is not None and not self.on_primary:
             try:
                 return await read(self, sql, params)
             except StoreUnavailable as exc:
@@ -88,7 +134,7 @@ class ReplicaDatabase(PostgresDatabase):
         (`StoreUnavailable`), since what it has done cannot be taken back and done again."""
         async with contextlib.AsyncExitStack() as stack:
             conn = None
-            if self.primary is None or not self.out_of_reach:
+            if self.primary is None or not self.on_primary:
                 try:
                     conn = await stack.enter_async_context(super().read(snapshot))
                 except StoreUnavailable as exc:
@@ -101,11 +147,12 @@ class ReplicaDatabase(PostgresDatabase):
             yield conn
 
     async def close(self) -> None:
-        if self._checking is not None:
-            self._checking.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checking
-            self._checking = None
+        for task in (self._checking, self._watching):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._checking = self._watching = None
         await super().close()
 
     def _lost(self, exc: StoreUnavailable) -> None:
@@ -142,3 +189,30 @@ class ReplicaDatabase(PostgresDatabase):
             log.warning("réplique %s de nouveau joignable : le registre y est lu de nouveau", self.path)
             self._checking = None
             return
+
+    async def _watch_lag(self, due: Due) -> None:
+        """Every LAG_CHECK_SECONDS (at most a quarter of `max_lag`): the primary's position noted, then the
+        replica's replayed position compared with what is due (`Due`); a change of `behind` is said once."""
+        assert self.primary is not None
+        every = min(LAG_CHECK_SECONDS, due.max_lag / 4)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                (noted,) = await self.primary.fetch_small(PRIMARY_POSITION)
+                due.note(time.monotonic(), noted["position"])
+                if self.out_of_reach:
+                    continue  # the other check finds it back; what it has replayed is asked after
+                (replayed,) = await PostgresDatabase.fetch_small(self, REPLAYED_POSITION)
+            except StoreUnavailable:
+                continue  # the primary's absence makes every page say so; the replica's, `_lost`
+            except Exception:  # not the servers' reachability: say so, and keep watching
+                log.exception("réplique %s : retard impossible à mesurer", self.path)
+                continue
+            behind = due.behind(time.monotonic(), replayed["position"])
+            if behind != self.behind:
+                if behind:
+                    log.warning("réplique %s en retard de plus de %g s sur la base principale : le registre est lu "
+                                "sur la base principale", self.path, due.max_lag)
+                else:
+                    log.warning("réplique %s de nouveau à jour : le registre y est lu de nouveau", self.path)
+                self.behind = behind

@@ -184,7 +184,8 @@ async def open_stores(settings: Settings) -> tuple[Store, Store]:
         try:
             replica = await ReplicaDatabase.open_beside(db, settings.register_replica,
                                                         connections=settings.pg_pool_size,
-                                                        wait=settings.pg_wait_seconds)
+                                                        wait=settings.pg_wait_seconds,
+                                                        max_lag=settings.replica_max_lag_seconds)
         except BaseException:
             await db.close()
             raise

@@ -26,6 +26,7 @@ from backend.database import DatabaseError, postgres, replica as replica_reads
 from backend.database.postgres import PostgresDatabase
 from tests.database.paused_import import csrf_token
 from backend.accounts.testing import create_linked_account, create_session
+from backend.settings import load_settings
 from tests.fixtures.accounts import TEST_PASSWORD, running_app, settings_for
 from tests.fixtures.postgres import PGCLUSTER, copy_sqlite_register, run_sql
 
@@ -275,3 +276,88 @@ async def test_an_instance_starts_while_its_replica_is_down_and_reads_the_replic
 def test_a_replica_without_a_postgresql_primary_is_refused():
     with pytest.raises(ValueError, match="POINTSPERMIS_REGISTER_REPLICA"):
         settings_for("var/x.sqlite3", register_replica="postgresql://u:p@127.0.0.1:1/x")
+
+
+def test_due_is_what_the_primary_had_written_max_lag_ago():
+    due = replica_reads.Due(max_lag=10)
+    assert not due.behind(5, 0)  # nothing noted yet
+    due.note(0, 100)
+    due.note(4, 200)
+    due.note(8, 300)
+    assert not due.behind(9, 0), "nothing noted 10 s before 9 s: nothing is due yet"
+    assert due.behind(10, 99) and not due.behind(10, 100)  # due at 10 s: what was written by 0 s
+    assert due.behind(15, 199) and not due.behind(15, 200)  # at 15 s: what was written by 4 s
+    assert not due.behind(15, None), "not a standby (promoted): nothing to replay"
+
+
+async def test_a_replica_that_stops_replaying_is_left_for_the_primary_until_it_has_caught_up(
+        primary_and_replica, monkeypatch, caplog):
+    primary_url, replica_url = primary_and_replica
+    monkeypatch.setattr(replica_reads, "LAG_CHECK_SECONDS", 0.2)
+    wait_until(lambda: latest_extract(replica_url) == latest_extract(primary_url), "the replica to catch up")
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    replica = await replica_reads.ReplicaDatabase.open_beside(primary, replica_url, connections=1, wait=1, max_lag=1)
+    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
+
+    async def until(condition, what: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+            await asyncio.sleep(0.1)
+
+    try:
+        await asyncio.sleep(1.5)  # a few checks, the replica keeping up: it stays in use
+        assert not replica.behind and (await replica.fetch_small(standby))[0]["standby"] is True
+        run_sql(replica_url, "SELECT pg_wal_replay_pause()")
+        try:
+            run_sql(primary_url, "CREATE TABLE lag_probe (x int)")  # something written on the primary, not replayed
+            await until(lambda: replica.behind, "the replica to be found behind")
+            assert (await replica.fetch_small(standby))[0]["standby"] is False
+            assert (await replica.fetch_all(standby))[0]["standby"] is False
+            async with replica.read() as conn:
+                assert (await conn.execute_fetchall(standby))[0]["standby"] is False
+        finally:
+            run_sql(replica_url, "SELECT pg_wal_replay_resume()")
+            run_sql(primary_url, "DROP TABLE lag_probe")
+        await until(lambda: not replica.behind, "the replica to be found caught up")
+        assert (await replica.fetch_small(standby))[0]["standby"] is True
+    finally:
+        await replica.close()
+        await primary.close()
+    said = [r.getMessage() for r in caplog.records if r.name == "backend.database.replica"]
+    assert len([m for m in said if "en retard de plus de 1 s" in m]) == 1, said
+    assert len([m for m in said if "de nouveau à jour" in m]) == 1, said
+
+
+def test_the_replicas_lag_is_a_setting_refused_unless_a_positive_number_of_seconds():
+    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test"}).replica_max_lag_seconds == 15.0
+    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test",
+                          "POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "2.5"}).replica_max_lag_seconds == 2.5
+    with pytest.raises(ValueError, match="POINTSPERMIS_REPLICA_MAX_LAG_SECONDS vaut 0.0 : il faut un retard positif"):
+        load_settings({"POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "0"})
+
+
+async def test_an_import_is_shown_within_the_lag_allowed_even_when_the_replica_stops_replaying(
+        primary_and_replica, monkeypatch):
+    """Issue #18: an import made anywhere is visible to every instance within seconds. With the replica's replay
+    stopped, the register is read on the primary once the replica is more than the allowed lag behind."""
+    primary, replica = primary_and_replica
+    wait_until(lambda: latest_extract(replica) == latest_extract(primary), "the replica to catch up")
+    async with running_app(settings_for(primary, register_replica=replica, replica_max_lag_seconds=1)) as harness:
+        await as_driver(harness, MARTIN)
+        client = harness.main  # one event loop for the requests and the watch, as in a server worker
+        assert "4 décembre 2026" not in (await client.get("/solde")).text
+        run_sql(replica, "SELECT pg_wal_replay_pause()")
+        try:
+            run_sql(primary, "INSERT INTO extracts (extract_id, extracted_at, file_name, file_sha256, imported_at) "
+                             "VALUES ('demo-2026-12-04', '2026-12-04T22:00:00+00:00', 'later.jsonl', '', "
+                             "'2026-12-05T06:00:00+00:00')")
+            deadline = time.monotonic() + 15
+            while "4 décembre 2026" not in (await client.get("/solde")).text:
+                assert time.monotonic() < deadline, "the new extract is not shown while the replica does not replay"
+                await asyncio.sleep(0.2)
+            assert harness.app.state.register_db.behind
+            assert latest_extract(replica) != "demo-2026-12-04", "the replica replayed it: the test proves nothing"
+        finally:
+            run_sql(replica, "SELECT pg_wal_replay_resume()")
+            run_sql(primary, "DELETE FROM extracts WHERE extract_id = 'demo-2026-12-04'")
