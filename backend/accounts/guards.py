@@ -43,7 +43,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
 # Static files: one mounted router, whatever its path-parameter spelling.
 PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
 # Probes (monitoring, a load balancer): public, and never read a session, even when a browser sends its cookie:
-# they show nobody's data, and `/sante` must answer while the database does not (web/pages/health.py).
+# they show nobody's data, and `/sante` must answer while the database does not (web/pages/health.py). As for
+# static files, the CSRF middleware then neither checks nor mints a token (accounts/csrf.py).
 PROBE_ROUTES: frozenset[str] = frozenset({"/sante", "/sante/pret"})
 
 # Need a session but no linked file: the account's own pages.
