@@ -52,7 +52,7 @@ REPLAYED_POSITION = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bi
 
 class Due:
     """What a replica must have replayed by now: the primary's position `max_lag` seconds ago, from the
-    positions noted since (`note`); None until one was noted that long ago."""
+    positions noted (`note`); nothing is due until one was noted that long ago."""
 
     def __init__(self, max_lag: float) -> None:
         self.max_lag = max_lag
