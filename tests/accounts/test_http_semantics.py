@@ -11,6 +11,7 @@ import re
 import pytest
 
 from backend.accounts.csrf import token_for_session
+from backend.accounts.guards import PROBE_ROUTES
 from backend.accounts.testing import create_linked_account, create_session
 from tests.fixtures.accounts import HOLDERS
 
@@ -44,6 +45,8 @@ async def test_every_get_route_answers_head_and_is_private_for_a_signed_in_perso
             assert int(head.headers["content-length"]) > 0, path
         if path.startswith("/static/"):
             assert get.status_code == 200 and "immutable" in get.headers["cache-control"], path  # public assets
+        elif path in PROBE_ROUTES:  # nobody's data, and no session read: kept by no cache all the same
+            assert get.headers.get("cache-control") == "no-store", path
         else:
             assert get.headers.get("cache-control") == "private, no-store", (path, get.headers.get("cache-control"))
         checked += 1

@@ -8,13 +8,16 @@ from litestar.enums import MediaType
 from litestar.response import Response
 
 
-@get("/sante", media_type=MediaType.TEXT, sync_to_thread=False, include_in_schema=False)
+# A probe's answer is of the moment it is asked: no cache keeps it.
+NO_STORE = CacheControlHeader(no_store=True)
+
+
+@get("/sante", media_type=MediaType.TEXT, sync_to_thread=False, include_in_schema=False, cache_control=NO_STORE)
 def health() -> str:
     return "ok"
 
 
-@get("/sante/pret", media_type=MediaType.TEXT, include_in_schema=False,
-     cache_control=CacheControlHeader(no_store=True))
+@get("/sante/pret", media_type=MediaType.TEXT, include_in_schema=False, cache_control=NO_STORE)
 async def ready(request: Request) -> Response[str]:
     if await request.app.state.readiness.ready():
         return Response("prêt", media_type=MediaType.TEXT)
