@@ -9,7 +9,7 @@ import pytest
 
 from backend.accounts.access_log import FLUSH_AFTER, AccessLog
 from backend.database import open_database
-from tests.fixtures.postgres import holding_writes, run_sql
+from tests.fixtures.postgres import assert_drain_waits_for, run_sql
 
 
 async def test_rows_refused_by_the_database_are_written_by_the_next_flush(store_target):
@@ -59,14 +59,7 @@ async def test_at_shutdown_the_rows_of_a_write_under_way_are_waited_for_not_lost
     try:
         log = AccessLog(db, lambda: 1_800_000_000, 365)
         await log.record(1, "100000000001", "/solde")
-        with holding_writes(target, "access_log"):
-            under_way = asyncio.create_task(log.flush())  # waits for the lock
-            await asyncio.sleep(0.2)
-            drained = asyncio.create_task(log.drain())
-            await asyncio.sleep(0.3)
-            assert not drained.done(), "drain returned while a write was under way: its rows would be lost"
-        await drained
-        await under_way
+        await assert_drain_waits_for(target, "access_log", log.flush(), log.drain)
     finally:
         await db.close()
     assert [row[0] for row in run_sql(target, "SELECT page FROM access_log")] == ["/solde"]

@@ -18,7 +18,7 @@ from backend.database import Store, open_database
 from backend.database.db import Database
 from backend.database.stores import accounts_db_for
 from tests.fixtures.accounts import running_app, seed_database, settings_for
-from tests.fixtures.postgres import holding_writes
+from tests.fixtures.postgres import assert_drain_waits_for
 
 UPDATE = "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?"
 # Not a timing: a request that waited for the busy writer would wait until the test releases it.
@@ -228,14 +228,7 @@ async def test_at_shutdown_a_batch_of_refreshes_under_way_is_waited_for_not_cut(
         sessions, (session_id,) = await sessions_due(db, now, 1)
         later: list = []
         assert await sessions.load(session_id, later) is not None
-        with holding_writes(target, "sessions"):
-            under_way = asyncio.create_task(sessions.write_now(later))  # waits for the lock
-            await asyncio.sleep(0.2)
-            drained = asyncio.create_task(sessions.drain())
-            await asyncio.sleep(0.3)
-            assert not drained.done(), "drain returned while a batch was under way: the pool would close under it"
-        await drained
-        await under_way
+        await assert_drain_waits_for(target, "sessions", sessions.write_now(later), sessions.drain)
         assert await last_seen(db) == [now[0]]
     finally:
         await db.close()
