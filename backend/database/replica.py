@@ -78,6 +78,7 @@ class ReplicaDatabase(PostgresDatabase):
     behind = False
     _checking: asyncio.Task[None] | None = None
     _watching: asyncio.Task[None] | None = None
+    _due: Due | None = None  # what the replica must have replayed (open_beside)
 
     @classmethod
     async def open_beside(cls, primary: PostgresDatabase, url: str, connections: int = PG_POOL_SIZE,
@@ -94,7 +95,8 @@ class ReplicaDatabase(PostgresDatabase):
         else:
             replica.fall_back_to(primary)
         # The watch belongs to no request: its own context, so that it holds no request's connection.
-        replica._watching = asyncio.get_running_loop().create_task(replica._watch_lag(Due(max_lag)),
+        replica._due = Due(max_lag)
+        replica._watching = asyncio.get_running_loop().create_task(replica._watch_lag(),
                                                                    context=contextvars.Context())
         return replica
 
@@ -175,7 +177,9 @@ class ReplicaDatabase(PostgresDatabase):
                 await asyncio.to_thread(check_replica, self.url)
                 if self.pool.closed:  # out of reach since the start: its connections are opened now
                     await self.pool.open()
-                await super().fetch_all("SELECT 1")  # and a read through the pool, which waits for them
+                # A read through the pool, which waits for them: how far it has replayed. A replica back from a
+                # restart may still be replaying what it missed: judged before any page reads it.
+                (replayed,) = await super().fetch_all(REPLAYED_POSITION)
             except StoreUnavailable:
                 continue
             except DatabaseError as exc:  # another schema: said once, and the register stays on the primary
@@ -186,14 +190,18 @@ class ReplicaDatabase(PostgresDatabase):
             except Exception:  # not the replica's reachability: say so, and keep reading on the primary
                 log.exception("réplique %s : vérification impossible", self.path)
                 continue
-            log.warning("réplique %s de nouveau joignable : le registre y est lu de nouveau", self.path)
+            if self._due is not None:
+                self._judge(self._due.behind(time.monotonic(), replayed["position"]))
+            log.warning("réplique %s de nouveau joignable%s", self.path,
+                        "" if self.behind else " : le registre y est lu de nouveau")
             self._checking = None
             return
 
-    async def _watch_lag(self, due: Due) -> None:
+    async def _watch_lag(self) -> None:
         """Every LAG_CHECK_SECONDS (at most a quarter of `max_lag`): the primary's position noted, then the
         replica's replayed position compared with what is due (`Due`); a change of `behind` is said once."""
-        assert self.primary is not None
+        due = self._due
+        assert self.primary is not None and due is not None
         every = min(LAG_CHECK_SECONDS, due.max_lag / 4)
         while True:
             await asyncio.sleep(every)
@@ -208,11 +216,16 @@ class ReplicaDatabase(PostgresDatabase):
             except Exception:  # not the servers' reachability: say so, and keep watching
                 log.exception("réplique %s : retard impossible à mesurer", self.path)
                 continue
-            behind = due.behind(time.monotonic(), replayed["position"])
-            if behind != self.behind:
-                if behind:
-                    log.warning("réplique %s en retard de plus de %g s sur la base principale : le registre est lu "
-                                "sur la base principale", self.path, due.max_lag)
-                else:
-                    log.warning("réplique %s de nouveau à jour : le registre y est lu de nouveau", self.path)
-                self.behind = behind
+            self._judge(due.behind(time.monotonic(), replayed["position"]))
+
+    def _judge(self, behind: bool) -> None:
+        """The replica found `behind` (by `Due`) or not; a change is said once."""
+        if behind == self.behind:
+            return
+        if behind:
+            assert self._due is not None
+            log.warning("réplique %s en retard de plus de %g s sur la base principale : le registre est lu sur la "
+                        "base principale", self.path, self._due.max_lag)
+        else:
+            log.warning("réplique %s de nouveau à jour : le registre y est lu de nouveau", self.path)
+        self.behind = behind

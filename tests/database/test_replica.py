@@ -337,6 +337,49 @@ def test_the_replicas_lag_is_a_setting_refused_unless_a_positive_number_of_secon
         load_settings({"POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "0"})
 
 
+async def test_a_replica_back_from_a_restart_is_not_read_while_it_replays_what_it_missed(
+        primary_and_replica, monkeypatch):
+    """A standby that restarts after the primary has moved on replays what it missed once it is back: found back
+    before it has, it is judged behind before any read goes to it (it would serve the register as it was)."""
+    primary_url, replica_url = primary_and_replica
+    monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
+    wait_until(lambda: latest_extract(replica_url) == latest_extract(primary_url), "the replica to catch up")
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    replica = await replica_reads.ReplicaDatabase.open_beside(primary, replica_url, connections=1, wait=1, max_lag=1)
+    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
+    # Once started again, the standby applies each transaction a minute after its commit: it stays behind.
+    run_sql(replica_url, "ALTER SYSTEM SET recovery_min_apply_delay = '60s'")
+    on_primary: list[bool] = []
+
+    async def watch() -> None:  # how reads would go, every 5 ms, until the replica is found back
+        while True:
+            on_primary.append(replica.on_primary)
+            await asyncio.sleep(0.005)
+
+    try:
+        with replica_stopped(replica_url):
+            assert (await replica.fetch_small(standby))[0]["standby"] is False and replica.out_of_reach
+            run_sql(primary_url, "CREATE TABLE lag_probe (x int)")  # written while the standby is down
+            await asyncio.sleep(1.5)  # older than the lag allowed
+            watching = asyncio.create_task(watch())
+        await found_back(replica)
+        await asyncio.sleep(0.5)
+        watching.cancel()
+        assert replica.behind and all(on_primary), "a read would have gone to the replica before it was judged"
+        assert (await replica.fetch_small(standby))[0]["standby"] is False
+    finally:
+        run_sql(replica_url, "ALTER SYSTEM RESET recovery_min_apply_delay")
+        run_sql(replica_url, "SELECT pg_reload_conf()")
+        run_sql(primary_url, "DROP TABLE IF EXISTS lag_probe")
+        deadline = time.monotonic() + 15
+        while replica.behind and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        caught_up = not replica.behind
+        await replica.close()
+        await primary.close()
+    assert caught_up, "the replica was not found caught up once it applied what it missed"
+
+
 async def test_an_import_is_shown_within_the_lag_allowed_even_when_the_replica_stops_replaying(
         primary_and_replica, monkeypatch):
     """Issue #18: an import made anywhere is visible to every instance within seconds. With the replica's replay
