@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -116,12 +116,37 @@ def replica_stopped(replica: str) -> Iterator[None]:
         pgcluster("replica", str(directory.parent / "primary"), str(directory), "--port", port)
 
 
+STANDBY = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
+
+
+async def until(condition, what: str, timeout: float = 15.0) -> None:
+    """Until `condition()`, asked every 0.1 s while the event loop runs the handles' checks in the background."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        await asyncio.sleep(0.1)
+
+
 async def found_back(replica: replica_reads.ReplicaDatabase, timeout: float = 30.0) -> None:
     """Until the check in the background finds the standby answering again."""
-    deadline = time.monotonic() + timeout
-    while replica.out_of_reach:
-        assert time.monotonic() < deadline, f"the replica was not found back within {timeout} s"
-        await asyncio.sleep(0.1)
+    await until(lambda: not replica.out_of_reach, "the replica to be found back", timeout)
+
+
+@contextlib.asynccontextmanager
+async def beside_primary(primary_url: str, replica_url: str, max_lag: float) -> AsyncIterator[
+        replica_reads.ReplicaDatabase]:
+    """The standby's handle beside the primary's (`open_beside`), the standby caught up first; both closed after."""
+    wait_until(lambda: latest_extract(replica_url) == latest_extract(primary_url), "the replica to catch up")
+    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
+    try:
+        replica = await replica_reads.ReplicaDatabase.open_beside(primary, replica_url, connections=1, wait=1,
+                                                                  max_lag=max_lag)
+        try:
+            yield replica
+        finally:
+            await replica.close()
+    finally:
+        await primary.close()
 
 
 async def as_driver(harness, neph: str) -> None:
@@ -169,14 +194,13 @@ async def test_each_way_of_reading_goes_to_the_primary_while_the_replica_is_down
     primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
     replica = await replica_reads.ReplicaDatabase.open(replica_url, connections=1, replica=True, wait=1)
     replica.fall_back_to(primary)
-    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
 
     async def sides() -> list[bool]:
         async with replica.read() as conn:
-            in_snapshot = (await conn.execute_fetchall(standby))[0]["standby"]
+            in_snapshot = (await conn.execute_fetchall(STANDBY))[0]["standby"]
         async with replica.read(snapshot=False) as conn:
-            alone = (await conn.execute_fetchall(standby))[0]["standby"]
-        return [(await replica.fetch_small(standby))[0]["standby"], (await replica.fetch_all(standby))[0]["standby"],
+            alone = (await conn.execute_fetchall(STANDBY))[0]["standby"]
+        return [(await replica.fetch_small(STANDBY))[0]["standby"], (await replica.fetch_all(STANDBY))[0]["standby"],
                 in_snapshot, alone]
 
     try:
@@ -211,7 +235,7 @@ async def test_a_replica_behind_this_codes_schema_is_refused_with_what_to_do(pri
 
 async def test_a_replica_out_of_reach_at_start_is_read_on_the_primary_until_it_answers_at_this_codes_schema(
         primary_and_replica, monkeypatch, caplog):
-    """An instance starting while its replica restarts (a rolling deployment, a rebuilt standby) starts, reads
+    """An instance starting while its replica restarts (a rolling deployment, a rebuilt STANDBY) starts, reads
     the register on the primary, and goes to the replica once it answers; a replica that comes back at
     another schema stays refused, said once in the log."""
     primary_url, replica_url = primary_and_replica
@@ -219,7 +243,6 @@ async def test_a_replica_out_of_reach_at_start_is_read_on_the_primary_until_it_a
     # A login the replica refuses (no such role), with a password that must not reach the log.
     secret = "postgresql://nobody_else:not-this-password@" + replica_url.split("@", 1)[1]
     primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
-    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
     opened: list[replica_reads.ReplicaDatabase] = []
     try:
         with replica_stopped(replica_url):
@@ -227,20 +250,20 @@ async def test_a_replica_out_of_reach_at_start_is_read_on_the_primary_until_it_a
                 opened.append(await replica_reads.ReplicaDatabase.open_beside(primary, url, connections=1, wait=1))
             replica, other_schema, wrong_login = opened
             assert all(each.out_of_reach for each in opened)
-            assert (await replica.fetch_small(standby))[0]["standby"] is False
+            assert (await replica.fetch_small(STANDBY))[0]["standby"] is False
             async with replica.read() as conn:
-                assert (await conn.execute_fetchall(standby))[0]["standby"] is False
+                assert (await conn.execute_fetchall(STANDBY))[0]["standby"] is False
             out_of_reach = [r.getMessage() for r in caplog.records if "indisponible" in r.getMessage()]
             # Each says why, in the driver's words: the standby is stopped.
             assert len(out_of_reach) == 3 and all("Connection refused" in m for m in out_of_reach), out_of_reach
             assert "not-this-password" not in caplog.text
         await found_back(replica)
-        assert (await replica.fetch_small(standby))[0]["standby"] is True
-        assert (await replica.fetch_all(standby))[0]["standby"] is True
+        assert (await replica.fetch_small(STANDBY))[0]["standby"] is True
+        assert (await replica.fetch_all(STANDBY))[0]["standby"] is True
 
         await asyncio.sleep(1.0)  # five checks of the others since the standby answers
         assert other_schema.out_of_reach and wrong_login.out_of_reach
-        assert (await other_schema.fetch_small(standby))[0]["standby"] is False
+        assert (await other_schema.fetch_small(STANDBY))[0]["standby"] is False
         refused = [r for r in caplog.records if "refusée" in r.getMessage()]
         assert len(refused) == 1 and "migrez la base principale" in refused[0].getMessage()
         assert "not-this-password" not in caplog.text
@@ -294,47 +317,25 @@ async def test_a_replica_that_stops_replaying_is_left_for_the_primary_until_it_h
         primary_and_replica, monkeypatch, caplog):
     primary_url, replica_url = primary_and_replica
     monkeypatch.setattr(replica_reads, "LAG_CHECK_SECONDS", 0.2)
-    wait_until(lambda: latest_extract(replica_url) == latest_extract(primary_url), "the replica to catch up")
-    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
-    replica = await replica_reads.ReplicaDatabase.open_beside(primary, replica_url, connections=1, wait=1, max_lag=1)
-    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
-
-    async def until(condition, what: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-            await asyncio.sleep(0.1)
-
-    try:
+    async with beside_primary(primary_url, replica_url, max_lag=1) as replica:
         await asyncio.sleep(1.5)  # a few checks, the replica keeping up: it stays in use
-        assert not replica.behind and (await replica.fetch_small(standby))[0]["standby"] is True
+        assert not replica.behind and (await replica.fetch_small(STANDBY))[0]["standby"] is True
         run_sql(replica_url, "SELECT pg_wal_replay_pause()")
         try:
             run_sql(primary_url, "CREATE TABLE lag_probe (x int)")  # something written on the primary, not replayed
             await until(lambda: replica.behind, "the replica to be found behind")
-            assert (await replica.fetch_small(standby))[0]["standby"] is False
-            assert (await replica.fetch_all(standby))[0]["standby"] is False
+            assert (await replica.fetch_small(STANDBY))[0]["standby"] is False
+            assert (await replica.fetch_all(STANDBY))[0]["standby"] is False
             async with replica.read() as conn:
-                assert (await conn.execute_fetchall(standby))[0]["standby"] is False
+                assert (await conn.execute_fetchall(STANDBY))[0]["standby"] is False
         finally:
             run_sql(replica_url, "SELECT pg_wal_replay_resume()")
             run_sql(primary_url, "DROP TABLE lag_probe")
         await until(lambda: not replica.behind, "the replica to be found caught up")
-        assert (await replica.fetch_small(standby))[0]["standby"] is True
-    finally:
-        await replica.close()
-        await primary.close()
+        assert (await replica.fetch_small(STANDBY))[0]["standby"] is True
     said = [r.getMessage() for r in caplog.records if r.name == "backend.database.replica"]
     assert len([m for m in said if "en retard de plus de 1 s" in m]) == 1, said
     assert len([m for m in said if "de nouveau à jour" in m]) == 1, said
-
-
-def test_the_replicas_lag_is_a_setting_refused_unless_a_positive_number_of_seconds():
-    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test"}).replica_max_lag_seconds == 15.0
-    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test",
-                          "POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "2.5"}).replica_max_lag_seconds == 2.5
-    with pytest.raises(ValueError, match="POINTSPERMIS_REPLICA_MAX_LAG_SECONDS vaut 0.0 : il faut un retard positif"):
-        load_settings({"POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "0"})
 
 
 async def test_a_replica_back_from_a_restart_is_not_read_while_it_replays_what_it_missed(
@@ -343,41 +344,32 @@ async def test_a_replica_back_from_a_restart_is_not_read_while_it_replays_what_i
     before it has, it is judged behind before any read goes to it (it would serve the register as it was)."""
     primary_url, replica_url = primary_and_replica
     monkeypatch.setattr(replica_reads, "RETRY_SECONDS", 0.2)
-    wait_until(lambda: latest_extract(replica_url) == latest_extract(primary_url), "the replica to catch up")
-    primary = await PostgresDatabase.open(primary_url, connections=1, wait=1)
-    replica = await replica_reads.ReplicaDatabase.open_beside(primary, replica_url, connections=1, wait=1, max_lag=1)
-    standby = "SELECT pg_is_in_recovery() AS standby"  # true on the replica only
-    # Once started again, the standby applies each transaction a minute after its commit: it stays behind.
-    run_sql(replica_url, "ALTER SYSTEM SET recovery_min_apply_delay = '60s'")
     on_primary: list[bool] = []
 
-    async def watch() -> None:  # how reads would go, every 5 ms, until the replica is found back
+    async def watch(replica: replica_reads.ReplicaDatabase) -> None:  # how reads would go, every 5 ms
         while True:
             on_primary.append(replica.on_primary)
             await asyncio.sleep(0.005)
 
-    try:
-        with replica_stopped(replica_url):
-            assert (await replica.fetch_small(standby))[0]["standby"] is False and replica.out_of_reach
-            run_sql(primary_url, "CREATE TABLE lag_probe (x int)")  # written while the standby is down
-            await asyncio.sleep(1.5)  # older than the lag allowed
-            watching = asyncio.create_task(watch())
-        await found_back(replica)
-        await asyncio.sleep(0.5)
-        watching.cancel()
-        assert replica.behind and all(on_primary), "a read would have gone to the replica before it was judged"
-        assert (await replica.fetch_small(standby))[0]["standby"] is False
-    finally:
-        run_sql(replica_url, "ALTER SYSTEM RESET recovery_min_apply_delay")
-        run_sql(replica_url, "SELECT pg_reload_conf()")
-        run_sql(primary_url, "DROP TABLE IF EXISTS lag_probe")
-        deadline = time.monotonic() + 15
-        while replica.behind and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        caught_up = not replica.behind
-        await replica.close()
-        await primary.close()
-    assert caught_up, "the replica was not found caught up once it applied what it missed"
+    async with beside_primary(primary_url, replica_url, max_lag=1) as replica:
+        # Once started again, the standby applies each transaction a minute after its commit: it stays behind.
+        run_sql(replica_url, "ALTER SYSTEM SET recovery_min_apply_delay = '60s'")
+        try:
+            with replica_stopped(replica_url):
+                assert (await replica.fetch_small(STANDBY))[0]["standby"] is False and replica.out_of_reach
+                run_sql(primary_url, "CREATE TABLE lag_probe (x int)")  # written while the standby is down
+                await asyncio.sleep(1.5)  # older than the lag allowed
+                watching = asyncio.create_task(watch(replica))
+            await found_back(replica)
+            await asyncio.sleep(0.5)
+            watching.cancel()
+            assert replica.behind and all(on_primary), "a read would have gone to the replica before it was judged"
+            assert (await replica.fetch_small(STANDBY))[0]["standby"] is False
+        finally:
+            run_sql(replica_url, "ALTER SYSTEM RESET recovery_min_apply_delay")
+            run_sql(replica_url, "SELECT pg_reload_conf()")
+            run_sql(primary_url, "DROP TABLE IF EXISTS lag_probe")
+        await until(lambda: not replica.behind, "the replica to be found caught up once it applied what it missed")
 
 
 async def test_an_import_is_shown_within_the_lag_allowed_even_when_the_replica_stops_replaying(
@@ -404,3 +396,11 @@ async def test_an_import_is_shown_within_the_lag_allowed_even_when_the_replica_s
         finally:
             run_sql(replica, "SELECT pg_wal_replay_resume()")
             run_sql(primary, "DELETE FROM extracts WHERE extract_id = 'demo-2026-12-04'")
+
+
+def test_the_replicas_lag_is_a_setting_refused_unless_a_positive_number_of_seconds():
+    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test"}).replica_max_lag_seconds == 15.0
+    assert load_settings({"POINTSPERMIS_ENVIRONMENT": "test",
+                          "POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "2.5"}).replica_max_lag_seconds == 2.5
+    with pytest.raises(ValueError, match="POINTSPERMIS_REPLICA_MAX_LAG_SECONDS vaut 0.0 : il faut un retard positif"):
+        load_settings({"POINTSPERMIS_REPLICA_MAX_LAG_SECONDS": "0"})
