@@ -70,8 +70,8 @@ class Due:
 
 
 class ReplicaDatabase(PostgresDatabase):
-    """A read replica (`PostgresDatabase.open(url, replica=True)`) whose reads go to `primary` while it cannot be
-    reached (`fall_back_to`). Only reads: a hot standby refuses writes, and the service writes on the primary."""
+    """A read replica (`open_beside`) whose reads go to `primary` while it cannot be reached or is behind
+    (`on_primary`). Only reads: a hot standby refuses writes, and the service writes on the primary."""
 
     primary: PostgresDatabase | None = None
     # Whether the replica was found behind the primary by more than `max_lag` (`Due`), not yet caught up.
@@ -86,14 +86,14 @@ class ReplicaDatabase(PostgresDatabase):
         """The replica at `url` (`PostgresDatabase.open`'s arguments), its reads on `primary` while it cannot be
         reached, from now on if it cannot be reached now, or while it is more than `max_lag` seconds behind.
         `DatabaseError` if it answers at another schema."""
+        lost: StoreUnavailable | None = None
         try:
             replica = await cls.open(url, connections, replica=True, wait=wait)
         except StoreUnavailable as exc:
-            replica = cls.unopened(url, connections, wait)  # its pool is opened once the replica answers
-            replica.fall_back_to(primary)
-            replica._lost(exc)
-        else:
-            replica.fall_back_to(primary)
+            replica, lost = cls.unopened(url, connections, wait), exc  # its pool is opened once the replica answers
+        replica.fall_back_to(primary)
+        if lost is not None:
+            replica._lost(lost)
         # The watch belongs to no request: its own context, so that it holds no request's connection.
         replica._due = Due(max_lag)
         replica._watching = asyncio.get_running_loop().create_task(replica._watch_lag(),
@@ -121,7 +121,7 @@ class ReplicaDatabase(PostgresDatabase):
 
     async def _either(self, read: Callable[[PostgresDatabase, str, Sequence[Any] | dict], Awaitable[list]], sql: str,
                       params: Sequence[Any] | dict) -> list:
-        """`read` (a `PostgresDatabase` method) on the replica, or on the primary while the replica is out of reach."""
+        """`read` (a `PostgresDatabase` method) on the replica, or on the primary while it is out of reach or behind."""
         if self.primary is not None and not self.on_primary:
             try:
                 return await read(self, sql, params)
@@ -131,8 +131,8 @@ class ReplicaDatabase(PostgresDatabase):
 
     @contextlib.asynccontextmanager
     async def read(self, snapshot: bool = True) -> AsyncIterator[Connection]:
-        """A connection to the replica, or to the primary when the replica cannot be reached. Only a connection
-        not obtained goes to the primary: a read that loses its connection once under way fails
+        """A connection to the replica, or to the primary when the replica cannot be reached or is behind. Only a
+        connection not obtained goes to the primary: a read that loses its connection once under way fails
         (`StoreUnavailable`), since what it has done cannot be taken back and done again."""
         async with contextlib.AsyncExitStack() as stack:
             conn = None
